@@ -1,0 +1,273 @@
+//! The catalog (事项目录) of a center: window groups, departments, windows, licence types and
+//! matters with their guides (办事指南), in the JSON format of `demo/xuancheng.json`.
+//!
+//! A catalog file is validated as a whole before anything is stored: [`parse_catalog`] returns
+//! every problem it finds as `path: reason`, so an administrator fixes a file in one pass.
+
+mod validate;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use validate::{Problem, parse_catalog};
+
+/// The region the center serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Region {
+    /// Administrative division code, e.g. `341800`.
+    pub code: String,
+    /// Name, e.g. 宣城市.
+    pub name: String,
+}
+
+/// A category of windows (窗口类别).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowGroup {
+    /// Stable code, e.g. `comprehensive`.
+    pub code: String,
+    /// Chinese name.
+    pub name: String,
+}
+
+/// A department or unit (部门 / 实施主体).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Department {
+    /// Stable code, e.g. `rsj`.
+    pub code: String,
+    /// Full name.
+    pub name: String,
+    /// Short name, e.g. 市人社局.
+    pub short_name: String,
+    /// Whether the department is stationed in the center.
+    pub in_center: bool,
+    /// The window group that accepts its matters.
+    pub window_group: String,
+}
+
+/// A service window (窗口).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    /// Stable code, e.g. `W01`.
+    pub code: String,
+    /// Chinese name, e.g. 综合窗口1号.
+    pub name: String,
+    /// Window group code.
+    pub group: String,
+}
+
+/// A licence type of the e-licence library (证照类型).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseType {
+    /// Stable code, e.g. `yyzz`.
+    pub code: String,
+    /// Name, e.g. 营业执照.
+    pub name: String,
+    /// Issuing authority.
+    pub issuer: String,
+}
+
+/// How a matter is handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Handling {
+    /// 即办件: decided on the spot.
+    Immediate,
+    /// 承诺件: decided by the back office within the promised limit.
+    Promised,
+}
+
+impl Handling {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Immediate => "immediate",
+            Self::Promised => "promised",
+        }
+    }
+
+    /// The Chinese label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Immediate => "即办件",
+            Self::Promised => "承诺件",
+        }
+    }
+}
+
+/// The form in which a material is submitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaterialForm {
+    /// 原件.
+    Original,
+    /// 复印件.
+    Copy,
+    /// 原件和复印件.
+    OriginalAndCopy,
+    /// 电子材料.
+    Electronic,
+}
+
+impl MaterialForm {
+    /// The Chinese label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Original => "原件",
+            Self::Copy => "复印件",
+            Self::OriginalAndCopy => "原件及复印件",
+            Self::Electronic => "电子材料",
+        }
+    }
+}
+
+/// One item of a guide's material checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Material {
+    /// Name of the material.
+    pub name: String,
+    /// Whether it is required.
+    pub required: bool,
+    /// Form of submission.
+    pub form: MaterialForm,
+    /// Number of copies.
+    pub copies: u32,
+    /// Licence type that can replace the paper, if any.
+    pub license_type: Option<String>,
+    /// Free note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The kind of result a matter produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultKind {
+    /// A licence or certificate (证照).
+    License,
+    /// A document (批文).
+    Document,
+    /// A payment.
+    Payment,
+    /// A record (备案).
+    Record,
+}
+
+impl ResultKind {
+    /// The Chinese label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::License => "证照",
+            Self::Document => "批文",
+            Self::Payment => "款项",
+            Self::Record => "备案记录",
+        }
+    }
+}
+
+/// The result of a matter (办理结果).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatterResult {
+    /// Name of the result, e.g. 营业执照.
+    pub name: String,
+    /// Kind.
+    pub kind: ResultKind,
+    /// Licence type issued, for licence results.
+    pub license_type: Option<String>,
+}
+
+/// A matter with its guide, as one version of the catalog holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Matter {
+    /// Implementation code, unique in the catalog.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Responsible department code.
+    pub department: String,
+    /// Matter type (行政许可 …).
+    pub kind: String,
+    /// Window group that accepts it.
+    pub window_group: String,
+    /// Immediate or promised.
+    pub handling: Handling,
+    /// Legal limit in working days (法定时限).
+    pub legal_limit_days: u32,
+    /// Promised limit in working days (承诺时限).
+    pub promised_limit_days: u32,
+    /// Fee description.
+    pub fee: String,
+    /// Maximum visits to the hall (到现场次数).
+    pub max_visits: u32,
+    /// Online depth 1–4 (网上办理深度).
+    pub online_depth: u8,
+    /// Conditions (受理条件).
+    pub conditions: Vec<String>,
+    /// Legal basis (设定依据).
+    pub legal_basis: Vec<String>,
+    /// Material checklist.
+    pub materials: Vec<Material>,
+    /// Steps; the first is the intake step.
+    pub steps: Vec<String>,
+    /// Result.
+    pub result: MatterResult,
+    /// What people call the matter (俗称), used by search.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+}
+
+impl Matter {
+    /// A stable fingerprint of the guide's content: re-importing an unchanged matter produces the
+    /// same hash and therefore no new version.
+    pub fn content_hash(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(Sha256::digest(&json))
+    }
+
+    /// The Chinese label of the online depth.
+    pub fn online_depth_label(&self) -> &'static str {
+        online_depth_label(self.online_depth)
+    }
+}
+
+/// The Chinese label of an online depth (网上办理深度).
+pub fn online_depth_label(depth: u8) -> &'static str {
+    match depth {
+        1 => "一级：网上咨询、下载表格",
+        2 => "二级：网上预审",
+        3 => "三级：网上受理，窗口取件",
+        4 => "四级：全程网办",
+        _ => "未标明",
+    }
+}
+
+/// Matter types accepted in a catalog (国家事项类型).
+pub const MATTER_KINDS: &[&str] = &[
+    "行政许可",
+    "行政处罚",
+    "行政强制",
+    "行政征收",
+    "行政给付",
+    "行政检查",
+    "行政确认",
+    "行政奖励",
+    "行政裁决",
+    "其他行政权力",
+    "公共服务",
+];
+
+/// A whole catalog file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// Region.
+    pub region: Region,
+    /// Window groups.
+    pub window_groups: Vec<WindowGroup>,
+    /// Departments.
+    pub departments: Vec<Department>,
+    /// Windows.
+    pub windows: Vec<Window>,
+    /// Licence types.
+    pub license_types: Vec<LicenseType>,
+    /// Matters.
+    pub matters: Vec<Matter>,
+}

@@ -1,0 +1,351 @@
+//! Whole-file validation of a catalog. The file is walked as untyped JSON so that every problem
+//! is collected, instead of stopping at the first one as a typed deserializer would.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value};
+
+use super::{Catalog, MATTER_KINDS};
+
+/// One problem found in a catalog file: where (`matters[17].department`) and why (Chinese).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// JSON path of the offending value.
+    pub path: String,
+    /// Why it is wrong.
+    pub reason: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.reason)
+    }
+}
+
+/// Parses and validates a catalog file. On failure every problem found is returned.
+pub fn parse_catalog(text: &str) -> Result<Catalog, Vec<Problem>> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        vec![Problem {
+            path: format!("第{}行第{}列", e.line(), e.column()),
+            reason: format!("不是合法的 JSON：{e}"),
+        }]
+    })?;
+    let mut v = Validator::default();
+    v.catalog(&value);
+    if !v.problems.is_empty() {
+        return Err(v.problems);
+    }
+    serde_json::from_value(value).map_err(|e| {
+        vec![Problem {
+            path: "$".into(),
+            reason: format!("结构不符合目录格式：{e}"),
+        }]
+    })
+}
+
+#[derive(Default)]
+struct Validator {
+    problems: Vec<Problem>,
+}
+
+/// Codes defined by the catalog's reference lists, used to check matter references.
+#[derive(Default)]
+struct Refs {
+    groups: HashSet<String>,
+    departments: HashSet<String>,
+    license_types: HashSet<String>,
+}
+
+impl Validator {
+    fn problem(&mut self, path: &str, reason: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.to_owned(),
+            reason: reason.into(),
+        });
+    }
+
+    fn object<'a>(&mut self, path: &str, v: &'a Value) -> Option<&'a Map<String, Value>> {
+        let o = v.as_object();
+        if o.is_none() {
+            self.problem(path, "应为对象");
+        }
+        o
+    }
+
+    fn array<'a>(&mut self, path: &str, o: &'a Map<String, Value>, key: &str) -> &'a [Value] {
+        let p = join(path, key);
+        match o.get(key) {
+            None => {
+                self.problem(&p, "缺少字段");
+                &[]
+            }
+            Some(Value::Array(a)) => a,
+            Some(_) => {
+                self.problem(&p, "应为数组");
+                &[]
+            }
+        }
+    }
+
+    fn string(&mut self, path: &str, o: &Map<String, Value>, key: &str) -> Option<String> {
+        let p = join(path, key);
+        match o.get(key) {
+            None => self.problem(&p, "缺少字段"),
+            Some(Value::String(s)) if s.trim().is_empty() => self.problem(&p, "不能为空"),
+            Some(Value::String(s)) => return Some(s.clone()),
+            Some(_) => self.problem(&p, "应为字符串"),
+        }
+        None
+    }
+
+    /// An optional reference: absent or null is fine, a string must be non-empty.
+    fn opt_string(&mut self, path: &str, o: &Map<String, Value>, key: &str) -> Option<String> {
+        match o.get(key) {
+            None | Some(Value::Null) => None,
+            Some(_) => self.string(path, o, key),
+        }
+    }
+
+    fn boolean(&mut self, path: &str, o: &Map<String, Value>, key: &str) {
+        match o.get(key) {
+            None => self.problem(&join(path, key), "缺少字段"),
+            Some(Value::Bool(_)) => {}
+            Some(_) => self.problem(&join(path, key), "应为 true 或 false"),
+        }
+    }
+
+    fn uint(&mut self, path: &str, o: &Map<String, Value>, key: &str) -> Option<i64> {
+        let p = join(path, key);
+        match o.get(key) {
+            None => self.problem(&p, "缺少字段"),
+            Some(Value::Number(n)) => match n.as_i64() {
+                Some(i) if i < 0 => self.problem(&p, format!("不能为负数（{i}）")),
+                Some(i) if i > i64::from(u32::MAX) => self.problem(&p, "数值过大"),
+                Some(i) => return Some(i),
+                None => self.problem(&p, "应为整数"),
+            },
+            Some(_) => self.problem(&p, "应为整数"),
+        }
+        None
+    }
+
+    fn strings(&mut self, path: &str, o: &Map<String, Value>, key: &str) {
+        let p = join(path, key);
+        for (i, item) in self.array(path, o, key).iter().enumerate() {
+            if !item.as_str().is_some_and(|s| !s.trim().is_empty()) {
+                self.problem(&format!("{p}[{i}]"), "应为非空字符串");
+            }
+        }
+    }
+
+    fn one_of(&mut self, path: &str, o: &Map<String, Value>, key: &str, allowed: &[&str]) {
+        if let Some(s) = self.string(path, o, key) {
+            if !allowed.contains(&s.as_str()) {
+                self.problem(
+                    &join(path, key),
+                    format!("取值 \"{s}\" 无效，应为 {}", allowed.join("、")),
+                );
+            }
+        }
+    }
+
+    /// Validates a list of `{code, …}` records, reporting duplicates, and returns the codes.
+    fn coded_list(
+        &mut self,
+        root: &Map<String, Value>,
+        key: &str,
+        mut each: impl FnMut(&mut Self, &str, &Map<String, Value>),
+    ) -> HashSet<String> {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, item) in self.array("", root, key).iter().enumerate() {
+            let path = format!("{key}[{i}]");
+            let Some(o) = self.object(&path, item) else {
+                continue;
+            };
+            if let Some(code) = self.string(&path, o, "code") {
+                if let Some(first) = seen.get(&code) {
+                    self.problem(
+                        &join(&path, "code"),
+                        format!("编码 \"{code}\" 重复（与 {key}[{first}] 相同）"),
+                    );
+                } else {
+                    seen.insert(code, i);
+                }
+            }
+            each(self, &path, o);
+        }
+        seen.into_keys().collect()
+    }
+
+    fn catalog(&mut self, value: &Value) {
+        let Some(root) = self.object("$", value) else {
+            return;
+        };
+        match root.get("region") {
+            Some(r) => {
+                if let Some(o) = self.object("region", r) {
+                    self.string("region", o, "code");
+                    self.string("region", o, "name");
+                }
+            }
+            None => self.problem("region", "缺少字段"),
+        }
+        let mut refs = Refs {
+            groups: self.coded_list(root, "window_groups", |v, p, o| {
+                v.string(p, o, "name");
+            }),
+            ..Refs::default()
+        };
+        let groups = refs.groups.clone();
+        let check_group = move |v: &mut Self, p: &str, o: &Map<String, Value>, key: &str| {
+            if let Some(g) = v.string(p, o, key) {
+                if !groups.contains(&g) {
+                    v.problem(&join(p, key), format!("未知窗口类别 \"{g}\""));
+                }
+            }
+        };
+        refs.departments = self.coded_list(root, "departments", |v, p, o| {
+            v.string(p, o, "name");
+            v.string(p, o, "short_name");
+            v.boolean(p, o, "in_center");
+            check_group(v, p, o, "window_group");
+        });
+        self.coded_list(root, "windows", |v, p, o| {
+            v.string(p, o, "name");
+            check_group(v, p, o, "group");
+        });
+        refs.license_types = self.coded_list(root, "license_types", |v, p, o| {
+            v.string(p, o, "name");
+            v.string(p, o, "issuer");
+        });
+        self.coded_list(root, "matters", |v, p, o| v.matter(p, o, &refs));
+    }
+
+    fn license_ref(&mut self, path: &str, o: &Map<String, Value>, refs: &Refs) -> Option<String> {
+        let lt = self.opt_string(path, o, "license_type")?;
+        if !refs.license_types.contains(&lt) {
+            self.problem(
+                &join(path, "license_type"),
+                format!("未知证照类型 \"{lt}\""),
+            );
+        }
+        Some(lt)
+    }
+
+    fn matter(&mut self, p: &str, o: &Map<String, Value>, refs: &Refs) {
+        self.string(p, o, "name");
+        if let Some(d) = self.string(p, o, "department") {
+            if !refs.departments.contains(&d) {
+                self.problem(&join(p, "department"), format!("未知部门 \"{d}\""));
+            }
+        }
+        self.one_of(p, o, "kind", MATTER_KINDS);
+        if let Some(g) = self.string(p, o, "window_group") {
+            if !refs.groups.contains(&g) {
+                self.problem(&join(p, "window_group"), format!("未知窗口类别 \"{g}\""));
+            }
+        }
+        self.one_of(p, o, "handling", &["immediate", "promised"]);
+        let legal = self.uint(p, o, "legal_limit_days");
+        let promised = self.uint(p, o, "promised_limit_days");
+        match o.get("handling").and_then(Value::as_str) {
+            Some("immediate") => {
+                for (key, v) in [
+                    ("legal_limit_days", legal),
+                    ("promised_limit_days", promised),
+                ] {
+                    if v.is_some_and(|d| d != 0) {
+                        self.problem(&join(p, key), "即办件的时限应为 0");
+                    }
+                }
+            }
+            Some("promised") => {
+                if promised == Some(0) {
+                    self.problem(&join(p, "promised_limit_days"), "承诺件的承诺时限应大于 0");
+                }
+                if let (Some(pr), Some(l)) = (promised, legal) {
+                    if l > 0 && pr > l {
+                        self.problem(
+                            &join(p, "promised_limit_days"),
+                            format!("承诺时限（{pr}个工作日）超过法定时限（{l}个工作日）"),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.string(p, o, "fee");
+        self.uint(p, o, "max_visits");
+        if let Some(depth) = self.uint(p, o, "online_depth") {
+            if !(1..=4).contains(&depth) {
+                self.problem(
+                    &join(p, "online_depth"),
+                    format!("网办深度应为 1 至 4（{depth}）"),
+                );
+            }
+        }
+        self.strings(p, o, "conditions");
+        self.strings(p, o, "legal_basis");
+        let steps = self.array(p, o, "steps");
+        if o.contains_key("steps") && steps.is_empty() {
+            self.problem(&join(p, "steps"), "至少应有一个环节（受理）");
+        }
+        self.strings(p, o, "steps");
+        if o.contains_key("aliases") {
+            self.strings(p, o, "aliases");
+        }
+        let materials_path = join(p, "materials");
+        for (i, m) in self.array(p, o, "materials").iter().enumerate() {
+            let mp = format!("{materials_path}[{i}]");
+            let Some(mo) = self.object(&mp, m) else {
+                continue;
+            };
+            self.string(&mp, mo, "name");
+            self.boolean(&mp, mo, "required");
+            self.one_of(
+                &mp,
+                mo,
+                "form",
+                &["original", "copy", "original_and_copy", "electronic"],
+            );
+            self.uint(&mp, mo, "copies");
+            self.license_ref(&mp, mo, refs);
+            if mo
+                .get("note")
+                .is_some_and(|n| !n.is_null() && !n.is_string())
+            {
+                self.problem(&join(&mp, "note"), "应为字符串");
+            }
+        }
+        let rp = join(p, "result");
+        match o.get("result") {
+            None => self.problem(&rp, "缺少字段"),
+            Some(r) => {
+                if let Some(ro) = self.object(&rp, r) {
+                    self.string(&rp, ro, "name");
+                    self.one_of(
+                        &rp,
+                        ro,
+                        "kind",
+                        &["license", "document", "payment", "record"],
+                    );
+                    let lt = self.license_ref(&rp, ro, refs);
+                    if ro.get("kind").and_then(Value::as_str) == Some("license") && lt.is_none() {
+                        self.problem(&join(&rp, "license_type"), "证照类结果应注明证照类型");
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,95 @@
+use super::*;
+
+const DEMO: &str = include_str!("../../../../../demo/xuancheng.json");
+
+#[test]
+fn the_demo_catalog_is_valid() {
+    let cat = parse_catalog(DEMO).expect("demo catalog must be valid");
+    assert_eq!(cat.matters.len(), 255);
+    assert_eq!(cat.departments.len(), 44);
+    assert_eq!(cat.windows.len(), 40);
+}
+
+#[test]
+fn every_problem_is_listed_with_its_path() {
+    let mut v: Value = serde_json::from_str(DEMO).unwrap();
+    v["matters"][17]["department"] = Value::from("xyz");
+    v["matters"][3]["promised_limit_days"] = Value::from(-2);
+    v["matters"][4].as_object_mut().unwrap().remove("name");
+    let dup = v["matters"][0]["code"].clone();
+    v["matters"][5]["code"] = dup;
+    v["windows"][0]["group"] = Value::from("nowhere");
+    v["matters"][6]["materials"][0]["license_type"] = Value::from("nolicense");
+    let problems = parse_catalog(&v.to_string()).unwrap_err();
+    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert!(
+        text.contains(&"matters[17].department: 未知部门 \"xyz\"".to_owned()),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("matters[3].promised_limit_days: 不能为负数"))
+    );
+    assert!(text.contains(&"matters[4].name: 缺少字段".to_owned()));
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("matters[5].code: 编码") && t.contains("重复"))
+    );
+    assert!(text.contains(&"windows[0].group: 未知窗口类别 \"nowhere\"".to_owned()));
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("matters[6].materials[0].license_type: 未知证照类型"))
+    );
+    assert_eq!(problems.len(), 6, "{text:?}");
+}
+
+#[test]
+fn limits_must_be_consistent_with_the_handling() {
+    let mut v: Value = serde_json::from_str(DEMO).unwrap();
+    let immediate = v["matters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|m| m["handling"] == "immediate")
+        .unwrap();
+    let promised = v["matters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|m| m["handling"] == "promised")
+        .unwrap();
+    v["matters"][immediate]["promised_limit_days"] = Value::from(3);
+    v["matters"][promised]["legal_limit_days"] = Value::from(1);
+    v["matters"][promised]["promised_limit_days"] = Value::from(2);
+    let problems = parse_catalog(&v.to_string()).unwrap_err();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    let immediate_path = format!("matters[{immediate}].promised_limit_days");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.path == immediate_path && p.reason.contains("即办件"))
+    );
+    let promised_path = format!("matters[{promised}].promised_limit_days");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.path == promised_path && p.reason.contains("超过法定时限"))
+    );
+}
+
+#[test]
+fn invalid_json_names_the_position() {
+    let problems = parse_catalog("{\"region\": ").unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].reason.contains("不是合法的 JSON"));
+}
+
+#[test]
+fn content_hash_changes_only_with_content() {
+    let cat = parse_catalog(DEMO).unwrap();
+    let mut m = cat.matters[0].clone();
+    let h = m.content_hash();
+    assert_eq!(h, cat.matters[0].content_hash());
+    m.fee = "收费".into();
+    assert_ne!(h, m.content_hash());
+}

@@ -1,0 +1,84 @@
+//! The append-only event log. `append` is called inside the transaction of every write.
+
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool};
+use yichuang_store::{Ctx, Event, Result};
+
+use crate::{db, ms};
+
+/// Appends one event in the caller's transaction.
+pub(crate) async fn append(
+    conn: &mut PgConnection,
+    ctx: &Ctx,
+    center_id: Option<i64>,
+    subject: (&str, &str),
+    kind: &str,
+    payload: Value,
+) -> Result<()> {
+    let now = ctx.now.timestamp_millis();
+    sqlx::query(
+        "insert into events (at, actor, center_id, subject_kind, subject_id, kind, payload, \
+         created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $1, $1)",
+    )
+    .bind(now)
+    .bind(&ctx.actor)
+    .bind(center_id)
+    .bind(subject.0)
+    .bind(subject.1)
+    .bind(kind)
+    .bind(payload.to_string())
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+type EventRow = (
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    String,
+    String,
+    String,
+    String,
+);
+
+fn to_event(r: EventRow) -> Event {
+    Event {
+        id: r.0,
+        at: ms(r.1),
+        actor: r.2,
+        center_id: r.3,
+        subject_kind: r.4,
+        subject_id: r.5,
+        kind: r.6,
+        payload: serde_json::from_str(&r.7).unwrap_or(Value::Null),
+    }
+}
+
+const COLUMNS: &str = "id, at, actor, center_id, subject_kind, subject_id, kind, payload";
+
+pub(crate) async fn for_subject(pool: &PgPool, kind: &str, id: &str) -> Result<Vec<Event>> {
+    let rows: Vec<EventRow> = sqlx::query_as(&format!(
+        "select {COLUMNS} from events where subject_kind = $1 and subject_id = $2 order by id"
+    ))
+    .bind(kind)
+    .bind(id)
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    Ok(rows.into_iter().map(to_event).collect())
+}
+
+pub(crate) async fn recent(pool: &PgPool, center_id: i64, limit: u32) -> Result<Vec<Event>> {
+    let rows: Vec<EventRow> = sqlx::query_as(&format!(
+        "select {COLUMNS} from events where center_id = $1 order by id desc limit $2"
+    ))
+    .bind(center_id)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    Ok(rows.into_iter().map(to_event).collect())
+}

@@ -1,0 +1,283 @@
+//! PostgreSQL implementation of the 一窗通 store, for cities and provinces that outgrow one
+//! machine. The SQL mirrors the SQLite backend statement for statement (both use `$N`
+//! placeholders, BIGINT epoch milliseconds and TEXT dates), so the conformance suite exercises
+//! the same operations on both; only pool setup, migrations and locking differ.
+
+mod accounts;
+mod calendar;
+mod catalog;
+mod events;
+pub mod testing;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use yichuang_domain::calendar::{Calendar, DayKind};
+use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window, WindowGroup};
+use yichuang_store::{
+    Center, Ctx, Event, ImportReport, MatterFilter, MatterSummary, MatterVersion, NewCenter,
+    NewSession, NewUser, Progress, Result, Session, StaffUserRecord, Store, StoreError,
+};
+
+/// The PostgreSQL store.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+/// Oldest PostgreSQL major version the store is tested with.
+pub const MIN_SERVER_VERSION: i64 = 130_000;
+
+impl PgStore {
+    /// Connects to `url` (`postgres://…`) with at most `max_connections` connections and checks
+    /// the server version.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(db)?;
+        let version: String = sqlx::query_scalar("show server_version_num")
+            .fetch_one(&pool)
+            .await
+            .map_err(db)?;
+        let version: i64 = version.trim().parse().unwrap_or(0);
+        if version < MIN_SERVER_VERSION {
+            return Err(StoreError::Other(anyhow::anyhow!(
+                "PostgreSQL {version} is too old; 一窗通 needs 13 or later"
+            )));
+        }
+        Ok(Self { pool })
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations")
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("migration failed: {e}")))
+    }
+
+    /// The applied migration versions.
+    pub async fn applied_migrations(&self) -> Result<Vec<i64>> {
+        sqlx::query_scalar("select version from _sqlx_migrations order by version")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)
+    }
+
+    /// Starts a transaction.
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        self.pool.begin().await.map_err(db)
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Maps a sqlx error to the portable store error.
+pub(crate) fn db(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::RowNotFound => StoreError::NotFound("记录不存在".into()),
+        sqlx::Error::Database(d) => match d.kind() {
+            sqlx::error::ErrorKind::UniqueViolation => {
+                StoreError::Conflict(format!("记录已存在：{}", d.message()))
+            }
+            sqlx::error::ErrorKind::ForeignKeyViolation => {
+                StoreError::Conflict(format!("引用的记录不存在：{}", d.message()))
+            }
+            _ => StoreError::Other(e.into()),
+        },
+        _ => StoreError::Other(e.into()),
+    }
+}
+
+/// Epoch milliseconds to an instant.
+pub(crate) fn ms(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(v).unwrap_or_default()
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("select 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn create_center(&self, new: &NewCenter, cal: &Calendar, ctx: &Ctx) -> Result<Center> {
+        let mut tx = self.begin().await?;
+        let center = calendar::create_center(&mut tx, new, cal, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(center)
+    }
+
+    async fn centers(&self) -> Result<Vec<Center>> {
+        calendar::centers(&self.pool, None).await
+    }
+
+    async fn center_by_code(&self, code: &str) -> Result<Option<Center>> {
+        Ok(calendar::centers(&self.pool, Some(code))
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn import_catalog(
+        &self,
+        center_id: i64,
+        catalog: &Catalog,
+        ctx: &Ctx,
+        progress: Progress<'_>,
+    ) -> Result<ImportReport> {
+        let mut tx = self.begin().await?;
+        let report = catalog::import(&mut tx, center_id, catalog, ctx, progress).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(report)
+    }
+
+    async fn list_matters(
+        &self,
+        center_id: i64,
+        filter: &MatterFilter,
+    ) -> Result<(Vec<MatterSummary>, u64)> {
+        catalog::list(&self.pool, center_id, filter).await
+    }
+
+    async fn matter(&self, center_id: i64, code: &str) -> Result<Option<MatterVersion>> {
+        catalog::version(&self.pool, center_id, code, None).await
+    }
+
+    async fn matter_version(
+        &self,
+        center_id: i64,
+        code: &str,
+        version: i64,
+    ) -> Result<Option<MatterVersion>> {
+        catalog::version(&self.pool, center_id, code, Some(version)).await
+    }
+
+    async fn matter_history(
+        &self,
+        center_id: i64,
+        code: &str,
+    ) -> Result<Vec<(i64, DateTime<Utc>)>> {
+        catalog::history(&self.pool, center_id, code).await
+    }
+
+    async fn region(&self, center_id: i64) -> Result<Option<Region>> {
+        catalog::region(&self.pool, center_id).await
+    }
+
+    async fn window_groups(&self, center_id: i64) -> Result<Vec<WindowGroup>> {
+        catalog::window_groups(&self.pool, center_id).await
+    }
+
+    async fn departments(&self, center_id: i64) -> Result<Vec<(Department, u64)>> {
+        catalog::departments(&self.pool, center_id).await
+    }
+
+    async fn windows(&self, center_id: i64) -> Result<Vec<Window>> {
+        catalog::windows(&self.pool, center_id).await
+    }
+
+    async fn license_types(&self, center_id: i64) -> Result<Vec<LicenseType>> {
+        catalog::license_types(&self.pool, center_id).await
+    }
+
+    async fn calendar(&self, center_id: i64) -> Result<Calendar> {
+        calendar::load(&self.pool, center_id).await
+    }
+
+    async fn set_calendar_day(
+        &self,
+        center_id: i64,
+        day: NaiveDate,
+        kind: Option<DayKind>,
+        note: &str,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        calendar::set_day(&mut tx, center_id, day, kind, note, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn set_calendar_year(
+        &self,
+        center_id: i64,
+        year: i32,
+        loaded: bool,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        calendar::set_year(&mut tx, center_id, year, loaded, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn create_users(&self, users: &[NewUser], ctx: &Ctx) -> Result<Vec<StaffUserRecord>> {
+        let mut tx = self.begin().await?;
+        let mut out = Vec::with_capacity(users.len());
+        for u in users {
+            out.push(accounts::create(&mut tx, u, ctx).await?);
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(out)
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<StaffUserRecord>> {
+        accounts::by_username(&self.pool, username).await
+    }
+
+    async fn users(&self, center_id: i64) -> Result<Vec<StaffUserRecord>> {
+        accounts::list(&self.pool, center_id).await
+    }
+
+    async fn record_login_failure(
+        &self,
+        user_id: i64,
+        max_failures: u32,
+        lock_until: DateTime<Utc>,
+        ctx: &Ctx,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let locked =
+            accounts::login_failed(&mut tx, user_id, max_failures, lock_until, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(locked)
+    }
+
+    async fn start_session(&self, session: &NewSession, ctx: &Ctx) -> Result<()> {
+        let mut tx = self.begin().await?;
+        accounts::start_session(&mut tx, session, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
+        accounts::session(&self.pool, token_hash, now).await
+    }
+
+    async fn end_session(&self, token_hash: &str, ctx: &Ctx) -> Result<()> {
+        let mut tx = self.begin().await?;
+        accounts::end_session(&mut tx, token_hash, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn events_for(&self, subject_kind: &str, subject_id: &str) -> Result<Vec<Event>> {
+        events::for_subject(&self.pool, subject_kind, subject_id).await
+    }
+
+    async fn recent_events(&self, center_id: i64, limit: u32) -> Result<Vec<Event>> {
+        events::recent(&self.pool, center_id, limit).await
+    }
+}

@@ -1,0 +1,316 @@
+//! SQLite implementation of the 一窗通 store: the embedded default.
+//!
+//! Durability first: WAL with `synchronous = FULL`, so an acknowledged 受理 or 办结 survives a
+//! power cut. Exactly one writer connection (SQLite has one writer anyway; a second one only adds
+//! busy-handler sleeps and a long latency tail) and a separate read-only pool. Write
+//! transactions start with `BEGIN IMMEDIATE` so that another process writing the same file (for
+//! example `yichuang import catalog` next to a running server) waits in the busy handler instead
+//! of failing on a lock upgrade.
+
+mod accounts;
+mod calendar;
+mod catalog;
+mod events;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use yichuang_domain::calendar::{Calendar, DayKind};
+use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window, WindowGroup};
+use yichuang_store::{
+    Center, Ctx, Event, ImportReport, MatterFilter, MatterSummary, MatterVersion, NewCenter,
+    NewSession, NewUser, Progress, Result, Session, StaffUserRecord, Store, StoreError,
+};
+
+/// The SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` (`sqlite:path` or a plain path) with one
+    /// writer connection and `read_connections` readers.
+    pub async fn open(url: &str, read_connections: u32) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("invalid SQLite URL {url}: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(db)?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(read_connections.max(1))
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(db)?;
+        Ok(Self { writer, reader })
+    }
+
+    /// Opens the database file `yichuang.db` inside `dir`, creating the directory.
+    pub async fn open_in_dir(dir: &Path, read_connections: u32) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Other(anyhow::anyhow!(
+                "cannot create data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let url = format!("sqlite:{}", dir.join("yichuang.db").display());
+        Self::open(&url, read_connections).await
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations")
+            .run(&self.writer)
+            .await
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("migration failed: {e}")))
+    }
+
+    /// The applied migration versions, for `yichuang migrate --status`.
+    pub async fn applied_migrations(&self) -> Result<Vec<i64>> {
+        sqlx::query_scalar("select version from _sqlx_migrations order by version")
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db)
+    }
+
+    /// The journal mode and synchronous level of the writer connection, for checks.
+    pub async fn pragmas(&self) -> Result<(String, i64)> {
+        let mode: String = sqlx::query_scalar("pragma journal_mode")
+            .fetch_one(&self.writer)
+            .await
+            .map_err(db)?;
+        let sync: i64 = sqlx::query_scalar("pragma synchronous")
+            .fetch_one(&self.writer)
+            .await
+            .map_err(db)?;
+        Ok((mode, sync))
+    }
+
+    /// Starts a write transaction that takes the write lock up front.
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)
+    }
+
+    /// Closes both pools (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+/// Maps a sqlx error to the portable store error.
+pub(crate) fn db(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::RowNotFound => StoreError::NotFound("记录不存在".into()),
+        sqlx::Error::Database(d) => match d.kind() {
+            sqlx::error::ErrorKind::UniqueViolation => {
+                StoreError::Conflict(format!("记录已存在：{}", d.message()))
+            }
+            sqlx::error::ErrorKind::ForeignKeyViolation => {
+                StoreError::Conflict(format!("引用的记录不存在：{}", d.message()))
+            }
+            _ => StoreError::Other(e.into()),
+        },
+        _ => StoreError::Other(e.into()),
+    }
+}
+
+/// Epoch milliseconds to an instant.
+pub(crate) fn ms(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(v).unwrap_or_default()
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("select 1")
+            .execute(&self.reader)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn create_center(&self, new: &NewCenter, cal: &Calendar, ctx: &Ctx) -> Result<Center> {
+        let mut tx = self.begin().await?;
+        let center = calendar::create_center(&mut tx, new, cal, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(center)
+    }
+
+    async fn centers(&self) -> Result<Vec<Center>> {
+        calendar::centers(&self.reader, None).await
+    }
+
+    async fn center_by_code(&self, code: &str) -> Result<Option<Center>> {
+        Ok(calendar::centers(&self.reader, Some(code))
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn import_catalog(
+        &self,
+        center_id: i64,
+        catalog: &Catalog,
+        ctx: &Ctx,
+        progress: Progress<'_>,
+    ) -> Result<ImportReport> {
+        let mut tx = self.begin().await?;
+        let report = catalog::import(&mut tx, center_id, catalog, ctx, progress).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(report)
+    }
+
+    async fn list_matters(
+        &self,
+        center_id: i64,
+        filter: &MatterFilter,
+    ) -> Result<(Vec<MatterSummary>, u64)> {
+        catalog::list(&self.reader, center_id, filter).await
+    }
+
+    async fn matter(&self, center_id: i64, code: &str) -> Result<Option<MatterVersion>> {
+        catalog::version(&self.reader, center_id, code, None).await
+    }
+
+    async fn matter_version(
+        &self,
+        center_id: i64,
+        code: &str,
+        version: i64,
+    ) -> Result<Option<MatterVersion>> {
+        catalog::version(&self.reader, center_id, code, Some(version)).await
+    }
+
+    async fn matter_history(
+        &self,
+        center_id: i64,
+        code: &str,
+    ) -> Result<Vec<(i64, DateTime<Utc>)>> {
+        catalog::history(&self.reader, center_id, code).await
+    }
+
+    async fn region(&self, center_id: i64) -> Result<Option<Region>> {
+        catalog::region(&self.reader, center_id).await
+    }
+
+    async fn window_groups(&self, center_id: i64) -> Result<Vec<WindowGroup>> {
+        catalog::window_groups(&self.reader, center_id).await
+    }
+
+    async fn departments(&self, center_id: i64) -> Result<Vec<(Department, u64)>> {
+        catalog::departments(&self.reader, center_id).await
+    }
+
+    async fn windows(&self, center_id: i64) -> Result<Vec<Window>> {
+        catalog::windows(&self.reader, center_id).await
+    }
+
+    async fn license_types(&self, center_id: i64) -> Result<Vec<LicenseType>> {
+        catalog::license_types(&self.reader, center_id).await
+    }
+
+    async fn calendar(&self, center_id: i64) -> Result<Calendar> {
+        calendar::load(&self.reader, center_id).await
+    }
+
+    async fn set_calendar_day(
+        &self,
+        center_id: i64,
+        day: NaiveDate,
+        kind: Option<DayKind>,
+        note: &str,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        calendar::set_day(&mut tx, center_id, day, kind, note, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn set_calendar_year(
+        &self,
+        center_id: i64,
+        year: i32,
+        loaded: bool,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        calendar::set_year(&mut tx, center_id, year, loaded, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn create_users(&self, users: &[NewUser], ctx: &Ctx) -> Result<Vec<StaffUserRecord>> {
+        let mut tx = self.begin().await?;
+        let mut out = Vec::with_capacity(users.len());
+        for u in users {
+            out.push(accounts::create(&mut tx, u, ctx).await?);
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(out)
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<StaffUserRecord>> {
+        accounts::by_username(&self.reader, username).await
+    }
+
+    async fn users(&self, center_id: i64) -> Result<Vec<StaffUserRecord>> {
+        accounts::list(&self.reader, center_id).await
+    }
+
+    async fn record_login_failure(
+        &self,
+        user_id: i64,
+        max_failures: u32,
+        lock_until: DateTime<Utc>,
+        ctx: &Ctx,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let locked =
+            accounts::login_failed(&mut tx, user_id, max_failures, lock_until, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(locked)
+    }
+
+    async fn start_session(&self, session: &NewSession, ctx: &Ctx) -> Result<()> {
+        let mut tx = self.begin().await?;
+        accounts::start_session(&mut tx, session, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
+        accounts::session(&self.reader, token_hash, now).await
+    }
+
+    async fn end_session(&self, token_hash: &str, ctx: &Ctx) -> Result<()> {
+        let mut tx = self.begin().await?;
+        accounts::end_session(&mut tx, token_hash, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn events_for(&self, subject_kind: &str, subject_id: &str) -> Result<Vec<Event>> {
+        events::for_subject(&self.reader, subject_kind, subject_id).await
+    }
+
+    async fn recent_events(&self, center_id: i64, limit: u32) -> Result<Vec<Event>> {
+        events::recent(&self.reader, center_id, limit).await
+    }
+}

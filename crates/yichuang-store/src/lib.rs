@@ -1,0 +1,159 @@
+//! The storage contract of 一窗通. Every method of [`Store`] is one whole use-case operation that
+//! a backend runs in one transaction, writing the event log in the same transaction as the
+//! projections it changes. Two backends implement it (`yichuang-store-sqlite`,
+//! `yichuang-store-postgres`) and both must pass the [`conformance`] suite.
+
+mod error;
+mod types;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use yichuang_domain::calendar::{Calendar, DayKind};
+use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window, WindowGroup};
+
+pub use error::{Result, StoreError};
+pub use types::*;
+
+/// Progress callback for long operations: receives the number of items done so far.
+pub type Progress<'a> = &'a (dyn Fn(u64) + Send + Sync);
+
+/// The store: every operation the application performs on its data.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<()>;
+
+    /// The backend's name, for logs and benchmarks (`sqlite`, `postgres`).
+    fn backend(&self) -> &'static str;
+
+    // ---- centers -------------------------------------------------------------------------
+
+    /// Creates a center with its initial calendar (overrides and loaded years).
+    async fn create_center(
+        &self,
+        new: &NewCenter,
+        calendar: &Calendar,
+        ctx: &Ctx,
+    ) -> Result<Center>;
+
+    /// All centers, oldest first.
+    async fn centers(&self) -> Result<Vec<Center>>;
+
+    /// A center by its code.
+    async fn center_by_code(&self, code: &str) -> Result<Option<Center>>;
+
+    // ---- catalog -------------------------------------------------------------------------
+
+    /// Imports a validated catalog into a center, all or nothing. Unchanged matters keep their
+    /// version; a changed matter gets a new version effective from `ctx.now`.
+    async fn import_catalog(
+        &self,
+        center_id: i64,
+        catalog: &Catalog,
+        ctx: &Ctx,
+        progress: Progress<'_>,
+    ) -> Result<ImportReport>;
+
+    /// Matters of a center matching `filter`, with the total number of matches.
+    async fn list_matters(
+        &self,
+        center_id: i64,
+        filter: &MatterFilter,
+    ) -> Result<(Vec<MatterSummary>, u64)>;
+
+    /// The version of a matter in force.
+    async fn matter(&self, center_id: i64, code: &str) -> Result<Option<MatterVersion>>;
+
+    /// One particular version of a matter.
+    async fn matter_version(
+        &self,
+        center_id: i64,
+        code: &str,
+        version: i64,
+    ) -> Result<Option<MatterVersion>>;
+
+    /// The version history of a matter: `(version, effective_from)`, oldest first.
+    async fn matter_history(&self, center_id: i64, code: &str)
+    -> Result<Vec<(i64, DateTime<Utc>)>>;
+
+    /// The region a center's catalog was imported for.
+    async fn region(&self, center_id: i64) -> Result<Option<Region>>;
+
+    /// Window groups of a center.
+    async fn window_groups(&self, center_id: i64) -> Result<Vec<WindowGroup>>;
+
+    /// Departments of a center, with the number of matters each owns.
+    async fn departments(&self, center_id: i64) -> Result<Vec<(Department, u64)>>;
+
+    /// Windows of a center.
+    async fn windows(&self, center_id: i64) -> Result<Vec<Window>>;
+
+    /// Licence types of a center.
+    async fn license_types(&self, center_id: i64) -> Result<Vec<LicenseType>>;
+
+    // ---- calendar ------------------------------------------------------------------------
+
+    /// The center's working-day calendar.
+    async fn calendar(&self, center_id: i64) -> Result<Calendar>;
+
+    /// Sets (`Some`) or clears (`None`) the override of one day.
+    async fn set_calendar_day(
+        &self,
+        center_id: i64,
+        day: NaiveDate,
+        kind: Option<DayKind>,
+        note: &str,
+        ctx: &Ctx,
+    ) -> Result<()>;
+
+    /// Marks a year's official schedule as entered (or not).
+    async fn set_calendar_year(
+        &self,
+        center_id: i64,
+        year: i32,
+        loaded: bool,
+        ctx: &Ctx,
+    ) -> Result<()>;
+
+    // ---- accounts ------------------------------------------------------------------------
+
+    /// Creates staff users, all or nothing. A duplicate username is a conflict.
+    async fn create_users(&self, users: &[NewUser], ctx: &Ctx) -> Result<Vec<StaffUserRecord>>;
+
+    /// A user with credentials and lockout state, by username.
+    async fn user_by_username(&self, username: &str) -> Result<Option<StaffUserRecord>>;
+
+    /// Staff of a center, by username.
+    async fn users(&self, center_id: i64) -> Result<Vec<StaffUserRecord>>;
+
+    /// Records a failed login; once `failures` reaches `max_failures` the account is locked until
+    /// `lock_until` and the counter restarts. Returns whether the account is now locked.
+    async fn record_login_failure(
+        &self,
+        user_id: i64,
+        max_failures: u32,
+        lock_until: DateTime<Utc>,
+        ctx: &Ctx,
+    ) -> Result<bool>;
+
+    /// Starts a session (cookie or API token) after a successful login and clears the failure
+    /// counter.
+    async fn start_session(&self, session: &NewSession, ctx: &Ctx) -> Result<()>;
+
+    /// The live session with this token hash, if it exists and has not expired at `now`.
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>>;
+
+    /// Ends a session (logout).
+    async fn end_session(&self, token_hash: &str, ctx: &Ctx) -> Result<()>;
+
+    // ---- events --------------------------------------------------------------------------
+
+    /// The events of one subject, oldest first.
+    async fn events_for(&self, subject_kind: &str, subject_id: &str) -> Result<Vec<Event>>;
+
+    /// The newest events of a center, newest first.
+    async fn recent_events(&self, center_id: i64, limit: u32) -> Result<Vec<Event>>;
+}
