@@ -1,1 +1,94 @@
-//! placeholder
+//! Use cases of 一窗通 over an `Arc<dyn Store>` and an `Arc<dyn Clock>`. The web layer, the CLI
+//! and background jobs all call these; none of them talks to the store directly for writes.
+
+pub mod access;
+pub mod auth;
+pub mod calendar;
+pub mod catalog;
+pub mod demo;
+mod error;
+
+use std::sync::Arc;
+
+use yichuang_domain::clock::Clock;
+use yichuang_store::{Center, Ctx, Store};
+
+pub use error::{CoreError, Result};
+/// The store's records, re-exported so that callers need not name the store crate.
+pub use yichuang_store as store;
+
+/// Settings of the authentication use cases.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Lifetime of a browser session, in hours.
+    pub session_hours: i64,
+    /// Lifetime of an API token, in days.
+    pub token_days: i64,
+    /// Failed logins that lock an account.
+    pub max_failed_logins: u32,
+    /// How long a locked account stays locked, in minutes.
+    pub lockout_minutes: i64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_hours: 12,
+            token_days: 30,
+            max_failed_logins: 5,
+            lockout_minutes: 15,
+        }
+    }
+}
+
+/// The application core: the store, the clock and settings. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Core {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    auth: AuthSettings,
+}
+
+impl Core {
+    /// Wires the core.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
+        Self { store, clock, auth }
+    }
+
+    /// The store, for read-only queries that need no rules.
+    pub fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &dyn Clock {
+        &*self.clock
+    }
+
+    /// A write context for `actor` now.
+    pub fn ctx(&self, actor: &str) -> Ctx {
+        Ctx::new(actor, self.clock.now())
+    }
+
+    /// The center this installation serves by default: the first one created.
+    pub async fn default_center(&self) -> Result<Center> {
+        self.store
+            .centers()
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| CoreError::NotFound("尚未建立政务服务中心，请先导入目录".into()))
+    }
+
+    /// A center by code, or the default center when `code` is `None`.
+    pub async fn center(&self, code: Option<&str>) -> Result<Center> {
+        match code {
+            None => self.default_center().await,
+            Some(code) => self
+                .store
+                .center_by_code(code)
+                .await?
+                .ok_or_else(|| CoreError::NotFound(format!("中心 \"{code}\" 不存在"))),
+        }
+    }
+}

@@ -22,6 +22,11 @@ pub fn shanghai_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&Shanghai).date_naive()
 }
 
+/// An instant in Asia/Shanghai local time, for display.
+pub fn to_shanghai(at: DateTime<Utc>) -> DateTime<chrono_tz::Tz> {
+    at.with_timezone(&Shanghai)
+}
+
 /// The real clock.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;

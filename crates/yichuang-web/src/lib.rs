@@ -1,1 +1,61 @@
-//! placeholder
+//! The HTTP layer of 一窗通: the JSON API under `/api/v1`, server-rendered pages, static assets,
+//! health and metrics. Handlers are thin: extract, call `yichuang-core`, render.
+//!
+//! Two seams are public: [`router`] builds the whole application for a state, and [`serve`] runs
+//! it on a listener until a shutdown future resolves. `main` and the tests both use them.
+
+mod api;
+mod error;
+mod extract;
+mod html;
+mod middleware;
+mod state;
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+
+pub use api::openapi_document;
+pub use error::{ApiError, AppError};
+pub use state::{AppState, WebSettings, metrics_handle};
+
+/// Builds the application router.
+pub fn router(state: AppState) -> Router {
+    let timeout = Duration::from_secs(state.settings.request_timeout_secs);
+    let body_limit = state.settings.body_limit_bytes;
+    Router::new()
+        .merge(api::routes())
+        .merge(html::routes())
+        .merge(api::docs())
+        .fallback(html::not_found)
+        .layer(axum::middleware::from_fn(middleware::log_errors))
+        .layer(axum::middleware::from_fn(middleware::track_metrics))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(middleware::trace_layer())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then drains open connections.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,171 @@
+//! The composition root: logging, store selection by URL, and the server's life cycle.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+use yichuang_core::Core;
+use yichuang_domain::clock::{Clock, SystemClock};
+use yichuang_store::Store;
+use yichuang_store_postgres::PgStore;
+use yichuang_store_sqlite::SqliteStore;
+use yichuang_web::{AppState, WebSettings};
+
+use crate::config::{Config, LogConfig, redact_url};
+
+/// Initialises tracing: pretty or JSON lines, filtered by `RUST_LOG` or the configuration.
+pub(crate) fn init_logging(cfg: &LogConfig) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&cfg.filter))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let result = match cfg.format.as_str() {
+        "json" => builder.json().try_init(),
+        "pretty" => builder.try_init(),
+        other => anyhow::bail!("log.format 应为 pretty 或 json，而不是 \"{other}\""),
+    };
+    result.map_err(|e| anyhow::anyhow!("cannot initialise logging: {e}"))
+}
+
+/// Opens the store named by the configuration, applying migrations when configured.
+pub(crate) async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let url = cfg.database.effective_url();
+    let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
+        if cfg.database.url.is_empty() {
+            std::fs::create_dir_all(&cfg.database.data_dir)
+                .with_context(|| format!("无法创建数据目录 {}", cfg.database.data_dir.display()))?;
+        }
+        let store = SqliteStore::open(&url, cfg.database.read_connections).await?;
+        if cfg.database.auto_migrate {
+            store.migrate().await?;
+        }
+        Arc::new(store)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = PgStore::connect(&url, cfg.database.max_connections).await?;
+        if cfg.database.auto_migrate {
+            store.migrate().await?;
+        }
+        Arc::new(store)
+    } else {
+        anyhow::bail!(
+            "不支持的数据库地址 {}：应以 sqlite:、postgres:// 或 postgresql:// 开头",
+            redact_url(&url)
+        );
+    };
+    tracing::info!(backend = store.backend(), url = %redact_url(&url), "store opened");
+    Ok(store)
+}
+
+/// The core over the configured store and the system clock.
+pub(crate) async fn open_core(cfg: &Config) -> anyhow::Result<Core> {
+    let store = open_store(cfg).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    Ok(Core::new(store, clock, cfg.auth.settings()))
+}
+
+/// `yichuang migrate`.
+pub(crate) async fn migrate(cfg: &Config) -> anyhow::Result<()> {
+    let mut cfg = cfg.clone();
+    cfg.database.auto_migrate = true;
+    open_store(&cfg).await?;
+    println!("数据库迁移已完成");
+    Ok(())
+}
+
+/// Prepares an empty database: the demo center, or an empty center with one `admin` account.
+pub(crate) async fn first_start(
+    core: &Core,
+    demo: bool,
+    admin_password: Option<String>,
+) -> anyhow::Result<()> {
+    if !core.is_empty().await? {
+        return Ok(());
+    }
+    if demo {
+        let center = core.load_demo().await?;
+        tracing::info!(center = %center.name, "演示中心已载入：演示账号密码均为 demo");
+        return Ok(());
+    }
+    let center = core.create_center("main", "政务服务中心", "system").await?;
+    let (password, generated) = match admin_password {
+        Some(p) => (p, false),
+        None => (yichuang_core::auth::random_token()?[..16].to_owned(), true),
+    };
+    let new = yichuang_core::auth::NewStaff {
+        username: "admin".into(),
+        display_name: "系统管理员".into(),
+        password: password.clone(),
+        roles: vec![yichuang_domain::account::Role::Admin],
+        department: None,
+        window: None,
+    };
+    core.create_staff(center.id, new, "system").await?;
+    if generated {
+        // Printed once, to the terminal only: the password is never logged.
+        println!("已创建管理员账号 admin，初始密码：{password}（仅显示这一次，请登录后修改）");
+    }
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// `yichuang serve`.
+pub(crate) async fn serve(
+    cfg: Config,
+    demo: bool,
+    admin_password: Option<String>,
+) -> anyhow::Result<()> {
+    let core = open_core(&cfg).await?;
+    let demo_mode = demo && (core.is_empty().await? || has_demo_accounts(&core).await?);
+    first_start(&core, demo, admin_password).await?;
+    let settings = WebSettings {
+        demo_mode,
+        secure_cookies: cfg.server.secure_cookies,
+        request_timeout_secs: cfg.server.request_timeout_secs,
+        body_limit_bytes: cfg.server.body_limit_bytes,
+    };
+    yichuang_web::metrics_handle();
+    let router = yichuang_web::router(AppState::new(core, settings));
+    let listener = TcpListener::bind(&cfg.server.bind)
+        .await
+        .with_context(|| format!("无法监听 {}", cfg.server.bind))?;
+    let addr = listener.local_addr()?;
+    tracing::info!("一窗通已启动：http://{addr}/");
+    yichuang_web::serve(listener, router, shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Whether the database is the demo center (its login page then lists the demo accounts).
+async fn has_demo_accounts(core: &Core) -> anyhow::Result<bool> {
+    let center = core.default_center().await?;
+    Ok(center.code == yichuang_core::demo::DEMO_CENTER_CODE
+        && core.store().user_by_username("clerk1").await?.is_some())
+}

@@ -1,0 +1,218 @@
+//! Configuration: built-in defaults, then the TOML file (`--config` or `YICHUANG_CONFIG`), then
+//! `YICHUANG_<SECTION>__<KEY>` environment variables, then command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The example configuration, every key with its default; printed by `yichuang config example`.
+pub(crate) const EXAMPLE: &str = include_str!("../../../config/yichuang.example.toml");
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct Config {
+    /// HTTP server.
+    pub(crate) server: ServerConfig,
+    /// Database.
+    pub(crate) database: DatabaseConfig,
+    /// Logging.
+    pub(crate) log: LogConfig,
+    /// Logins and sessions.
+    pub(crate) auth: AuthConfig,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct ServerConfig {
+    /// Address to listen on.
+    pub(crate) bind: String,
+    /// Seconds before a request times out.
+    pub(crate) request_timeout_secs: u64,
+    /// Largest request body in bytes.
+    pub(crate) body_limit_bytes: usize,
+    /// Mark cookies Secure (set when served over HTTPS).
+    pub(crate) secure_cookies: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            request_timeout_secs: 30,
+            body_limit_bytes: 2 * 1024 * 1024,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// `[database]`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct DatabaseConfig {
+    /// `sqlite:PATH` or `postgres://…`; empty means `sqlite:<data_dir>/yichuang.db`.
+    pub(crate) url: String,
+    /// Directory of the SQLite file and uploaded files.
+    pub(crate) data_dir: PathBuf,
+    /// SQLite read connections (there is always exactly one writer).
+    pub(crate) read_connections: u32,
+    /// PostgreSQL pool size.
+    pub(crate) max_connections: u32,
+    /// Apply migrations at start-up.
+    pub(crate) auto_migrate: bool,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            data_dir: PathBuf::from("./yichuang-data"),
+            read_connections: 4,
+            max_connections: 10,
+            auto_migrate: true,
+        }
+    }
+}
+
+/// Redacts the password of a database URL.
+pub(crate) fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &redact_url(&self.url))
+            .field("data_dir", &self.data_dir)
+            .field("read_connections", &self.read_connections)
+            .field("max_connections", &self.max_connections)
+            .field("auto_migrate", &self.auto_migrate)
+            .finish()
+    }
+}
+
+impl DatabaseConfig {
+    /// The effective database URL.
+    pub(crate) fn effective_url(&self) -> String {
+        if self.url.is_empty() {
+            format!("sqlite:{}", self.data_dir.join("yichuang.db").display())
+        } else {
+            self.url.clone()
+        }
+    }
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct LogConfig {
+    /// `pretty` or `json`.
+    pub(crate) format: String,
+    /// Filter directives, e.g. `info,yichuang=debug`; `RUST_LOG` overrides.
+    pub(crate) filter: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: "pretty".into(),
+            filter: "info".into(),
+        }
+    }
+}
+
+/// `[auth]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct AuthConfig {
+    /// Browser session lifetime in hours.
+    pub(crate) session_hours: i64,
+    /// API token lifetime in days.
+    pub(crate) token_days: i64,
+    /// Failed logins before a temporary lock.
+    pub(crate) max_failed_logins: u32,
+    /// Lock duration in minutes.
+    pub(crate) lockout_minutes: i64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        let d = yichuang_core::AuthSettings::default();
+        Self {
+            session_hours: d.session_hours,
+            token_days: d.token_days,
+            max_failed_logins: d.max_failed_logins,
+            lockout_minutes: d.lockout_minutes,
+        }
+    }
+}
+
+impl AuthConfig {
+    /// The core's settings.
+    pub(crate) fn settings(&self) -> yichuang_core::AuthSettings {
+        yichuang_core::AuthSettings {
+            session_hours: self.session_hours,
+            token_days: self.token_days,
+            max_failed_logins: self.max_failed_logins,
+            lockout_minutes: self.lockout_minutes,
+        }
+    }
+}
+
+/// Loads defaults → file → environment. Only `YICHUANG_SECTION__KEY` variables are read here;
+/// single-level ones such as `YICHUANG_DATABASE_URL` belong to command-line flags.
+pub(crate) fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+    let mut figment = Figment::from(Serialized::defaults(Config::default()));
+    if let Some(path) = file {
+        anyhow::ensure!(path.exists(), "配置文件不存在：{}", path.display());
+        figment = figment.merge(Toml::file(path));
+    }
+    figment = figment.merge(
+        Env::prefixed("YICHUANG_")
+            .filter(|k| k.as_str().contains("__"))
+            .split("__"),
+    );
+    figment
+        .extract()
+        .map_err(|e| anyhow::anyhow!("配置有误：{e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_parses_and_equals_the_defaults() {
+        let parsed: Config = toml::from_str(EXAMPLE).unwrap();
+        assert_eq!(
+            toml::to_string(&parsed).unwrap(),
+            toml::to_string(&Config::default()).unwrap()
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<Config>("[server]\nbindd = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(redact_url("sqlite:./x.db"), "sqlite:./x.db");
+    }
+}

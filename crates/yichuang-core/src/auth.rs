@@ -1,0 +1,275 @@
+//! Logins, sessions and API tokens. Passwords are Argon2id (default parameters), hashed on the
+//! blocking pool because a hash takes tens of milliseconds. Tokens are 256 random bits; only
+//! their SHA-256 is stored, so a leaked database does not leak live sessions.
+
+use std::sync::OnceLock;
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+use yichuang_domain::account::{Role, StaffUser};
+use yichuang_store::{NewSession, NewUser, SessionKind, StaffUserRecord};
+
+use crate::{Core, CoreError, Result};
+
+/// Minimum length of a password chosen by an administrator.
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+/// A successful login.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// The bearer token or cookie value; shown once, never stored.
+    pub token: String,
+    /// The user.
+    pub user: StaffUser,
+    /// When the session or token expires.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A new staff account as an administrator enters it.
+#[derive(Debug, Clone)]
+pub struct NewStaff {
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Plain password (hashed before storage).
+    pub password: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Department scope.
+    pub department: Option<String>,
+    /// Window scope.
+    pub window: Option<String>,
+}
+
+/// Hashes a password with Argon2id on the blocking pool.
+pub async fn hash_password(password: &str) -> Result<String> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| CoreError::Internal(anyhow::anyhow!("password hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| CoreError::Internal(e.into()))?
+}
+
+/// Verifies a password against a PHC string on the blocking pool.
+pub async fn verify_password(password: &str, hash: &str) -> bool {
+    let password = password.to_owned();
+    let hash = hash.to_owned();
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .verify_password(password.as_bytes(), hash.as_str())
+            .is_ok()
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A fresh random token (64 hex characters).
+pub fn random_token() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| CoreError::Internal(anyhow::anyhow!("no randomness: {e}")))?;
+    Ok(hex::encode(bytes))
+}
+
+/// The stored form of a token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A hash that verifies nothing, used for unknown usernames so that a login attempt takes the
+/// same time whether or not the account exists.
+async fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    if let Some(h) = DECOY.get() {
+        return h;
+    }
+    let h = hash_password("decoy-password-never-valid")
+        .await
+        .unwrap_or_default();
+    DECOY.get_or_init(|| h)
+}
+
+fn valid_username(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+impl Core {
+    /// Logs in with a username and password, starting a cookie session or issuing an API token.
+    pub async fn login(&self, username: &str, password: &str, kind: SessionKind) -> Result<Login> {
+        let username = username.trim();
+        if username.is_empty() || password.is_empty() {
+            return Err(CoreError::invalid("username", "请输入用户名和密码"));
+        }
+        let Some(record) = self.store().user_by_username(username).await? else {
+            verify_password(password, decoy_hash().await).await;
+            return Err(CoreError::InvalidCredentials);
+        };
+        let now = self.clock().now();
+        if let Some(until) = record.locked_until.filter(|u| *u > now) {
+            return Err(CoreError::AccountLocked(until));
+        }
+        if !verify_password(password, &record.password_hash).await {
+            let lock_until = now + Duration::minutes(self.auth.lockout_minutes);
+            let max = self.auth.max_failed_logins;
+            let ctx = self.ctx(username);
+            if self
+                .store()
+                .record_login_failure(record.user.id, max, lock_until, &ctx)
+                .await?
+            {
+                tracing::warn!(username, "account locked after repeated failed logins");
+                return Err(CoreError::AccountLocked(lock_until));
+            }
+            return Err(CoreError::InvalidCredentials);
+        }
+        self.start_session(record, kind).await
+    }
+
+    async fn start_session(&self, record: StaffUserRecord, kind: SessionKind) -> Result<Login> {
+        let now = self.clock().now();
+        let expires_at = match kind {
+            SessionKind::Cookie => now + Duration::hours(self.auth.session_hours),
+            SessionKind::Api => now + Duration::days(self.auth.token_days),
+        };
+        let token = random_token()?;
+        let session = NewSession {
+            token_hash: token_hash(&token),
+            user_id: record.user.id,
+            kind,
+            expires_at,
+        };
+        self.store()
+            .start_session(&session, &self.ctx(&record.user.username))
+            .await?;
+        Ok(Login {
+            token,
+            user: record.user,
+            expires_at,
+        })
+    }
+
+    /// The user behind a session cookie or bearer token.
+    pub async fn authenticate(&self, token: &str) -> Result<StaffUser> {
+        if token.is_empty() || token.len() > 128 {
+            return Err(CoreError::Unauthenticated);
+        }
+        let now = self.clock().now();
+        match self.store().session(&token_hash(token), now).await? {
+            Some(s) => Ok(s.user),
+            None => Err(CoreError::Unauthenticated),
+        }
+    }
+
+    /// Ends a session.
+    pub async fn logout(&self, token: &str, actor: &str) -> Result<()> {
+        self.store()
+            .end_session(&token_hash(token), &self.ctx(actor))
+            .await?;
+        Ok(())
+    }
+
+    /// Creates a staff account after checking the username, password and scope.
+    pub async fn create_staff(
+        &self,
+        center_id: i64,
+        new: NewStaff,
+        actor: &str,
+    ) -> Result<StaffUser> {
+        if !valid_username(&new.username) {
+            return Err(CoreError::invalid(
+                "username",
+                "用户名只能包含字母、数字、点、横线和下划线，长度 1 至 64",
+            ));
+        }
+        if new.password.chars().count() < MIN_PASSWORD_LEN {
+            return Err(CoreError::invalid(
+                "password",
+                format!("密码至少 {MIN_PASSWORD_LEN} 个字符"),
+            ));
+        }
+        if new.roles.is_empty() {
+            return Err(CoreError::invalid("roles", "至少指定一个角色"));
+        }
+        if new.roles.iter().any(|r| r.needs_department()) {
+            let Some(dept) = &new.department else {
+                return Err(CoreError::invalid(
+                    "department",
+                    "审批人员和部门负责人须指定部门",
+                ));
+            };
+            let known = self.store().departments(center_id).await?;
+            if !known.iter().any(|(d, _)| &d.code == dept) {
+                return Err(CoreError::invalid(
+                    "department",
+                    format!("未知部门 \"{dept}\""),
+                ));
+            }
+        }
+        if new.roles.iter().any(|r| r.needs_window()) {
+            let Some(window) = &new.window else {
+                return Err(CoreError::invalid("window", "窗口人员和出件人员须指定窗口"));
+            };
+            let known = self.store().windows(center_id).await?;
+            if !known.iter().any(|w| &w.code == window) {
+                return Err(CoreError::invalid(
+                    "window",
+                    format!("未知窗口 \"{window}\""),
+                ));
+            }
+        }
+        let user = NewUser {
+            center_id,
+            username: new.username,
+            display_name: new.display_name,
+            password_hash: hash_password(&new.password).await?,
+            roles: new.roles,
+            department: new.department,
+            window: new.window,
+        };
+        let mut created = self.store().create_users(&[user], &self.ctx(actor)).await?;
+        created
+            .pop()
+            .map(|r| r.user)
+            .ok_or_else(|| CoreError::Internal(anyhow::anyhow!("no user")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn passwords_verify_only_against_their_hash() {
+        let h = hash_password("correct horse").await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &h).await);
+        assert!(!verify_password("wrong", &h).await);
+        assert!(!verify_password("x", "not a hash").await);
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let a = random_token().unwrap();
+        let b = random_token().unwrap();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+
+    #[test]
+    fn usernames_are_restricted() {
+        assert!(valid_username("rsj-approver"));
+        assert!(!valid_username("有中文"));
+        assert!(!valid_username(""));
+    }
+}

@@ -1,0 +1,70 @@
+//! Catalog use cases: importing a catalog file and reading guides.
+
+use yichuang_domain::catalog::{Catalog, parse_catalog};
+use yichuang_store::{ImportReport, MatterFilter, MatterSummary, MatterVersion, Progress};
+
+use crate::{Core, CoreError, Result};
+
+/// Largest page of matters one request may ask for.
+pub const MAX_PAGE: u32 = 500;
+
+impl Core {
+    /// Validates a catalog file and imports it into a center, all or nothing. A file with
+    /// problems changes nothing and returns every problem.
+    pub async fn import_catalog_text(
+        &self,
+        center_id: i64,
+        text: &str,
+        actor: &str,
+        progress: Progress<'_>,
+    ) -> Result<ImportReport> {
+        let catalog = parse_catalog(text).map_err(CoreError::InvalidCatalog)?;
+        self.import_catalog(center_id, &catalog, actor, progress)
+            .await
+    }
+
+    /// Imports an already validated catalog.
+    pub async fn import_catalog(
+        &self,
+        center_id: i64,
+        catalog: &Catalog,
+        actor: &str,
+        progress: Progress<'_>,
+    ) -> Result<ImportReport> {
+        let report = self
+            .store()
+            .import_catalog(center_id, catalog, &self.ctx(actor), progress)
+            .await?;
+        tracing::info!(center_id, ?report, "catalog imported");
+        Ok(report)
+    }
+
+    /// Lists matters; `limit` defaults to 20 and may not exceed [`MAX_PAGE`].
+    pub async fn list_matters(
+        &self,
+        center_id: i64,
+        mut filter: MatterFilter,
+    ) -> Result<(Vec<MatterSummary>, u64)> {
+        if filter.limit == 0 {
+            filter.limit = 20;
+        }
+        if filter.limit > MAX_PAGE {
+            return Err(CoreError::invalid(
+                "limit",
+                format!("每页最多 {MAX_PAGE} 条"),
+            ));
+        }
+        if filter.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
+            return Err(CoreError::invalid("q", "查询词过长（最多 100 个字）"));
+        }
+        Ok(self.store().list_matters(center_id, &filter).await?)
+    }
+
+    /// The guide in force for a matter.
+    pub async fn matter(&self, center_id: i64, code: &str) -> Result<MatterVersion> {
+        self.store()
+            .matter(center_id, code)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("事项 \"{code}\" 不存在")))
+    }
+}

@@ -1,0 +1,80 @@
+//! The core's error type: what went wrong in terms a person can act on. The web layer maps each
+//! variant to one HTTP status and one stable API code.
+
+use chrono::{DateTime, Utc};
+use yichuang_domain::DomainError;
+use yichuang_domain::catalog::Problem;
+use yichuang_store::StoreError;
+
+/// A use-case failure.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// Input that fails validation.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// Which input.
+        field: String,
+        /// Why, in Chinese.
+        reason: String,
+    },
+    /// A catalog file with problems; every one is listed.
+    #[error("目录文件有 {} 处问题", .0.len())]
+    InvalidCatalog(Vec<Problem>),
+    /// Not found.
+    #[error("{0}")]
+    NotFound(String),
+    /// Conflicts with the current state or an existing record.
+    #[error("{0}")]
+    Conflict(String),
+    /// Not logged in, or the token or session is not valid.
+    #[error("请先登录")]
+    Unauthenticated,
+    /// Wrong username or password.
+    #[error("用户名或密码错误")]
+    InvalidCredentials,
+    /// Too many failed logins.
+    #[error(
+        "登录失败次数过多，账号已临时锁定，请于 {} 后再试",
+        yichuang_domain::clock::to_shanghai(*.0).format("%H:%M")
+    )]
+    AccountLocked(DateTime<Utc>),
+    /// Logged in, but the role or scope does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Anything unexpected; logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl CoreError {
+    /// Shorthand for [`CoreError::Invalid`].
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<StoreError> for CoreError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(m) => Self::NotFound(m),
+            StoreError::Conflict(m) => Self::Conflict(m),
+            StoreError::Other(e) => Self::Internal(e),
+        }
+    }
+}
+
+impl From<DomainError> for CoreError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid { field, reason } => Self::Invalid { field, reason },
+            DomainError::NotFound(m) => Self::NotFound(m),
+            DomainError::Conflict(m) => Self::Conflict(m),
+        }
+    }
+}
+
+/// Result alias for use cases.
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;

@@ -1,0 +1,111 @@
+//! The JSON API under `/api/v1`: a stable contract for integrators. Every error is
+//! `{"error": {"code", "message"}}`; the OpenAPI 3.1 document is generated from the handlers.
+
+mod auth;
+pub(crate) mod calendar;
+mod catalog;
+mod ops;
+
+use axum::Router;
+use axum::routing::{get, post, put};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::state::AppState;
+
+pub(crate) use calendar::parse_date;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "一窗通 API",
+        version = env!("CARGO_PKG_VERSION"),
+        description = "一窗通政务服务平台的 JSON 接口。错误统一为 {\"error\": {\"code\", \"message\"}}。",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        auth::create_token,
+        auth::revoke_token,
+        auth::me,
+        catalog::list_matters,
+        catalog::show_matter,
+        catalog::departments,
+        catalog::windows,
+        catalog::window_groups,
+        calendar::add_working_days,
+        calendar::show_year,
+        calendar::set_day,
+        calendar::set_year,
+    ),
+    components(schemas(crate::api::ErrorBody, crate::api::ErrorDetail)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "登录与令牌"),
+        (name = "catalog", description = "事项目录与办事指南"),
+        (name = "calendar", description = "工作日历")
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The error envelope of every API error.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorBody {
+    error: ErrorDetail,
+}
+
+/// One error.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorDetail {
+    /// Stable snake_case code, e.g. `not_found`.
+    code: String,
+    /// Chinese explanation.
+    message: String,
+}
+
+/// The OpenAPI document of the API.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// API routes.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/auth/token",
+            post(auth::create_token).delete(auth::revoke_token),
+        )
+        .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/matters", get(catalog::list_matters))
+        .route("/api/v1/matters/{code}", get(catalog::show_matter))
+        .route("/api/v1/departments", get(catalog::departments))
+        .route("/api/v1/windows", get(catalog::windows))
+        .route("/api/v1/window-groups", get(catalog::window_groups))
+        .route("/api/v1/calendar", get(calendar::show_year))
+        .route(
+            "/api/v1/calendar/add-working-days",
+            get(calendar::add_working_days),
+        )
+        .route("/api/v1/calendar/days/{day}", put(calendar::set_day))
+        .route("/api/v1/calendar/years/{year}", put(calendar::set_year))
+        .route("/api/v1/{*rest}", axum::routing::any(ops::api_not_found))
+        .merge(ops::routes())
+}
+
+/// Swagger UI at `/api/docs` (assets vendored in the binary) and the document at
+/// `/api/v1/openapi.json`.
+pub(crate) fn docs() -> Router<AppState> {
+    Router::new().merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
+}

@@ -1,0 +1,173 @@
+//! Administration pages: the center's working-day calendar (month view, day and year changes).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Datelike, Months, NaiveDate, Weekday};
+use serde::Deserialize;
+use yichuang_core::CoreError;
+use yichuang_domain::calendar::{Calendar, DayKind};
+
+use super::Chrome;
+use crate::api::parse_date;
+use crate::error::AppError;
+use crate::extract::{AdminOnly, CsrfForm, PageQuery, PageStaff, urlencode};
+use crate::state::AppState;
+
+pub(crate) struct DayCell {
+    date: String,
+    day: u32,
+    class: &'static str,
+    label: &'static str,
+    note: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/admin_calendar.html")]
+pub(crate) struct CalendarPage {
+    chrome: Chrome,
+    year: i32,
+    month: u32,
+    month_padded: String,
+    prev: String,
+    next: String,
+    weeks: Vec<Vec<DayCell>>,
+    loaded: bool,
+    working_days: i64,
+    first_day: String,
+    flash: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct MonthQuery {
+    month: Option<String>,
+    saved: Option<String>,
+}
+
+fn parse_month(s: &str) -> Result<NaiveDate, CoreError> {
+    parse_date("month", &format!("{s}-01"))
+        .map_err(|_| CoreError::invalid("month", format!("月份 \"{s}\" 格式不正确，应为 YYYY-MM")))
+}
+
+fn cell(cal: &Calendar, day: NaiveDate, month: u32) -> DayCell {
+    let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+    let (class, label, note) = match cal.override_of(day) {
+        Some((DayKind::Holiday, note)) => ("off", "休", note.to_owned()),
+        Some((DayKind::Workday, note)) => ("make", "班", note.to_owned()),
+        None if weekend => ("weekend", "", String::new()),
+        None => ("", "", String::new()),
+    };
+    let class = if day.month() == month { class } else { "other" };
+    DayCell {
+        date: day.to_string(),
+        day: day.day(),
+        class,
+        label,
+        note,
+    }
+}
+
+pub(crate) async fn calendar(
+    State(state): State<AppState>,
+    staff: PageStaff<AdminOnly>,
+    chrome: Chrome,
+    PageQuery(q): PageQuery<MonthQuery>,
+) -> Result<CalendarPage, AppError> {
+    let first = match q.month.as_deref().filter(|m| !m.is_empty()) {
+        Some(m) => parse_month(m)?,
+        None => {
+            let today = state.core.clock().today();
+            today.with_day(1).unwrap_or(today)
+        }
+    };
+    let cal = state.core.calendar(staff.user.center_id).await?;
+    let next_month = first.checked_add_months(Months::new(1)).unwrap_or(first);
+    let prev_month = first.checked_sub_months(Months::new(1)).unwrap_or(first);
+    let last = next_month.pred_opt().unwrap_or(first);
+    let offset = i64::from(first.weekday().num_days_from_monday());
+    let mut day = first - chrono::Duration::days(offset);
+    let mut weeks = Vec::new();
+    while day <= last {
+        let mut week = Vec::with_capacity(7);
+        for _ in 0..7 {
+            week.push(cell(&cal, day, first.month()));
+            day = day.succ_opt().unwrap_or(day);
+        }
+        weeks.push(week);
+    }
+    let before = first.pred_opt().unwrap_or(first);
+    Ok(CalendarPage {
+        chrome,
+        year: first.year(),
+        month: first.month(),
+        month_padded: format!("{:02}", first.month()),
+        prev: prev_month.format("%Y-%m").to_string(),
+        next: next_month.format("%Y-%m").to_string(),
+        weeks,
+        loaded: cal.is_year_loaded(first.year()),
+        working_days: cal.working_days_between(before, last).0,
+        first_day: first.to_string(),
+        flash: q.saved.map(|d| format!("已保存：{d}")),
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DayForm {
+    day: String,
+    kind: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub(crate) async fn set_day(
+    State(state): State<AppState>,
+    staff: PageStaff<AdminOnly>,
+    CsrfForm(form): CsrfForm<DayForm>,
+) -> Result<Response, AppError> {
+    let day = parse_date("day", &form.day)?;
+    let kind = match form.kind.as_str() {
+        "default" => None,
+        other => Some(
+            DayKind::parse(other)
+                .ok_or_else(|| CoreError::invalid("kind", "请选择休息日、工作日或恢复默认"))?,
+        ),
+    };
+    let user = &staff.user;
+    state
+        .core
+        .set_calendar_day(user.center_id, day, kind, &form.note, &user.username)
+        .await?;
+    let target = format!(
+        "/admin/calendar?month={}&saved={}",
+        day.format("%Y-%m"),
+        urlencode(&form.day)
+    );
+    Ok(Redirect::to(&target).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct YearForm {
+    year: i32,
+    loaded: bool,
+    month: String,
+}
+
+pub(crate) async fn set_year(
+    State(state): State<AppState>,
+    staff: PageStaff<AdminOnly>,
+    CsrfForm(form): CsrfForm<YearForm>,
+) -> Result<Response, AppError> {
+    let user = &staff.user;
+    state
+        .core
+        .set_calendar_year(user.center_id, form.year, form.loaded, &user.username)
+        .await?;
+    let month = parse_month(&form.month)?;
+    let target = format!(
+        "/admin/calendar?month={}&saved={}年放假安排",
+        month.format("%Y-%m"),
+        form.year
+    );
+    Ok(Redirect::to(&target).into_response())
+}

@@ -1,0 +1,340 @@
+//! Catalog pages: the home page, the matter browser, departments and the guide of one matter.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use serde::Deserialize;
+use yichuang_core::store::MatterFilter;
+use yichuang_domain::catalog::{WindowGroup, online_depth_label};
+
+use super::Chrome;
+use crate::error::AppError;
+use crate::extract::{PagePath, PageQuery};
+use crate::state::AppState;
+
+const PAGE_SIZE: u32 = 30;
+
+pub(crate) struct CountedGroup {
+    code: String,
+    name: String,
+    count: u64,
+}
+
+pub(crate) struct CountedDept {
+    code: String,
+    name: String,
+    short_name: String,
+    count: u64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/home.html")]
+pub(crate) struct HomePage {
+    chrome: Chrome,
+    matter_count: u64,
+    department_count: usize,
+    window_count: usize,
+    groups: Vec<CountedGroup>,
+    departments: Vec<CountedDept>,
+}
+
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    chrome: Chrome,
+) -> Result<HomePage, AppError> {
+    let core = &state.core;
+    let center = core.default_center().await?;
+    let store = core.store();
+    let depts = store.departments(center.id).await?;
+    let mut groups = Vec::new();
+    for g in store.window_groups(center.id).await? {
+        let filter = MatterFilter {
+            window_group: Some(g.code.clone()),
+            limit: 1,
+            ..Default::default()
+        };
+        let (_, count) = store.list_matters(center.id, &filter).await?;
+        if count > 0 {
+            groups.push(CountedGroup {
+                code: g.code,
+                name: g.name,
+                count,
+            });
+        }
+    }
+    let mut departments: Vec<CountedDept> = depts
+        .iter()
+        .filter(|(d, _)| d.in_center)
+        .map(|(d, n)| CountedDept {
+            code: d.code.clone(),
+            name: d.name.clone(),
+            short_name: d.short_name.clone(),
+            count: *n,
+        })
+        .collect();
+    departments.sort_by(|a, b| b.count.cmp(&a.count));
+    departments.truncate(12);
+    Ok(HomePage {
+        chrome,
+        matter_count: depts.iter().map(|(_, n)| n).sum(),
+        department_count: depts.len(),
+        window_count: store.windows(center.id).await?.len(),
+        groups,
+        departments,
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    window_group: String,
+    page: Option<u32>,
+}
+
+pub(crate) struct Row {
+    code: String,
+    name: String,
+    department_name: String,
+    kind: String,
+    handling: &'static str,
+    limit: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/matters.html")]
+pub(crate) struct ListPage {
+    chrome: Chrome,
+    heading: String,
+    q: String,
+    department: String,
+    window_group: String,
+    groups: Vec<WindowGroup>,
+    departments: Vec<CountedDept>,
+    items: Vec<Row>,
+    total: u64,
+    page: u32,
+    pages: u32,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+fn limit_text(handling: yichuang_domain::catalog::Handling, days: u32) -> String {
+    match handling {
+        yichuang_domain::catalog::Handling::Immediate => "即时办结".to_owned(),
+        yichuang_domain::catalog::Handling::Promised => format!("{days}个工作日"),
+    }
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> Result<ListPage, AppError> {
+    let center = state.core.default_center().await?;
+    let store = state.core.store();
+    let page = q.page.unwrap_or(1).max(1);
+    let filter = MatterFilter {
+        q: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
+        department: Some(q.department.clone()).filter(|s| !s.is_empty()),
+        window_group: Some(q.window_group.clone()).filter(|s| !s.is_empty()),
+        limit: PAGE_SIZE,
+        offset: (page - 1).saturating_mul(PAGE_SIZE),
+    };
+    let (items, total) = state.core.list_matters(center.id, filter).await?;
+    let groups = store.window_groups(center.id).await?;
+    let departments: Vec<CountedDept> = store
+        .departments(center.id)
+        .await?
+        .into_iter()
+        .map(|(d, n)| CountedDept {
+            code: d.code,
+            name: d.name,
+            short_name: d.short_name,
+            count: n,
+        })
+        .collect();
+    let heading = if let Some(d) = departments.iter().find(|d| d.code == q.department) {
+        format!("{} 办事指南", d.name)
+    } else if let Some(g) = groups.iter().find(|g| g.code == q.window_group) {
+        format!("{} 办事指南", g.name)
+    } else {
+        "办事指南".to_owned()
+    };
+    let pages = u32::try_from(total.div_ceil(u64::from(PAGE_SIZE)))
+        .unwrap_or(1)
+        .max(1);
+    let link = |p: u32| {
+        let query = serde_urlencoded::to_string([
+            ("q", q.q.as_str()),
+            ("department", q.department.as_str()),
+            ("window_group", q.window_group.as_str()),
+            ("page", &p.to_string()),
+        ])
+        .unwrap_or_default();
+        format!("/matters?{query}")
+    };
+    Ok(ListPage {
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
+        items: items
+            .into_iter()
+            .map(|m| Row {
+                limit: limit_text(m.handling, m.promised_limit_days),
+                handling: m.handling.label(),
+                code: m.code,
+                name: m.name,
+                department_name: m.department_name,
+                kind: m.kind,
+            })
+            .collect(),
+        chrome,
+        heading,
+        q: q.q,
+        department: q.department,
+        window_group: q.window_group,
+        groups,
+        departments,
+        total,
+        page,
+        pages,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/departments.html")]
+pub(crate) struct DepartmentsPage {
+    chrome: Chrome,
+    inside: Vec<CountedDept>,
+    outside: Vec<CountedDept>,
+}
+
+pub(crate) async fn departments(
+    State(state): State<AppState>,
+    chrome: Chrome,
+) -> Result<DepartmentsPage, AppError> {
+    let center = state.core.default_center().await?;
+    let (inside, outside): (Vec<_>, Vec<_>) = state
+        .core
+        .store()
+        .departments(center.id)
+        .await?
+        .into_iter()
+        .partition(|(d, _)| d.in_center);
+    let conv = |v: Vec<(yichuang_domain::catalog::Department, u64)>| {
+        v.into_iter()
+            .map(|(d, n)| CountedDept {
+                code: d.code,
+                name: d.name,
+                short_name: d.short_name,
+                count: n,
+            })
+            .collect()
+    };
+    Ok(DepartmentsPage {
+        chrome,
+        inside: conv(inside),
+        outside: conv(outside),
+    })
+}
+
+pub(crate) struct MaterialRow {
+    n: usize,
+    name: String,
+    note: Option<String>,
+    required: bool,
+    form: &'static str,
+    copies: u32,
+    license: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/matter.html")]
+pub(crate) struct MatterPage {
+    chrome: Chrome,
+    m: yichuang_domain::catalog::Matter,
+    department_name: String,
+    group_name: String,
+    handling: &'static str,
+    promised: String,
+    legal: String,
+    visits: String,
+    depth: &'static str,
+    version: i64,
+    effective_from: String,
+    materials: Vec<MaterialRow>,
+    result_kind: &'static str,
+}
+
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    PagePath(code): PagePath<String>,
+) -> Result<MatterPage, AppError> {
+    let center = state.core.default_center().await?;
+    let store = state.core.store();
+    let v = state.core.matter(center.id, &code).await?;
+    let m = v.matter;
+    let department_name = store
+        .departments(center.id)
+        .await?
+        .into_iter()
+        .find(|(d, _)| d.code == m.department)
+        .map_or_else(|| m.department.clone(), |(d, _)| d.name);
+    let group_name = store
+        .window_groups(center.id)
+        .await?
+        .into_iter()
+        .find(|g| g.code == m.window_group)
+        .map_or_else(|| m.window_group.clone(), |g| g.name);
+    let licenses = store.license_types(center.id).await?;
+    let license_name = |code: &Option<String>| {
+        code.as_ref().map(|c| {
+            licenses
+                .iter()
+                .find(|l| &l.code == c)
+                .map_or_else(|| c.clone(), |l| l.name.clone())
+        })
+    };
+    let materials = m
+        .materials
+        .iter()
+        .enumerate()
+        .map(|(i, x)| MaterialRow {
+            n: i + 1,
+            name: x.name.clone(),
+            note: x.note.clone(),
+            required: x.required,
+            form: x.form.label(),
+            copies: x.copies,
+            license: license_name(&x.license_type),
+        })
+        .collect();
+    let legal = if m.legal_limit_days == 0 {
+        "即时办结".to_owned()
+    } else {
+        format!("{}个工作日", m.legal_limit_days)
+    };
+    Ok(MatterPage {
+        handling: m.handling.label(),
+        promised: limit_text(m.handling, m.promised_limit_days),
+        legal,
+        visits: if m.max_visits == 0 {
+            "0次（无需到现场）".into()
+        } else {
+            format!("{}次", m.max_visits)
+        },
+        depth: online_depth_label(m.online_depth),
+        version: v.version,
+        effective_from: yichuang_domain::clock::shanghai_date(v.effective_from).to_string(),
+        result_kind: m.result.kind.label(),
+        materials,
+        department_name,
+        group_name,
+        chrome,
+        m,
+    })
+}

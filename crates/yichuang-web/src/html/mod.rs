@@ -1,0 +1,112 @@
+//! Server-rendered pages. Every page embeds [`Chrome`]: the center's name, the logged-in user,
+//! the large-type preference and the CSRF token for its forms. No JavaScript framework; pages
+//! work with the keyboard, on phones, and in print.
+
+mod admin;
+mod auth;
+mod catalog;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum_extra::extract::CookieJar;
+use yichuang_domain::account::Role;
+
+use crate::error::AppError;
+use crate::extract::{LARGE_COOKIE, request_token, urlencode};
+use crate::middleware::{CsrfToken, ensure_csrf_cookie};
+use crate::state::AppState;
+
+/// Page routes.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(catalog::home))
+        .route("/matters", get(catalog::list))
+        .route("/matters/{code}", get(catalog::show))
+        .route("/departments", get(catalog::departments))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", axum::routing::post(auth::logout))
+        .route("/prefs/large", get(auth::toggle_large))
+        .route("/admin/calendar", get(admin::calendar))
+        .route("/admin/calendar/day", axum::routing::post(admin::set_day))
+        .route("/admin/calendar/year", axum::routing::post(admin::set_year))
+        .layer(axum::middleware::from_fn(ensure_csrf_cookie))
+        .route("/static/app.css", get(stylesheet))
+}
+
+/// What every page shows around its content.
+pub(crate) struct Chrome {
+    pub(crate) center_name: String,
+    pub(crate) user_name: Option<String>,
+    pub(crate) is_admin: bool,
+    pub(crate) large: bool,
+    pub(crate) csrf: String,
+    pub(crate) path_encoded: String,
+}
+
+impl FromRequestParts<AppState> for Chrome {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let large = jar.get(LARGE_COOKIE).is_some_and(|c| c.value() == "1");
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
+        let user = match request_token(&parts.headers) {
+            Some(token) => state.core.authenticate(&token).await.ok(),
+            None => None,
+        };
+        let center_name = match state.core.default_center().await {
+            Ok(c) => c.name,
+            Err(_) => "一窗通".to_owned(),
+        };
+        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        Ok(Self {
+            center_name,
+            is_admin: user.as_ref().is_some_and(|u| u.has_role(Role::Admin)),
+            user_name: user.map(|u| u.display_name),
+            large,
+            csrf,
+            path_encoded: urlencode(path),
+        })
+    }
+}
+
+/// The stylesheet, embedded in the binary and cached by ETag.
+async fn stylesheet(headers: axum::http::HeaderMap) -> Response {
+    const CSS: &str = include_str!("../../static/app.css");
+    static ETAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let etag = ETAG.get_or_init(|| {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        CSS.hash(&mut h);
+        format!("\"{:x}\"", h.finish())
+    });
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    let mut response = ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS).into_response();
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        response.headers_mut().insert(header::ETAG, v);
+    }
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
+/// The fallback for unknown paths.
+pub(crate) async fn not_found(State(_): State<AppState>) -> AppError {
+    AppError::NotFound("您访问的页面不存在".into())
+}

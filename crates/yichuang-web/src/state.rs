@@ -1,0 +1,60 @@
+//! Shared state of the web layer.
+
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use yichuang_core::Core;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Whether the demo center is loaded: the login page then lists the demo accounts.
+    pub demo_mode: bool,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// Request timeout in seconds.
+    pub request_timeout_secs: u64,
+    /// Largest accepted request body in bytes.
+    pub body_limit_bytes: usize,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            demo_mode: false,
+            secure_cookies: false,
+            request_timeout_secs: 30,
+            body_limit_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
+/// The state every handler receives.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Use cases.
+    pub core: Core,
+    /// Settings.
+    pub settings: WebSettings,
+}
+
+impl AppState {
+    /// Builds the state.
+    pub fn new(core: Core, settings: WebSettings) -> Self {
+        Self { core, settings }
+    }
+}
+
+/// The process-wide Prometheus recorder. `metrics` has one global recorder, so every router in
+/// the process (tests start many) shares it.
+pub fn metrics_handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::warn!("a metrics recorder was already installed; /metrics may be empty");
+        }
+        handle
+    })
+}
