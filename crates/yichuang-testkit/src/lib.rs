@@ -1,1 +1,186 @@
-//! placeholder
+//! Test-only helpers for 一窗通: a [`TestApp`] serving the real router on a loopback port over a
+//! fresh SQLite directory or a fresh PostgreSQL database, with a [`FakeClock`]; and a
+//! [`browser`] driving Debian's Chromium through chromedriver.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::missing_panics_doc,
+    reason = "test helpers"
+)]
+
+pub mod browser;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use yichuang_core::{AuthSettings, Core};
+use yichuang_store::Store;
+use yichuang_store_postgres::testing::PgTestDb;
+use yichuang_store_sqlite::SqliteStore;
+use yichuang_web::{AppState, WebSettings};
+
+pub use yichuang_domain::clock::FakeClock;
+
+/// Monday 2026-11-02 09:00 in Asia/Shanghai: where every test clock starts.
+pub fn start_instant() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 2, 1, 0, 0).unwrap()
+}
+
+/// Whatever must live as long as the app: a temp dir or a test database.
+enum Guard {
+    Dir(#[allow(dead_code, reason = "held for its Drop")] Option<tempfile::TempDir>),
+    Pg(#[allow(dead_code, reason = "held for its Drop")] PgTestDb),
+}
+
+/// A running application for tests.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The core, for assertions and setup that bypass HTTP.
+    pub core: Core,
+    /// The clock the app reads.
+    pub clock: Arc<FakeClock>,
+    /// An HTTP client with a cookie store and redirects disabled.
+    pub client: reqwest::Client,
+    /// The SQLite data directory, when on SQLite.
+    pub data_dir: Option<PathBuf>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _guard: Guard,
+}
+
+impl TestApp {
+    /// The demo center on a fresh SQLite directory.
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_path_buf();
+        Self::sqlite_in(&path, Some(dir), true).await
+    }
+
+    /// The app on the SQLite database in `dir` (kept by the caller when `guard` is `None`).
+    pub async fn sqlite_in(dir: &Path, guard: Option<tempfile::TempDir>, demo: bool) -> Self {
+        let store = SqliteStore::open_in_dir(dir, 2).await.unwrap();
+        store.migrate().await.unwrap();
+        let mut app = Self::start(Arc::new(store), Guard::Dir(guard), demo).await;
+        app.data_dir = Some(dir.to_path_buf());
+        app
+    }
+
+    /// The demo center on a fresh PostgreSQL database, or `None` (SKIPPED) without one.
+    pub async fn postgres(test: &str) -> Option<Self> {
+        let (db, store) = PgTestDb::store(test).await?;
+        Some(Self::start(Arc::new(store), Guard::Pg(db), true).await)
+    }
+
+    async fn start(store: Arc<dyn Store>, guard: Guard, demo: bool) -> Self {
+        let clock = Arc::new(FakeClock::new(start_instant()));
+        let core = Core::new(store, clock.clone(), AuthSettings::default());
+        if demo && core.is_empty().await.unwrap() {
+            core.load_demo().await.unwrap();
+        }
+        let settings = WebSettings {
+            demo_mode: demo,
+            ..WebSettings::default()
+        };
+        let router = yichuang_web::router(AppState::new(core.clone(), settings));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(yichuang_web::serve(listener, router, async move {
+            let _ = stopped.await;
+        }));
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            base,
+            core,
+            clock,
+            client,
+            data_dir: None,
+            stop: Some(stop),
+            _guard: guard,
+        }
+    }
+
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET `path`, returning status and parsed JSON (or `Null`).
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let r = self.client.get(self.url(path)).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// GET `path` with a bearer token.
+    pub async fn get_json_as(&self, token: &str, path: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Sends `body` as JSON with `method` and an optional bearer token.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> (u16, Value) {
+        let mut req = self.client.request(method, self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// GET `path` as text.
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.client.get(self.url(path)).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// An API token for a demo account (password `demo`).
+    pub async fn token(&self, username: &str) -> String {
+        let body = serde_json::json!({"username": username, "password": "demo"});
+        let (status, v) = self
+            .send_json(reqwest::Method::POST, "/api/v1/auth/token", None, &body)
+            .await;
+        assert_eq!(status, 200, "login of {username} failed: {v}");
+        v["token"].as_str().unwrap().to_owned()
+    }
+
+    /// The number of events in the log of the default center.
+    pub async fn event_count(&self) -> usize {
+        let center = self.core.default_center().await.unwrap();
+        self.core
+            .store()
+            .recent_events(center.id, 1_000_000)
+            .await
+            .unwrap()
+            .len()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

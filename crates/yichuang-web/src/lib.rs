@@ -28,6 +28,8 @@ pub use state::{AppState, WebSettings, metrics_handle};
 
 /// Builds the application router.
 pub fn router(state: AppState) -> Router {
+    // Install the recorder before the first request so that every request is counted.
+    metrics_handle();
     let timeout = Duration::from_secs(state.settings.request_timeout_secs);
     let body_limit = state.settings.body_limit_bytes;
     Router::new()

@@ -1,0 +1,19 @@
+//! HTTP tests of 一窗通 over a real socket: the API contract, pages, access control, and a slice
+//! on PostgreSQL and in Chromium. One test binary for link time.
+
+mod api_auth;
+mod api_calendar;
+mod api_catalog;
+mod browser;
+mod pages;
+mod postgres;
+
+/// The value of the hidden `csrf` field of a page.
+pub(crate) fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("page has a csrf field") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// The first matter code of the demo catalog.
+pub(crate) const FIRST_MATTER: &str = "340101001000-341800000000-000-11341800030413869K-1-00";

@@ -1,0 +1,228 @@
+use yichuang_testkit::TestApp;
+
+use crate::{FIRST_MATTER, csrf_of};
+
+#[tokio::test]
+async fn the_home_page_and_the_catalog_browser_render_in_chinese() {
+    let app = TestApp::sqlite().await;
+    let (status, home) = app.get_text("/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("宣城市政务服务中心"));
+    assert!(home.contains("综合服务窗口"));
+    let (status, list) = app.get_text("/matters?department=rsj").await;
+    assert_eq!(status, 200);
+    assert!(list.contains("宣城市人力资源和社会保障局 办事指南"));
+    let (status, list) = app.get_text("/matters?page=2").await;
+    assert_eq!(status, 200);
+    assert!(list.contains("第 2 / 9 页"));
+    let (status, depts) = app.get_text("/departments").await;
+    assert_eq!(status, 200);
+    assert!(depts.contains("由综合窗口代为受理的部门"));
+}
+
+#[tokio::test]
+async fn a_guide_page_shows_materials_limits_and_basis() {
+    let app = TestApp::sqlite().await;
+    let (status, page) = app.get_text(&format!("/matters/{FIRST_MATTER}")).await;
+    assert_eq!(status, 200);
+    for text in [
+        "城市建筑垃圾处置核准申请表",
+        "营业执照",
+        "必需",
+        "复印件",
+        "5个工作日",
+        "20个工作日",
+        "国务院令第412号",
+        "第 1 版",
+    ] {
+        assert!(page.contains(text), "{text} missing");
+    }
+    let (status, page) = app.get_text("/matters/nope").await;
+    assert_eq!(status, 404);
+    assert!(page.contains("不存在"));
+    let (status, page) = app.get_text("/no/such/page").await;
+    assert_eq!(status, 404);
+    assert!(page.contains("页面不存在"));
+}
+
+#[tokio::test]
+async fn logging_in_through_the_form_needs_the_csrf_token() {
+    let app = TestApp::sqlite().await;
+    let (_, login) = app.get_text("/login").await;
+    assert!(
+        login.contains("演示模式"),
+        "demo accounts are listed in demo mode"
+    );
+    let csrf = csrf_of(&login);
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "admin"),
+            ("password", "demo"),
+            ("csrf", "forged"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "admin"),
+            ("password", "wrong"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("用户名或密码错误"));
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "admin"),
+            ("password", "demo"),
+            ("csrf", &csrf),
+            ("next", "/admin/calendar"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/admin/calendar");
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    assert!(
+        cookie.iter().any(|c| c.starts_with("yc_session=")
+            && c.contains("HttpOnly")
+            && c.contains("SameSite"))
+    );
+    let (status, cal) = app.get_text("/admin/calendar?month=2026-10").await;
+    assert_eq!(status, 200);
+    assert!(cal.contains("工作日历 · 2026年10月"));
+    assert!(cal.contains("国庆节"));
+}
+
+#[tokio::test]
+async fn admin_pages_send_strangers_to_login_and_refuse_other_roles() {
+    let app = TestApp::sqlite().await;
+    let r = app
+        .client
+        .get(app.url("/admin/calendar"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?next=%2Fadmin%2Fcalendar");
+    let (_, login) = app.get_text("/login").await;
+    let csrf = csrf_of(&login);
+    app.client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "clerk1"),
+            ("password", "demo"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (status, page) = app.get_text("/admin/calendar").await;
+    assert_eq!(status, 403);
+    assert!(page.contains("此操作仅限系统管理员"));
+}
+
+#[tokio::test]
+async fn the_calendar_form_changes_a_day_only_with_a_valid_token() {
+    let app = TestApp::sqlite().await;
+    let (_, login) = app.get_text("/login").await;
+    let csrf = csrf_of(&login);
+    app.client
+        .post(app.url("/login"))
+        .form(&[("username", "admin"), ("password", "demo"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    let before = app.event_count().await;
+    let r = app
+        .client
+        .post(app.url("/admin/calendar/day"))
+        .form(&[
+            ("day", "2026-12-02"),
+            ("kind", "holiday"),
+            ("note", "地方节日"),
+            ("csrf", "forged"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.event_count().await, before);
+    let r = app
+        .client
+        .post(app.url("/admin/calendar/day"))
+        .form(&[
+            ("day", "2026-12-02"),
+            ("kind", "holiday"),
+            ("note", "地方节日"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, page) = app.get_text("/admin/calendar?month=2026-12").await;
+    assert!(page.contains("地方节日"));
+    assert!(page.contains("data-day=\"2026-12-02\""));
+    let r = app
+        .client
+        .post(app.url("/admin/calendar/day"))
+        .form(&[("day", "2026-02-31"), ("kind", "holiday"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("格式不正确"));
+}
+
+#[tokio::test]
+async fn large_type_is_a_remembered_preference() {
+    let app = TestApp::sqlite().await;
+    let r = app
+        .client
+        .get(app.url("/prefs/large?next=%2Fmatters"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/matters");
+    let (_, page) = app.get_text("/matters").await;
+    assert!(page.contains("<html lang=\"zh-CN\" class=\"large\">"));
+    assert!(page.contains("标准字号"));
+}
+
+#[tokio::test]
+async fn health_readiness_metrics_and_request_ids() {
+    let app = TestApp::sqlite().await;
+    assert_eq!(app.get_text("/healthz").await, (200, "ok".to_owned()));
+    assert_eq!(app.get_text("/readyz").await.0, 200);
+    let r = app
+        .client
+        .get(app.url("/api/v1/departments"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().contains_key("x-request-id"));
+    let (status, metrics) = app.get_text("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(metrics.contains("http_requests_total"));
+    let (status, css) = app.get_text("/static/app.css").await;
+    assert_eq!(status, 200);
+    assert!(css.contains("html.large"));
+}
