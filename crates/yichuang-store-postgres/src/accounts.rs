@@ -21,6 +21,18 @@ type UserRow = (
     Option<i64>,
 );
 
+/// id, username, display_name, roles, department, window, center_id, expires_at.
+type SessionRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+);
+
 const USER_COLUMNS: &str = "u.id, u.center_id, u.username, u.display_name, u.password_hash, \
     u.roles, u.department_code, u.window_code, u.failed_logins, u.locked_until";
 
@@ -218,18 +230,8 @@ pub(crate) async fn session(
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Session>> {
-    let row: Option<(
-        i64,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        i64,
-        i64,
-    )> = sqlx::query_as(
-        "select u.id, u.username, u.display_name, u.roles, u.password_hash, \
+    let row: Option<SessionRow> = sqlx::query_as(
+        "select u.id, u.username, u.display_name, u.roles, \
              u.department_code, u.window_code, u.center_id, s.expires_at \
              from sessions s join users u on u.id = s.user_id \
              where s.token_hash = $1 and s.expires_at > $2",
@@ -242,14 +244,14 @@ pub(crate) async fn session(
     Ok(row.map(|r| Session {
         user: StaffUser {
             id: r.0,
-            center_id: r.7,
+            center_id: r.6,
             username: r.1,
             display_name: r.2,
             roles: roles_from_str(&r.3),
-            department: r.5,
-            window: r.6,
+            department: r.4,
+            window: r.5,
         },
-        expires_at: ms(r.8),
+        expires_at: ms(r.7),
     }))
 }
 

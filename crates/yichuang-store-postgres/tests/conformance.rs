@@ -1,6 +1,8 @@
 //! The store conformance suite on PostgreSQL. Runs when `YICHUANG_TEST_POSTGRES_URL` is set (CI
 //! sets it); otherwise each test prints SKIPPED, and under `CI=true` fails.
 
+#![allow(clippy::unwrap_used, reason = "tests")]
+
 use std::sync::Arc;
 
 use yichuang_store::Store;

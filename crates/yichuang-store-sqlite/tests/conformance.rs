@@ -1,5 +1,7 @@
 //! The store conformance suite on SQLite, plus SQLite-specific durability checks.
 
+#![allow(clippy::unwrap_used, reason = "tests")]
+
 use std::sync::Arc;
 
 use yichuang_store::Store;

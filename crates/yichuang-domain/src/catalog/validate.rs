@@ -132,20 +132,20 @@ impl Validator {
     fn strings(&mut self, path: &str, o: &Map<String, Value>, key: &str) {
         let p = join(path, key);
         for (i, item) in self.array(path, o, key).iter().enumerate() {
-            if !item.as_str().is_some_and(|s| !s.trim().is_empty()) {
+            if item.as_str().is_none_or(|s| s.trim().is_empty()) {
                 self.problem(&format!("{p}[{i}]"), "应为非空字符串");
             }
         }
     }
 
     fn one_of(&mut self, path: &str, o: &Map<String, Value>, key: &str, allowed: &[&str]) {
-        if let Some(s) = self.string(path, o, key) {
-            if !allowed.contains(&s.as_str()) {
-                self.problem(
-                    &join(path, key),
-                    format!("取值 \"{s}\" 无效，应为 {}", allowed.join("、")),
-                );
-            }
+        if let Some(s) = self.string(path, o, key)
+            && !allowed.contains(&s.as_str())
+        {
+            self.problem(
+                &join(path, key),
+                format!("取值 \"{s}\" 无效，应为 {}", allowed.join("、")),
+            );
         }
     }
 
@@ -198,10 +198,10 @@ impl Validator {
         };
         let groups = refs.groups.clone();
         let check_group = move |v: &mut Self, p: &str, o: &Map<String, Value>, key: &str| {
-            if let Some(g) = v.string(p, o, key) {
-                if !groups.contains(&g) {
-                    v.problem(&join(p, key), format!("未知窗口类别 \"{g}\""));
-                }
+            if let Some(g) = v.string(p, o, key)
+                && !groups.contains(&g)
+            {
+                v.problem(&join(p, key), format!("未知窗口类别 \"{g}\""));
             }
         };
         refs.departments = self.coded_list(root, "departments", |v, p, o| {
@@ -234,16 +234,16 @@ impl Validator {
 
     fn matter(&mut self, p: &str, o: &Map<String, Value>, refs: &Refs) {
         self.string(p, o, "name");
-        if let Some(d) = self.string(p, o, "department") {
-            if !refs.departments.contains(&d) {
-                self.problem(&join(p, "department"), format!("未知部门 \"{d}\""));
-            }
+        if let Some(d) = self.string(p, o, "department")
+            && !refs.departments.contains(&d)
+        {
+            self.problem(&join(p, "department"), format!("未知部门 \"{d}\""));
         }
         self.one_of(p, o, "kind", MATTER_KINDS);
-        if let Some(g) = self.string(p, o, "window_group") {
-            if !refs.groups.contains(&g) {
-                self.problem(&join(p, "window_group"), format!("未知窗口类别 \"{g}\""));
-            }
+        if let Some(g) = self.string(p, o, "window_group")
+            && !refs.groups.contains(&g)
+        {
+            self.problem(&join(p, "window_group"), format!("未知窗口类别 \"{g}\""));
         }
         self.one_of(p, o, "handling", &["immediate", "promised"]);
         let legal = self.uint(p, o, "legal_limit_days");
@@ -263,26 +263,27 @@ impl Validator {
                 if promised == Some(0) {
                     self.problem(&join(p, "promised_limit_days"), "承诺件的承诺时限应大于 0");
                 }
-                if let (Some(pr), Some(l)) = (promised, legal) {
-                    if l > 0 && pr > l {
-                        self.problem(
-                            &join(p, "promised_limit_days"),
-                            format!("承诺时限（{pr}个工作日）超过法定时限（{l}个工作日）"),
-                        );
-                    }
+                if let (Some(pr), Some(l)) = (promised, legal)
+                    && l > 0
+                    && pr > l
+                {
+                    self.problem(
+                        &join(p, "promised_limit_days"),
+                        format!("承诺时限（{pr}个工作日）超过法定时限（{l}个工作日）"),
+                    );
                 }
             }
             _ => {}
         }
         self.string(p, o, "fee");
         self.uint(p, o, "max_visits");
-        if let Some(depth) = self.uint(p, o, "online_depth") {
-            if !(1..=4).contains(&depth) {
-                self.problem(
-                    &join(p, "online_depth"),
-                    format!("网办深度应为 1 至 4（{depth}）"),
-                );
-            }
+        if let Some(depth) = self.uint(p, o, "online_depth")
+            && !(1..=4).contains(&depth)
+        {
+            self.problem(
+                &join(p, "online_depth"),
+                format!("网办深度应为 1 至 4（{depth}）"),
+            );
         }
         self.strings(p, o, "conditions");
         self.strings(p, o, "legal_basis");

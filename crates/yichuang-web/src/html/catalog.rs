@@ -72,7 +72,7 @@ pub(crate) async fn home(
             count: *n,
         })
         .collect();
-    departments.sort_by(|a, b| b.count.cmp(&a.count));
+    departments.sort_by_key(|d| std::cmp::Reverse(d.count));
     departments.truncate(12);
     Ok(HomePage {
         chrome,

@@ -1,6 +1,8 @@
 //! HTTP tests of 一窗通 over a real socket: the API contract, pages, access control, and a slice
 //! on PostgreSQL and in Chromium. One test binary for link time.
 
+#![allow(clippy::unwrap_used, reason = "tests")]
+
 mod api_auth;
 mod api_calendar;
 mod api_catalog;
