@@ -17,9 +17,14 @@ use crate::config::{Config, LogConfig, redact_url};
 /// Initialises tracing: pretty or JSON lines, filtered by `RUST_LOG` or the configuration.
 pub(crate) fn init_logging(cfg: &LogConfig) -> anyhow::Result<()> {
     let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&cfg.filter))?;
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    // A log line that cannot be written (stderr closed) must never take a request down:
+    // tracing's fallback `eprintln!` would panic on the same broken pipe.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .log_internal_errors(false);
     let result = match cfg.format.as_str() {
         "json" => builder.json().try_init(),
         "pretty" => builder.try_init(),

@@ -223,17 +223,19 @@ async fn serve_without_demo_creates_an_admin_and_stops_cleanly_on_sigterm() {
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
-    let base = tokio::task::spawn_blocking(move || {
-        for line in BufReader::new(stderr).lines() {
-            let line = line.unwrap();
+    // Read stderr to the end on a thread (the server keeps logging), handing over the address.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if let Some(i) = line.find("http://127.0.0.1:") {
-                return line[i..].trim_end_matches('/').to_owned();
+                let _ = tx.send(line[i..].trim_end_matches('/').to_owned());
             }
         }
-        panic!("server never said where it listens");
-    })
-    .await
-    .unwrap();
+    });
+    let base =
+        tokio::task::spawn_blocking(move || rx.recv().expect("server announces its address"))
+            .await
+            .unwrap();
     let client = reqwest::Client::new();
     let r = client
         .post(format!("{base}/api/v1/auth/token"))

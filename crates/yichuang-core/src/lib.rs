@@ -47,12 +47,19 @@ pub struct Core {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     auth: AuthSettings,
+    /// The first center never changes once it exists; caching it saves a query per request.
+    default_center: Arc<tokio::sync::OnceCell<Center>>,
 }
 
 impl Core {
     /// Wires the core.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
-        Self { store, clock, auth }
+        Self {
+            store,
+            clock,
+            auth,
+            default_center: Arc::default(),
+        }
     }
 
     /// The store, for read-only queries that need no rules.
@@ -72,12 +79,18 @@ impl Core {
 
     /// The center this installation serves by default: the first one created.
     pub async fn default_center(&self) -> Result<Center> {
-        self.store
-            .centers()
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| CoreError::NotFound("尚未建立政务服务中心，请先导入目录".into()))
+        let center = self
+            .default_center
+            .get_or_try_init(|| async {
+                self.store
+                    .centers()
+                    .await?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| CoreError::NotFound("尚未建立政务服务中心，请先导入目录".into()))
+            })
+            .await?;
+        Ok(center.clone())
     }
 
     /// A center by code, or the default center when `code` is `None`.

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, QueryBuilder};
 use yichuang_domain::catalog::{
     Catalog, Department, Handling, LicenseType, Matter, Region, Window, WindowGroup,
 };
@@ -268,6 +268,7 @@ type SummaryRow = (
     i64,
     i64,
     i64,
+    i64,
 );
 
 /// Escapes LIKE wildcards so that a user's `%` or `_` matches literally.
@@ -279,44 +280,59 @@ fn like_pattern(q: &str) -> String {
     format!("%{escaped}%")
 }
 
-const FILTER: &str = "from matters m join departments d \
-    on d.center_id = m.center_id and d.code = m.department_code \
-    where m.center_id = $1 \
-    and ($2 is null or m.name like $2 escape '\\' or m.code like $2 escape '\\') \
-    and ($3 is null or m.department_code = $3) and ($4 is null or m.window_group = $4)";
+/// Appends the filter's conditions; only the filters given become SQL, so the planner can use
+/// the `(center_id, department_code, position)` and `(center_id, window_group, position)` indexes.
+fn push_filter(qb: &mut QueryBuilder<'_, sqlx::Postgres>, center_id: i64, f: &MatterFilter) {
+    qb.push(
+        " from matters m join departments d \
+         on d.center_id = m.center_id and d.code = m.department_code where m.center_id = ",
+    );
+    qb.push_bind(center_id);
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = like_pattern(q);
+        qb.push(" and (m.name like ");
+        qb.push_bind(pattern.clone());
+        qb.push(" escape '\\' or m.code like ");
+        qb.push_bind(pattern);
+        qb.push(" escape '\\')");
+    }
+    if let Some(d) = &f.department {
+        qb.push(" and m.department_code = ");
+        qb.push_bind(d.clone());
+    }
+    if let Some(g) = &f.window_group {
+        qb.push(" and m.window_group = ");
+        qb.push_bind(g.clone());
+    }
+}
 
 pub(crate) async fn list(
     pool: &PgPool,
     center_id: i64,
     f: &MatterFilter,
 ) -> Result<(Vec<MatterSummary>, u64)> {
-    let pattern =
-        f.q.as_deref()
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-            .map(like_pattern);
-    let total: i64 = sqlx::query_scalar(&format!("select count(*) {FILTER}"))
-        .bind(center_id)
-        .bind(&pattern)
-        .bind(&f.department)
-        .bind(&f.window_group)
-        .fetch_one(pool)
-        .await
-        .map_err(db)?;
-    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+    // One query returns the page and, through a window function, the number of matches.
+    let mut qb = QueryBuilder::new(
         "select m.code, m.name, m.department_code, d.name, m.kind, m.window_group, m.handling, \
-         m.promised_limit_days, m.legal_limit_days, m.online_depth, m.version {FILTER} \
-         order by m.position limit $5 offset $6"
-    ))
-    .bind(center_id)
-    .bind(&pattern)
-    .bind(&f.department)
-    .bind(&f.window_group)
-    .bind(i64::from(f.limit))
-    .bind(i64::from(f.offset))
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
+         m.promised_limit_days, m.legal_limit_days, m.online_depth, m.version, count(*) over ()",
+    );
+    push_filter(&mut qb, center_id, f);
+    qb.push(" order by m.position limit ");
+    qb.push_bind(i64::from(f.limit));
+    qb.push(" offset ");
+    qb.push_bind(i64::from(f.offset));
+    let rows: Vec<SummaryRow> = qb.build_query_as().fetch_all(pool).await.map_err(db)?;
+    let total = match rows.first() {
+        Some(r) => r.11.unsigned_abs(),
+        None if f.offset == 0 => 0,
+        None => {
+            // A page past the end: count separately so the caller still learns the total.
+            let mut qb = QueryBuilder::new("select count(*)");
+            push_filter(&mut qb, center_id, f);
+            let n: i64 = qb.build_query_scalar().fetch_one(pool).await.map_err(db)?;
+            n.unsigned_abs()
+        }
+    };
     let items = rows
         .into_iter()
         .map(|r| MatterSummary {
@@ -337,7 +353,7 @@ pub(crate) async fn list(
             version: r.10,
         })
         .collect();
-    Ok((items, total.unsigned_abs()))
+    Ok((items, total))
 }
 
 pub(crate) async fn version(
@@ -438,6 +454,31 @@ pub(crate) async fn departments(pool: &PgPool, center_id: i64) -> Result<Vec<(De
             )
         })
         .collect())
+}
+
+pub(crate) async fn department(
+    pool: &PgPool,
+    center_id: i64,
+    code: &str,
+) -> Result<Option<Department>> {
+    let row: Option<(String, String, String, bool, String)> = sqlx::query_as(
+        "select code, name, short_name, in_center, window_group from departments \
+         where center_id = $1 and code = $2",
+    )
+    .bind(center_id)
+    .bind(code)
+    .fetch_optional(pool)
+    .await
+    .map_err(db)?;
+    Ok(row.map(
+        |(code, name, short_name, in_center, window_group)| Department {
+            code,
+            name,
+            short_name,
+            in_center,
+            window_group,
+        },
+    ))
 }
 
 pub(crate) async fn windows(pool: &PgPool, center_id: i64) -> Result<Vec<Window>> {

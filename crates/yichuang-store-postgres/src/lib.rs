@@ -188,6 +188,10 @@ impl Store for PgStore {
         catalog::departments(&self.pool, center_id).await
     }
 
+    async fn department(&self, center_id: i64, code: &str) -> Result<Option<Department>> {
+        catalog::department(&self.pool, center_id, code).await
+    }
+
     async fn windows(&self, center_id: i64) -> Result<Vec<Window>> {
         catalog::windows(&self.pool, center_id).await
     }

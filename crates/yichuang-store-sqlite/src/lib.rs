@@ -221,6 +221,10 @@ impl Store for SqliteStore {
         catalog::departments(&self.reader, center_id).await
     }
 
+    async fn department(&self, center_id: i64, code: &str) -> Result<Option<Department>> {
+        catalog::department(&self.reader, center_id, code).await
+    }
+
     async fn windows(&self, center_id: i64) -> Result<Vec<Window>> {
         catalog::windows(&self.reader, center_id).await
     }

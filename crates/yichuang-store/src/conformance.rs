@@ -122,6 +122,12 @@ pub async fn catalog_import_is_idempotent(store: &dyn Store) {
     assert_eq!(depts.len(), 44);
     assert_eq!(depts.iter().map(|(_, n)| n).sum::<u64>(), 255);
     assert_eq!(depts[0].0, cat.departments[0]);
+    let one = store
+        .department(id, &cat.departments[3].code)
+        .await
+        .unwrap();
+    assert_eq!(one.as_ref(), Some(&cat.departments[3]));
+    assert!(store.department(id, "nope").await.unwrap().is_none());
 }
 
 /// A changed matter gets a new version; the old version stays readable.

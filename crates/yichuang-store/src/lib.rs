@@ -88,6 +88,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Departments of a center, with the number of matters each owns.
     async fn departments(&self, center_id: i64) -> Result<Vec<(Department, u64)>>;
 
+    /// One department of a center.
+    async fn department(&self, center_id: i64, code: &str) -> Result<Option<Department>>;
+
     /// Windows of a center.
     async fn windows(&self, center_id: i64) -> Result<Vec<Window>>;
 

@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum_extra::extract::CookieJar;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
-use tower_http::trace::{MakeSpan, TraceLayer};
+use tower_http::trace::{DefaultOnRequest, DefaultOnResponse, MakeSpan, TraceLayer};
 
 use crate::error::InternalCause;
 use crate::extract::CSRF_COOKIE;
@@ -37,8 +37,15 @@ impl<B> MakeSpan<B> for RequestSpan {
 }
 
 /// The tracing layer.
-pub(crate) fn trace_layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan> {
-    TraceLayer::new_for_http().make_span_with(RequestSpan)
+pub(crate) fn trace_layer() -> TraceLayer<
+    SharedClassifier<ServerErrorsAsFailures>,
+    RequestSpan,
+    DefaultOnRequest,
+    DefaultOnResponse,
+> {
+    TraceLayer::new_for_http()
+        .make_span_with(RequestSpan)
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
 }
 
 /// Logs the cause of an internal error once; the client only sees a generic message.

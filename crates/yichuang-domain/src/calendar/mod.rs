@@ -211,6 +211,19 @@ impl Calendar {
         (count, provisional)
     }
 
+    /// Working days elapsed between two instants, counted on their Asia/Shanghai dates: the
+    /// working days after the date of `from` up to and including the date of `to`.
+    pub fn working_days_between_instants(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> (i64, bool) {
+        self.working_days_between(
+            crate::clock::shanghai_date(from),
+            crate::clock::shanghai_date(to),
+        )
+    }
+
     /// Non-working days strictly after `from` up to and including `to` that fall on Monday–Friday
     /// (holidays) or working weekend days (make-up days): the explanation of a deadline.
     pub fn notable_days(&self, from: NaiveDate, to: NaiveDate) -> Vec<CalendarOverride> {

@@ -183,6 +183,18 @@ fn worked_examples_of_the_domain_brief() {
 }
 
 #[test]
+fn instants_are_counted_on_shanghai_dates() {
+    use chrono::TimeZone;
+    let cal = Calendar::official();
+    // 2025-09-30 17:00 UTC is already Wednesday 2025-10-01 in Shanghai (a holiday).
+    let from = chrono::Utc.with_ymd_and_hms(2025, 9, 29, 2, 0, 0).unwrap();
+    let to = chrono::Utc.with_ymd_and_hms(2025, 9, 30, 17, 0, 0).unwrap();
+    assert_eq!(cal.working_days_between_instants(from, to), (1, false));
+    let to = chrono::Utc.with_ymd_and_hms(2025, 10, 9, 1, 0, 0).unwrap();
+    assert_eq!(cal.working_days_between_instants(from, to).0, 2);
+}
+
+#[test]
 fn unloaded_years_fall_back_to_weekdays_and_are_provisional() {
     let cal = Calendar::official();
     // 2027-01-01 is a Friday; without a loaded 2027 it counts as a working day.

@@ -210,11 +210,12 @@ pub(crate) async fn show_matter(
 ) -> Result<axum::Json<MatterGuide>, ApiError> {
     let center = state.core.default_center().await?;
     let version = state.core.matter(center.id, &code).await?;
-    let departments = state.core.store().departments(center.id).await?;
-    let dept_name = departments
-        .into_iter()
-        .find(|(d, _)| d.code == version.matter.department)
-        .map(|(d, _)| d.name)
+    let dept_name = state
+        .core
+        .store()
+        .department(center.id, &version.matter.department)
+        .await?
+        .map(|d| d.name)
         .unwrap_or_default();
     Ok(axum::Json(guide(version, dept_name)))
 }

@@ -279,11 +279,9 @@ pub(crate) async fn show(
     let v = state.core.matter(center.id, &code).await?;
     let m = v.matter;
     let department_name = store
-        .departments(center.id)
+        .department(center.id, &m.department)
         .await?
-        .into_iter()
-        .find(|(d, _)| d.code == m.department)
-        .map_or_else(|| m.department.clone(), |(d, _)| d.name);
+        .map_or_else(|| m.department.clone(), |d| d.name);
     let group_name = store
         .window_groups(center.id)
         .await?
