@@ -206,9 +206,9 @@ async fn catalog(cfg: &Config, args: &LoadArgs) -> anyhow::Result<()> {
         args.clients,
         args.seconds,
         if cfg.database.url.is_empty() {
-            "sqlite (WAL, synchronous=FULL)"
+            "sqlite (WAL, synchronous=FULL, temporary directory)".to_owned()
         } else {
-            "configured URL"
+            crate::config::redact_url(&cfg.database.url)
         },
         codes.len()
     );
