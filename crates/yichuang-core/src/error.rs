@@ -41,6 +41,17 @@ pub enum CoreError {
     /// Logged in, but the role or scope does not allow this.
     #[error("{0}")]
     Forbidden(String),
+    /// Semantically invalid input with its own stable code (422), e.g. `invalid_id_number`.
+    #[error("{message}")]
+    Unprocessable {
+        /// Stable API code.
+        code: &'static str,
+        /// Chinese message.
+        message: String,
+    },
+    /// The action is not allowed in the current state (409 `invalid_transition`).
+    #[error("{0}")]
+    InvalidTransition(String),
     /// Anything unexpected; logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -62,6 +73,20 @@ impl From<StoreError> for CoreError {
             StoreError::NotFound(m) => Self::NotFound(m),
             StoreError::Conflict(m) => Self::Conflict(m),
             StoreError::Other(e) => Self::Internal(e),
+        }
+    }
+}
+
+impl From<yichuang_domain::case::CaseError> for CoreError {
+    fn from(e: yichuang_domain::case::CaseError) -> Self {
+        use yichuang_domain::case::CaseError as E;
+        match e {
+            E::InvalidTransition(m) => Self::InvalidTransition(m),
+            e @ E::MissingRequired(_) => Self::Unprocessable {
+                code: "missing_required_material",
+                message: e.to_string(),
+            },
+            E::Invalid { field, reason } => Self::Invalid { field, reason },
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod auth;
 pub mod calendar;
+pub mod cases;
 pub mod catalog;
 pub mod demo;
 mod error;
@@ -41,12 +42,28 @@ impl Default for AuthSettings {
     }
 }
 
+/// Settings of case handling.
+#[derive(Debug, Clone)]
+pub struct CaseSettings {
+    /// Minute budget of immediate matters (即办件).
+    pub immediate_minutes: u32,
+}
+
+impl Default for CaseSettings {
+    fn default() -> Self {
+        Self {
+            immediate_minutes: 30,
+        }
+    }
+}
+
 /// The application core: the store, the clock and settings. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Core {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     auth: AuthSettings,
+    cases: CaseSettings,
     /// The first center never changes once it exists; caching it saves a query per request.
     default_center: Arc<tokio::sync::OnceCell<Center>>,
 }
@@ -58,8 +75,16 @@ impl Core {
             store,
             clock,
             auth,
+            cases: CaseSettings::default(),
             default_center: Arc::default(),
         }
+    }
+
+    /// Replaces the case settings.
+    #[must_use]
+    pub fn with_case_settings(mut self, cases: CaseSettings) -> Self {
+        self.cases = cases;
+        self
     }
 
     /// The store, for read-only queries that need no rules.

@@ -4,10 +4,12 @@
 
 pub mod account;
 pub mod calendar;
+pub mod case;
 pub mod catalog;
 pub mod clock;
 pub mod error;
 pub mod holidays;
+pub mod ids;
 pub mod mask;
 
 pub use error::DomainError;

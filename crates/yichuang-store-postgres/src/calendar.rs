@@ -85,16 +85,22 @@ pub(crate) async fn centers(pool: &PgPool, code: Option<&str>) -> Result<Vec<Cen
 }
 
 pub(crate) async fn load(pool: &PgPool, center_id: i64) -> Result<Calendar> {
+    let mut conn = pool.acquire().await.map_err(db)?;
+    load_conn(&mut conn, center_id).await
+}
+
+/// Loads the calendar on a given connection (inside a transaction it sees its own changes).
+pub(crate) async fn load_conn(conn: &mut PgConnection, center_id: i64) -> Result<Calendar> {
     let days: Vec<(String, String, String)> =
         sqlx::query_as("select day, kind, note from calendar_days where center_id = $1")
             .bind(center_id)
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await
             .map_err(db)?;
     let years: Vec<i64> =
         sqlx::query_scalar("select year from calendar_years where center_id = $1")
             .bind(center_id)
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await
             .map_err(db)?;
     let mut overrides = Vec::with_capacity(days.len());
@@ -151,7 +157,11 @@ pub(crate) async fn set_day(
                 .map_err(db)?;
         }
     }
+    // Every open case's deadlines follow the new calendar in the same transaction.
+    let cal = load_conn(conn, center_id).await?;
+    let reprojected = crate::cases::reproject_open(conn, center_id, &cal).await?;
     let payload = json!({
+        "reprojected_cases": reprojected,
         "day": key,
         "kind": kind.map_or("default", DayKind::code),
         "note": note,
@@ -196,8 +206,10 @@ pub(crate) async fn set_year(
             .await
             .map_err(db)?;
     }
+    let cal = load_conn(conn, center_id).await?;
+    let reprojected = crate::cases::reproject_open(conn, center_id, &cal).await?;
     let subject = year.to_string();
-    let payload = json!({"year": year, "loaded": loaded});
+    let payload = json!({"year": year, "loaded": loaded, "reprojected_cases": reprojected});
     events::append(
         conn,
         ctx,

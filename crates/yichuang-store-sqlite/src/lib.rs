@@ -9,6 +9,7 @@
 
 mod accounts;
 mod calendar;
+mod cases;
 mod catalog;
 mod events;
 
@@ -24,8 +25,9 @@ use sqlx::sqlite::{
 use yichuang_domain::calendar::{Calendar, DayKind};
 use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window, WindowGroup};
 use yichuang_store::{
-    Center, Ctx, Event, ImportReport, MatterFilter, MatterSummary, MatterVersion, NewCenter,
-    NewSession, NewUser, Progress, Result, Session, StaffUserRecord, Store, StoreError,
+    CaseFilter, CaseWrite, Center, Ctx, Event, ImportReport, MatterFilter, MatterSummary,
+    MatterVersion, NewCenter, NewSession, NewUser, Progress, Result, Session, StaffUserRecord,
+    Store, StoreError, StoredCase,
 };
 
 /// The SQLite store.
@@ -128,6 +130,12 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
         },
         _ => StoreError::Other(e.into()),
     }
+}
+
+/// A timestamp for counter rows: midnight UTC of the day (they carry no instant of their own).
+pub(crate) fn day_ms(day: NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0)
+        .map_or(0, |t| t.and_utc().timestamp_millis())
 }
 
 /// Epoch milliseconds to an instant.
@@ -308,6 +316,33 @@ impl Store for SqliteStore {
         let mut tx = self.begin().await?;
         accounts::end_session(&mut tx, token_hash, ctx).await?;
         tx.commit().await.map_err(db)
+    }
+
+    async fn next_case_no(&self, center_id: i64, day: NaiveDate, prefix: &str) -> Result<String> {
+        let mut tx = self.begin().await?;
+        let no = cases::next_case_no(&mut tx, center_id, day, prefix, day_ms(day)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(no)
+    }
+
+    async fn create_case(&self, write: &CaseWrite, ctx: &Ctx) -> Result<()> {
+        let mut tx = self.begin().await?;
+        cases::create(&mut tx, write, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn update_case(&self, write: &CaseWrite, expected_version: u64, ctx: &Ctx) -> Result<()> {
+        let mut tx = self.begin().await?;
+        cases::update(&mut tx, write, expected_version, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn case_by_no(&self, case_no: &str) -> Result<Option<StoredCase>> {
+        cases::by_no(&self.reader, case_no).await
+    }
+
+    async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<StoredCase>> {
+        cases::list(&self.reader, filter).await
     }
 
     async fn events_for(&self, subject_kind: &str, subject_id: &str) -> Result<Vec<Event>> {

@@ -3,6 +3,7 @@
 //! projections it changes. Two backends implement it (`yichuang-store-sqlite`,
 //! `yichuang-store-postgres`) and both must pass the [`conformance`] suite.
 
+mod cases;
 mod error;
 mod types;
 
@@ -14,6 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use yichuang_domain::calendar::{Calendar, DayKind};
 use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window, WindowGroup};
 
+pub use cases::*;
 pub use error::{Result, StoreError};
 pub use types::*;
 
@@ -151,6 +153,24 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Ends a session (logout).
     async fn end_session(&self, token_hash: &str, ctx: &Ctx) -> Result<()>;
+
+    // ---- cases ---------------------------------------------------------------------------
+
+    /// Allocates the next case number `<prefix><sequence>` (the daily sequence of the center).
+    async fn next_case_no(&self, center_id: i64, day: NaiveDate, prefix: &str) -> Result<String>;
+
+    /// Stores a new case with its first events.
+    async fn create_case(&self, write: &CaseWrite, ctx: &Ctx) -> Result<()>;
+
+    /// Stores the result of an action if the case is still at `expected_version`; otherwise
+    /// `Conflict` (someone else acted first) and nothing changes.
+    async fn update_case(&self, write: &CaseWrite, expected_version: u64, ctx: &Ctx) -> Result<()>;
+
+    /// A case by number.
+    async fn case_by_no(&self, case_no: &str) -> Result<Option<StoredCase>>;
+
+    /// Cases matching a filter, newest first.
+    async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<StoredCase>>;
 
     // ---- events --------------------------------------------------------------------------
 

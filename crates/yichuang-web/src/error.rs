@@ -55,6 +55,8 @@ impl AppError {
                 CoreError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
                 CoreError::AccountLocked(_) => (StatusCode::LOCKED, "account_locked"),
                 CoreError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+                CoreError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+                CoreError::InvalidTransition(_) => (StatusCode::CONFLICT, "invalid_transition"),
                 CoreError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             },
         }

@@ -4,11 +4,13 @@
 //! Two seams are public: [`router`] builds the whole application for a state, and [`serve`] runs
 //! it on a listener until a shutdown future resolves. `main` and the tests both use them.
 
+mod action;
 mod api;
 mod error;
 mod extract;
 mod html;
 mod middleware;
+mod notice;
 mod state;
 
 use std::future::Future;

@@ -3,6 +3,7 @@
 
 mod auth;
 pub(crate) mod calendar;
+mod cases;
 mod catalog;
 mod ops;
 
@@ -14,6 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::state::AppState;
 
 pub(crate) use calendar::parse_date;
+pub(crate) use cases::{available_notices, progress_of};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -36,13 +38,22 @@ pub(crate) use calendar::parse_date;
         calendar::show_year,
         calendar::set_day,
         calendar::set_year,
+        cases::create,
+        cases::show,
+        cases::act,
+        cases::list,
+        cases::events,
+        cases::notice,
+        cases::progress,
+        cases::lights,
     ),
     components(schemas(crate::api::ErrorBody, crate::api::ErrorDetail)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "登录与令牌"),
         (name = "catalog", description = "事项目录与办事指南"),
-        (name = "calendar", description = "工作日历")
+        (name = "calendar", description = "工作日历"),
+        (name = "cases", description = "办件：受理、审批、出件、进度、亮灯")
     )
 )]
 struct ApiDoc;
@@ -100,6 +111,13 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/api/v1/calendar/days/{day}", put(calendar::set_day))
         .route("/api/v1/calendar/years/{year}", put(calendar::set_year))
+        .route("/api/v1/cases", get(cases::list).post(cases::create))
+        .route("/api/v1/cases/{case_no}", get(cases::show))
+        .route("/api/v1/cases/{case_no}/actions", post(cases::act))
+        .route("/api/v1/cases/{case_no}/events", get(cases::events))
+        .route("/api/v1/cases/{case_no}/notices/{kind}", get(cases::notice))
+        .route("/api/v1/public/progress", get(cases::progress))
+        .route("/api/v1/supervision/lights", get(cases::lights))
         .route("/api/v1/{*rest}", axum::routing::any(ops::api_not_found))
         .merge(ops::routes())
 }

@@ -5,6 +5,7 @@
 
 mod api_auth;
 mod api_calendar;
+mod api_cases;
 mod api_catalog;
 mod browser;
 mod pages;

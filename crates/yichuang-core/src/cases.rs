@@ -1,0 +1,510 @@
+//! Case use cases: intake at a window, back-office actions, issuance, reads scoped by role, the
+//! public progress query, supervision lights and the deemed-acceptance sweep.
+//!
+//! Every write follows the same path: load the case, check the actor's role and scope, let the
+//! domain decide the events, fold them, recompute the derived columns on the center's calendar,
+//! and store state and events in one transaction guarded by the case version.
+
+use chrono::{DateTime, Utc};
+use yichuang_domain::account::{Role, StaffUser};
+use yichuang_domain::calendar::Calendar;
+use yichuang_domain::case::{
+    Applicant, ApplicantKind, Case, CaseEvent, CaseStatus, Command, Deadlines, IntakeDecision,
+    Light, MaterialInput, OpenCase, deadlines, light_at, open_case,
+};
+use yichuang_domain::catalog::Handling;
+use yichuang_domain::clock::shanghai_date;
+use yichuang_domain::ids::{parse_credit_code, parse_id_number, parse_phone};
+use yichuang_store::{CaseEventWrite, CaseFilter, CaseWrite, StoredCase, case_index};
+
+use crate::access::{require_center, require_department, require_role};
+use crate::{Core, CoreError, Result};
+
+/// The applicant as typed at the window or sent by the API.
+#[derive(Debug, Clone, Default)]
+pub struct ApplicantInput {
+    /// `person` or `org`.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// 居民身份证号码 (person).
+    pub id_number: Option<String>,
+    /// 统一社会信用代码 (org).
+    pub credit_code: Option<String>,
+    /// Phone.
+    pub phone: String,
+    /// 法定代表人 (org).
+    pub legal_representative: Option<String>,
+    /// Contact person (org).
+    pub contact: Option<String>,
+}
+
+/// A new case.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    /// Matter code.
+    pub matter_code: String,
+    /// Applicant.
+    pub applicant: ApplicantInput,
+    /// Items provided; unlisted ones are missing.
+    pub materials: Vec<MaterialInput>,
+    /// Intake decision.
+    pub decision: IntakeDecision,
+}
+
+/// A case with everything derived from it at one moment.
+#[derive(Debug, Clone)]
+pub struct CaseDetail {
+    /// The state.
+    pub case: Case,
+    /// Deadlines on the center's calendar.
+    pub deadlines: Deadlines,
+    /// The light now (for clocked cases).
+    pub light: Option<Light>,
+    /// No correction notice within 5 working days: the case counts as accepted on receipt.
+    pub deemed_pending: bool,
+    /// Row id, the list cursor.
+    pub id: i64,
+}
+
+fn validate_applicant(a: ApplicantInput) -> Result<Applicant> {
+    let name = a.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(CoreError::invalid(
+            "applicant.name",
+            "请填写申请人名称（最多 100 字）",
+        ));
+    }
+    let phone = parse_phone(&a.phone).map_err(|m| CoreError::Unprocessable {
+        code: "invalid_phone",
+        message: m.into(),
+    })?;
+    let (kind, id_number) = match a.kind.as_str() {
+        "person" => {
+            let raw = a.id_number.unwrap_or_default();
+            let id = parse_id_number(&raw).map_err(|m| CoreError::Unprocessable {
+                code: "invalid_id_number",
+                message: m.into(),
+            })?;
+            (ApplicantKind::Person, id)
+        }
+        "org" => {
+            let raw = a.credit_code.or(a.id_number).unwrap_or_default();
+            let code = parse_credit_code(&raw).map_err(|m| CoreError::Unprocessable {
+                code: "invalid_credit_code",
+                message: m.into(),
+            })?;
+            (ApplicantKind::Org, code)
+        }
+        _ => {
+            return Err(CoreError::invalid(
+                "applicant.type",
+                "申请人类型应为 person（个人）或 org（单位）",
+            ));
+        }
+    };
+    let clean = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    Ok(Applicant {
+        kind,
+        name,
+        id_number,
+        phone,
+        legal_representative: clean(a.legal_representative),
+        contact: clean(a.contact),
+    })
+}
+
+/// Roles allowed to perform a command (the department scope is checked separately).
+fn roles_for(cmd: &Command) -> &'static [Role] {
+    match cmd {
+        Command::RequestCorrection { .. }
+        | Command::Supplement { .. }
+        | Command::Accept
+        | Command::Refuse { .. } => &[Role::Clerk],
+        Command::Pass { .. }
+        | Command::Return { .. }
+        | Command::Suspend { .. }
+        | Command::Resume
+        | Command::RequestExtension { .. }
+        | Command::Conclude { .. } => &[Role::Approver, Role::DeptHead],
+        Command::ApproveExtension => &[Role::DeptHead],
+        Command::Deliver { .. } => &[Role::Issuer, Role::Clerk],
+        Command::Withdraw { .. } => &[Role::Clerk, Role::Approver, Role::DeptHead, Role::Admin],
+    }
+}
+
+impl Core {
+    async fn detail(&self, stored: StoredCase, cal: &Calendar, at: DateTime<Utc>) -> CaseDetail {
+        let deadlines = deadlines(&stored.case, cal);
+        let light = light_at(&stored.case, &deadlines, cal, at);
+        let deemed_pending = stored.case.status == CaseStatus::Received
+            && stored.case.correction_requested_at.is_none()
+            && shanghai_date(at) > deadlines.correction_due;
+        CaseDetail {
+            case: stored.case,
+            deadlines,
+            light,
+            deemed_pending,
+            id: stored.id,
+        }
+    }
+
+    async fn write(
+        &self,
+        case: Case,
+        events: Vec<CaseEventWrite>,
+        user: Option<&StaffUser>,
+        create: bool,
+        expected: u64,
+    ) -> Result<()> {
+        let cal = self.calendar(case.received.center_id).await?;
+        let write = CaseWrite {
+            index: case_index(&case, &cal),
+            case,
+            events,
+            actor_window: user.and_then(|u| u.window.clone()),
+            actor_department: user.and_then(|u| u.department.clone()),
+        };
+        let actor = user.map_or("system", |u| u.username.as_str());
+        let ctx = self.ctx(actor);
+        if create {
+            self.store().create_case(&write, &ctx).await?;
+        } else {
+            self.store().update_case(&write, expected, &ctx).await?;
+        }
+        Ok(())
+    }
+
+    /// Opens a case at the clerk's window: receipt plus the intake decision.
+    pub async fn open_case(&self, user: &StaffUser, input: NewCase) -> Result<CaseDetail> {
+        require_role(user, &[Role::Clerk])?;
+        let window_code = user
+            .window
+            .clone()
+            .ok_or_else(|| CoreError::Forbidden("您的账号未绑定窗口".into()))?;
+        let center = user.center_id;
+        let version = self.matter(center, &input.matter_code).await?;
+        let windows = self.store().windows(center).await?;
+        let window = windows
+            .iter()
+            .find(|w| w.code == window_code)
+            .ok_or_else(|| CoreError::Forbidden("您的窗口不存在".into()))?;
+        if window.group != version.matter.window_group {
+            return Err(CoreError::Forbidden(format!(
+                "“{}”不受理此事项，请引导申请人到相应窗口办理",
+                window.name
+            )));
+        }
+        let applicant = validate_applicant(input.applicant)?;
+        let now = self.clock().now();
+        let today = shanghai_date(now);
+        let build = |case_no: String| OpenCase {
+            case_no,
+            center_id: center,
+            matter: &version.matter,
+            matter_version: version.version,
+            window: window_code.clone(),
+            applicant: applicant.clone(),
+            materials: input.materials.clone(),
+            decision: input.decision.clone(),
+            immediate_minutes: self.cases.immediate_minutes,
+            now,
+            today,
+        };
+        // Validate before a number is allocated, so refused input leaves no gap.
+        open_case(build(String::new()))?;
+        let center_code = self
+            .store()
+            .centers()
+            .await?
+            .into_iter()
+            .find(|c| c.id == center)
+            .map(|c| c.code)
+            .unwrap_or_default();
+        let prefix = format!("{center_code}-{}-", today.format("%Y%m%d"));
+        let case_no = self.store().next_case_no(center, today, &prefix).await?;
+        let events = open_case(build(case_no.clone()))?;
+        let mut case: Option<Case> = None;
+        for e in &events {
+            match (&mut case, e) {
+                (None, CaseEvent::Received(r)) => {
+                    case = Some(Case::from_received(r, now, &user.username))
+                }
+                (Some(c), e) => c.apply(now, &user.username, e),
+                (None, _) => {}
+            }
+        }
+        let case =
+            case.ok_or_else(|| CoreError::Internal(anyhow::anyhow!("intake produced no receipt")))?;
+        let writes = events
+            .into_iter()
+            .map(|event| CaseEventWrite { at: now, event })
+            .collect();
+        self.write(case, writes, Some(user), true, 0).await?;
+        tracing::info!(case_no, matter = input.matter_code, "case opened");
+        self.case_for(user, &case_no).await
+    }
+
+    async fn load(&self, case_no: &str) -> Result<StoredCase> {
+        self.store()
+            .case_by_no(case_no)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("办件 {case_no} 不存在")))
+    }
+
+    /// Records deemed acceptance (行政许可法 Art. 32) when the correction window passed without a
+    /// notice. Returns the case as it is afterwards.
+    async fn settle_deemed(&self, stored: StoredCase) -> Result<StoredCase> {
+        let c = &stored.case;
+        if c.status != CaseStatus::Received || c.correction_requested_at.is_some() {
+            return Ok(stored);
+        }
+        let cal = self.calendar(c.received.center_id).await?;
+        let due = deadlines(c, &cal).correction_due;
+        let now = self.clock().now();
+        if shanghai_date(now) <= due {
+            return Ok(stored);
+        }
+        let event = CaseEvent::Accepted {
+            accepted_at: c.received_at,
+            deemed: true,
+        };
+        let mut case = c.clone();
+        case.apply(now, "system", &event);
+        let expected = stored.case.version;
+        match self
+            .write(
+                case,
+                vec![CaseEventWrite { at: now, event }],
+                None,
+                false,
+                expected,
+            )
+            .await
+        {
+            Ok(()) | Err(CoreError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+        self.load(stored.case.case_no()).await
+    }
+
+    /// Applies an action by a staff member.
+    pub async fn act_on_case(
+        &self,
+        user: &StaffUser,
+        case_no: &str,
+        cmd: Command,
+    ) -> Result<CaseDetail> {
+        let stored = self.load(case_no).await?;
+        let c = &stored.case;
+        require_center(user, c.received.center_id)?;
+        require_role(user, roles_for(&cmd))?;
+        match &cmd {
+            Command::Deliver { .. } if !user.has_role(Role::Issuer) => {
+                if c.received.handling != Handling::Immediate
+                    || user.window.as_deref() != Some(c.received.window.as_str())
+                {
+                    return Err(CoreError::Forbidden(
+                        "承诺件的结果由审核出件窗口统一出件".into(),
+                    ));
+                }
+            }
+            Command::Withdraw { .. } => {
+                if !user.has_any_role(&[Role::Clerk, Role::Admin]) {
+                    require_department(user, &c.received.department)?;
+                }
+            }
+            cmd if roles_for(cmd).contains(&Role::Approver)
+                || roles_for(cmd) == [Role::DeptHead] =>
+            {
+                require_department(user, &c.received.department)?;
+            }
+            _ => {}
+        }
+        let stored = self.settle_deemed(stored).await?;
+        let now = self.clock().now();
+        let events = stored.case.decide(&cmd, now, shanghai_date(now))?;
+        let mut case = stored.case.clone();
+        for e in &events {
+            case.apply(now, &user.username, e);
+        }
+        let writes = events
+            .into_iter()
+            .map(|event| CaseEventWrite { at: now, event })
+            .collect();
+        self.write(case, writes, Some(user), false, stored.case.version)
+            .await?;
+        self.case_for(user, case_no).await
+    }
+
+    /// A case as `user` may see it.
+    pub async fn case_for(&self, user: &StaffUser, case_no: &str) -> Result<CaseDetail> {
+        let stored = self.load(case_no).await?;
+        require_center(user, stored.case.received.center_id)?;
+        if user.has_any_role(&[Role::Approver, Role::DeptHead])
+            && !user.has_any_role(&[Role::Admin, Role::Supervisor, Role::Clerk, Role::Issuer])
+        {
+            require_department(user, &stored.case.received.department)?;
+        }
+        let cal = self.calendar(stored.case.received.center_id).await?;
+        Ok(self.detail(stored, &cal, self.clock().now()).await)
+    }
+
+    /// Cases `user` may see: approvers and heads their department's, clerks their window's,
+    /// issuers, supervisors and admins the whole center.
+    pub async fn cases_for(
+        &self,
+        user: &StaffUser,
+        mut filter: CaseFilter,
+    ) -> Result<Vec<CaseDetail>> {
+        filter.center_id = user.center_id;
+        if !user.has_any_role(&[Role::Admin, Role::Supervisor, Role::Issuer]) {
+            if user.has_any_role(&[Role::Approver, Role::DeptHead]) {
+                filter.department.clone_from(&user.department);
+                if filter.department.is_none() {
+                    return Ok(Vec::new());
+                }
+            } else if user.has_role(Role::Clerk) {
+                filter.window.clone_from(&user.window);
+                if filter.window.is_none() {
+                    return Ok(Vec::new());
+                }
+            }
+        }
+        let cal = self.calendar(user.center_id).await?;
+        let now = self.clock().now();
+        let mut out = Vec::new();
+        for stored in self.store().list_cases(&filter).await? {
+            out.push(self.detail(stored, &cal, now).await);
+        }
+        Ok(out)
+    }
+
+    /// Open cases of the user's department, most urgent first (red, yellow, then by due date).
+    pub async fn inbox(&self, user: &StaffUser) -> Result<Vec<CaseDetail>> {
+        require_role(
+            user,
+            &[
+                Role::Approver,
+                Role::DeptHead,
+                Role::Supervisor,
+                Role::Admin,
+            ],
+        )?;
+        let filter = CaseFilter {
+            open_only: true,
+            limit: 500,
+            ..CaseFilter::default()
+        };
+        let mut cases: Vec<CaseDetail> = self
+            .cases_for(user, filter)
+            .await?
+            .into_iter()
+            .filter(|d| d.case.status.is_clocked())
+            .collect();
+        cases.sort_by_key(|d| {
+            let level = d
+                .light
+                .map(|l| std::cmp::Reverse((l.legal_overdue, l.level)));
+            (level, d.deadlines.due_promised)
+        });
+        Ok(cases)
+    }
+
+    /// The case's event log, scoped like [`Core::case_for`].
+    pub async fn case_events(
+        &self,
+        user: &StaffUser,
+        case_no: &str,
+    ) -> Result<Vec<yichuang_store::Event>> {
+        self.case_for(user, case_no).await?;
+        Ok(self.store().events_for("case", case_no).await?)
+    }
+
+    /// The public progress query: the number and the applicant's name must both match; any
+    /// mismatch looks exactly like an unknown number.
+    pub async fn public_progress(&self, case_no: &str, name: &str) -> Result<CaseDetail> {
+        let not_found = || CoreError::NotFound("未查询到该办件，请核对办件编号和申请人名称".into());
+        let case_no = case_no.trim();
+        let name = name.trim();
+        if case_no.is_empty() || name.is_empty() || case_no.len() > 64 {
+            return Err(not_found());
+        }
+        let stored = self
+            .store()
+            .case_by_no(case_no)
+            .await?
+            .ok_or_else(not_found)?;
+        if stored.case.received.applicant.name != name {
+            return Err(not_found());
+        }
+        let cal = self.calendar(stored.case.received.center_id).await?;
+        Ok(self.detail(stored, &cal, self.clock().now()).await)
+    }
+
+    /// Lights of every open clocked case of the user's center as of `at` (a forecast when `at` is
+    /// in the future). Received cases past their correction window count as accepted on receipt.
+    pub async fn lights_at(&self, user: &StaffUser, at: DateTime<Utc>) -> Result<Vec<CaseDetail>> {
+        require_role(user, &[Role::Supervisor, Role::Admin])?;
+        let cal = self.calendar(user.center_id).await?;
+        let mut out = Vec::new();
+        let mut before_id = None;
+        loop {
+            let filter = CaseFilter {
+                center_id: user.center_id,
+                open_only: true,
+                limit: 1000,
+                before_id,
+                ..CaseFilter::default()
+            };
+            let page = self.store().list_cases(&filter).await?;
+            let Some(last) = page.last() else { break };
+            before_id = Some(last.id);
+            for stored in page {
+                let mut detail = self.detail(stored, &cal, at).await;
+                if detail.deemed_pending {
+                    let mut c = detail.case.clone();
+                    c.apply(
+                        at,
+                        "system",
+                        &CaseEvent::Accepted {
+                            accepted_at: c.received_at,
+                            deemed: true,
+                        },
+                    );
+                    detail.deadlines = deadlines(&c, &cal);
+                    detail.light = light_at(&c, &detail.deadlines, &cal, at);
+                }
+                if detail.light.is_some() {
+                    out.push(detail);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records deemed acceptance for every received case of every center whose correction window
+    /// has passed. Idempotent; returns how many cases changed.
+    pub async fn sweep_deemed_acceptance(&self) -> Result<u64> {
+        let mut changed = 0;
+        for center in self.store().centers().await? {
+            let filter = CaseFilter {
+                center_id: center.id,
+                status: Some(CaseStatus::Received),
+                limit: 1000,
+                ..CaseFilter::default()
+            };
+            for stored in self.store().list_cases(&filter).await? {
+                let before = stored.case.status;
+                let after = self.settle_deemed(stored).await?;
+                if after.case.status != before {
+                    changed += 1;
+                }
+            }
+        }
+        if changed > 0 {
+            tracing::info!(changed, "deemed acceptance recorded");
+        }
+        Ok(changed)
+    }
+}

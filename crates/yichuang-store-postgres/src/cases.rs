@@ -1,0 +1,267 @@
+//! Cases: numbering, writes with optimistic concurrency, reads, and re-projection of deadlines
+//! when the calendar changes.
+
+use chrono::NaiveDate;
+use sqlx::{PgConnection, PgPool, QueryBuilder};
+use yichuang_domain::calendar::Calendar;
+use yichuang_domain::case::{Case, CaseStatus};
+use yichuang_store::{
+    CaseFilter, CaseIndex, CaseWrite, Ctx, Result, StoreError, StoredCase, case_index,
+    event_payload,
+};
+
+use crate::{db, events};
+
+fn date(d: Option<NaiveDate>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+fn parse_date(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+}
+
+pub(crate) async fn next_case_no(
+    conn: &mut PgConnection,
+    center_id: i64,
+    day: NaiveDate,
+    prefix: &str,
+    now: i64,
+) -> Result<String> {
+    let seq: i64 = sqlx::query_scalar(
+        "insert into case_counters (center_id, day, last, created_at, updated_at) \
+         values ($1, $2, 1, $3, $3) on conflict (center_id, day) do update set \
+         last = case_counters.last + 1, updated_at = excluded.updated_at returning last",
+    )
+    .bind(center_id)
+    .bind(day.to_string())
+    .bind(now)
+    .fetch_one(conn)
+    .await
+    .map_err(db)?;
+    Ok(format!("{prefix}{seq:04}"))
+}
+
+async fn append_events(conn: &mut PgConnection, w: &CaseWrite, ctx: &Ctx) -> Result<()> {
+    let c = &w.case;
+    for e in &w.events {
+        let payload = event_payload(
+            &e.event,
+            w.actor_window.as_deref(),
+            w.actor_department.as_deref(),
+        );
+        let at_ctx = Ctx::new(ctx.actor.clone(), e.at);
+        events::append(
+            conn,
+            &at_ctx,
+            Some(c.received.center_id),
+            ("case", c.case_no()),
+            e.event.kind(),
+            payload,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn state_json(case: &Case) -> Result<String> {
+    serde_json::to_string(case).map_err(|e| StoreError::Other(e.into()))
+}
+
+pub(crate) async fn create(conn: &mut PgConnection, w: &CaseWrite, ctx: &Ctx) -> Result<()> {
+    let c = &w.case;
+    let now = ctx.now.timestamp_millis();
+    sqlx::query(
+        "insert into cases (center_id, case_no, matter_code, matter_version, department_code, \
+         window_code, status, applicant_name, received_at, accepted_on, due_promised, due_legal, \
+         yellow_from, correction_due, frozen_on, state, version, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)",
+    )
+    .bind(c.received.center_id)
+    .bind(c.case_no())
+    .bind(&c.received.matter_code)
+    .bind(c.received.matter_version)
+    .bind(&c.received.department)
+    .bind(&c.received.window)
+    .bind(c.status.code())
+    .bind(&c.received.applicant.name)
+    .bind(c.received_at.timestamp_millis())
+    .bind(date(w.index.accepted_on))
+    .bind(date(w.index.due_promised))
+    .bind(date(w.index.due_legal))
+    .bind(date(w.index.yellow_from))
+    .bind(w.index.correction_due.to_string())
+    .bind(date(w.index.frozen_on))
+    .bind(state_json(c)?)
+    .bind(i64::try_from(c.version).unwrap_or(i64::MAX))
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    append_events(conn, w, ctx).await
+}
+
+pub(crate) async fn update(
+    conn: &mut PgConnection,
+    w: &CaseWrite,
+    expected_version: u64,
+    ctx: &Ctx,
+) -> Result<()> {
+    let c = &w.case;
+    let done = sqlx::query(
+        "update cases set status = $2, accepted_on = $3, due_promised = $4, due_legal = $5, \
+         yellow_from = $6, correction_due = $7, frozen_on = $8, state = $9, version = $10, \
+         updated_at = $11 where case_no = $1 and version = $12",
+    )
+    .bind(c.case_no())
+    .bind(c.status.code())
+    .bind(date(w.index.accepted_on))
+    .bind(date(w.index.due_promised))
+    .bind(date(w.index.due_legal))
+    .bind(date(w.index.yellow_from))
+    .bind(w.index.correction_due.to_string())
+    .bind(date(w.index.frozen_on))
+    .bind(state_json(c)?)
+    .bind(i64::try_from(c.version).unwrap_or(i64::MAX))
+    .bind(ctx.now.timestamp_millis())
+    .bind(i64::try_from(expected_version).unwrap_or(i64::MAX))
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Conflict(
+            "办件已被其他人更新，请刷新后重试".into(),
+        ));
+    }
+    append_events(conn, w, ctx).await
+}
+
+type CaseRow = (
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
+const COLUMNS: &str =
+    "id, state, accepted_on, due_promised, due_legal, yellow_from, correction_due, frozen_on";
+
+fn to_stored(r: CaseRow) -> Result<StoredCase> {
+    let case: Case = serde_json::from_str(&r.1)
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("stored case state is corrupt: {e}")))?;
+    Ok(StoredCase {
+        id: r.0,
+        case,
+        index: CaseIndex {
+            accepted_on: parse_date(r.2),
+            due_promised: parse_date(r.3),
+            due_legal: parse_date(r.4),
+            yellow_from: parse_date(r.5),
+            correction_due: parse_date(Some(r.6)).unwrap_or_default(),
+            frozen_on: parse_date(r.7),
+        },
+    })
+}
+
+pub(crate) async fn by_no(pool: &PgPool, case_no: &str) -> Result<Option<StoredCase>> {
+    let row: Option<CaseRow> =
+        sqlx::query_as(&format!("select {COLUMNS} from cases where case_no = $1"))
+            .bind(case_no)
+            .fetch_optional(pool)
+            .await
+            .map_err(db)?;
+    row.map(to_stored).transpose()
+}
+
+/// Statuses of open cases, for SQL `in (…)` lists.
+fn open_codes() -> Vec<&'static str> {
+    CaseStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_open())
+        .map(CaseStatus::code)
+        .collect()
+}
+
+pub(crate) async fn list(pool: &PgPool, f: &CaseFilter) -> Result<Vec<StoredCase>> {
+    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from cases where center_id = "));
+    qb.push_bind(f.center_id);
+    if let Some(s) = f.status {
+        qb.push(" and status = ");
+        qb.push_bind(s.code());
+    }
+    if f.open_only {
+        qb.push(" and status in (");
+        let mut sep = qb.separated(", ");
+        for code in open_codes() {
+            sep.push_bind(code);
+        }
+        sep.push_unseparated(")");
+    }
+    if let Some(d) = &f.department {
+        qb.push(" and department_code = ");
+        qb.push_bind(d.clone());
+    }
+    if let Some(w) = &f.window {
+        qb.push(" and window_code = ");
+        qb.push_bind(w.clone());
+    }
+    if let Some(since) = f.received_since {
+        qb.push(" and received_at >= ");
+        qb.push_bind(since.timestamp_millis());
+    }
+    if let Some(before) = f.before_id {
+        qb.push(" and id < ");
+        qb.push_bind(before);
+    }
+    qb.push(" order by id desc limit ");
+    qb.push_bind(i64::from(f.limit.max(1)));
+    let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(pool).await.map_err(db)?;
+    rows.into_iter().map(to_stored).collect()
+}
+
+/// Recomputes the deadline columns of every open case of a center on `cal`, in the caller's
+/// transaction (the calendar change and the new deadlines commit together).
+pub(crate) async fn reproject_open(
+    conn: &mut PgConnection,
+    center_id: i64,
+    cal: &Calendar,
+) -> Result<u64> {
+    let mut qb = QueryBuilder::new("select id, state from cases where center_id = ");
+    qb.push_bind(center_id);
+    qb.push(" and status in (");
+    let mut sep = qb.separated(", ");
+    for code in open_codes() {
+        sep.push_bind(code);
+    }
+    sep.push_unseparated(")");
+    let rows: Vec<(i64, String)> = qb
+        .build_query_as()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    let mut changed = 0;
+    for (id, state) in rows {
+        let case: Case = serde_json::from_str(&state)
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("stored case state is corrupt: {e}")))?;
+        let ix = case_index(&case, cal);
+        changed += sqlx::query(
+            "update cases set accepted_on = $2, due_promised = $3, due_legal = $4, \
+             yellow_from = $5, correction_due = $6, frozen_on = $7 where id = $1",
+        )
+        .bind(id)
+        .bind(date(ix.accepted_on))
+        .bind(date(ix.due_promised))
+        .bind(date(ix.due_legal))
+        .bind(date(ix.yellow_from))
+        .bind(ix.correction_due.to_string())
+        .bind(date(ix.frozen_on))
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?
+        .rows_affected();
+    }
+    Ok(changed)
+}

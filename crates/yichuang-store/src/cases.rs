@@ -1,0 +1,108 @@
+//! Records of the case store: what a case write carries, and the derived index columns.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use yichuang_domain::calendar::Calendar;
+use yichuang_domain::case::{Case, CaseEvent, CaseStatus, deadlines};
+
+/// The columns of a case derived from its state and the calendar, used by lists and supervision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseIndex {
+    /// Acceptance date.
+    pub accepted_on: Option<NaiveDate>,
+    /// Promised due date.
+    pub due_promised: Option<NaiveDate>,
+    /// Legal due date.
+    pub due_legal: Option<NaiveDate>,
+    /// First yellow date.
+    pub yellow_from: Option<NaiveDate>,
+    /// Correction-notice deadline.
+    pub correction_due: NaiveDate,
+    /// Start date of a running special procedure (the light is frozen there).
+    pub frozen_on: Option<NaiveDate>,
+}
+
+/// Computes the index columns of a case on a calendar.
+pub fn case_index(case: &Case, cal: &Calendar) -> CaseIndex {
+    let d = deadlines(case, cal);
+    let frozen_on = (case.status == CaseStatus::Suspended)
+        .then(|| {
+            case.suspensions
+                .last()
+                .map(|s| yichuang_domain::clock::shanghai_date(s.started_at))
+        })
+        .flatten();
+    CaseIndex {
+        accepted_on: d.accepted_on,
+        due_promised: d.due_promised,
+        due_legal: d.due_legal,
+        yellow_from: d.yellow_from,
+        correction_due: d.correction_due,
+        frozen_on,
+    }
+}
+
+/// One event to append with a case write.
+#[derive(Debug, Clone)]
+pub struct CaseEventWrite {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The event.
+    pub event: CaseEvent,
+}
+
+/// A case write: the new state, its index columns, and the events that produced it, stored in
+/// one transaction.
+#[derive(Debug, Clone)]
+pub struct CaseWrite {
+    /// The state after the events.
+    pub case: Case,
+    /// Derived columns.
+    pub index: CaseIndex,
+    /// New events, oldest first.
+    pub events: Vec<CaseEventWrite>,
+    /// Window of the acting user, recorded with each event.
+    pub actor_window: Option<String>,
+    /// Department of the acting user, recorded with each event.
+    pub actor_department: Option<String>,
+}
+
+/// A stored case.
+#[derive(Debug, Clone)]
+pub struct StoredCase {
+    /// Row id (the list cursor).
+    pub id: i64,
+    /// The folded state.
+    pub case: Case,
+    /// Stored index columns.
+    pub index: CaseIndex,
+}
+
+/// Filter of case lists.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Center.
+    pub center_id: i64,
+    /// Status.
+    pub status: Option<CaseStatus>,
+    /// Only open cases.
+    pub open_only: bool,
+    /// Department.
+    pub department: Option<String>,
+    /// Accepting window.
+    pub window: Option<String>,
+    /// Received on or after this instant.
+    pub received_since: Option<DateTime<Utc>>,
+    /// Page size.
+    pub limit: u32,
+    /// Rows with an id below this one (the next page).
+    pub before_id: Option<i64>,
+}
+
+/// The event log payload of a case event: the event and where the actor works.
+pub fn event_payload(
+    event: &CaseEvent,
+    window: Option<&str>,
+    department: Option<&str>,
+) -> serde_json::Value {
+    serde_json::json!({"event": event, "actor_window": window, "actor_department": department})
+}

@@ -1,0 +1,522 @@
+//! Case endpoints: intake, actions, reads scoped by role, the timeline, notices, the public
+//! progress query and supervision lights.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use yichuang_core::CoreError;
+use yichuang_core::cases::CaseDetail;
+use yichuang_core::store::CaseFilter;
+use yichuang_domain::case::{ApplicantKind, CaseStatus, LightLevel};
+use yichuang_domain::mask::{mask_id, mask_phone};
+
+use crate::action;
+use crate::error::ApiError;
+use crate::extract::{AnyStaff, ApiJson, ApiPath, ApiQuery, ApiStaff, Policy};
+use crate::state::AppState;
+
+/// Supervisors and administrators.
+pub(crate) struct Supervisors;
+impl Policy for Supervisors {
+    const ROLES: &'static [yichuang_domain::account::Role] = &[
+        yichuang_domain::account::Role::Supervisor,
+        yichuang_domain::account::Role::Admin,
+    ];
+}
+
+/// One checklist item of a case.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CaseMaterialDto {
+    index: usize,
+    name: String,
+    required: bool,
+    /// original | copy | upload | license | commitment | deferred | missing
+    mode: String,
+    deferred_due: Option<String>,
+    license_type: Option<String>,
+}
+
+/// A special procedure.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SuspensionDto {
+    procedure: String,
+    procedure_label: String,
+    reason: String,
+    expected_days: u32,
+    started_at: String,
+    ended_at: Option<String>,
+}
+
+/// An extension.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ExtensionDto {
+    days: u32,
+    reason: String,
+    requested_at: String,
+    requested_by: String,
+    approved_at: Option<String>,
+    approved_by: Option<String>,
+}
+
+/// The applicant, with the ID number and phone masked.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ApplicantDto {
+    /// person | org
+    #[serde(rename = "type")]
+    kind: String,
+    name: String,
+    id_number: String,
+    phone: String,
+}
+
+/// A case.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CaseDto {
+    case_no: String,
+    status: String,
+    status_label: String,
+    /// approved | denied, once concluded.
+    outcome: Option<String>,
+    matter_code: String,
+    matter_name: String,
+    matter_version: i64,
+    department: String,
+    window: String,
+    /// immediate | promised
+    handling: String,
+    applicant: ApplicantDto,
+    received_at: String,
+    accepted_at: Option<String>,
+    deemed_accepted: bool,
+    /// No correction notice within 5 working days: counts as accepted on the receipt date.
+    deemed_pending: bool,
+    due_promised: Option<String>,
+    due_legal: Option<String>,
+    provisional: bool,
+    correction_due: String,
+    delivery_due: Option<String>,
+    current_step: String,
+    steps: Vec<String>,
+    /// green | yellow | red, for clocked cases.
+    light: Option<String>,
+    legal_overdue: bool,
+    remaining_days: Option<i64>,
+    materials: Vec<CaseMaterialDto>,
+    correction_missing: Vec<usize>,
+    suspensions: Vec<SuspensionDto>,
+    extensions: Vec<ExtensionDto>,
+    refused_reason: Option<String>,
+    outcome_reason: Option<String>,
+    /// Why the deadlines are what they are.
+    explanation: Vec<String>,
+    /// Notices that can be printed now.
+    notices: Vec<String>,
+    version: u64,
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339()
+}
+
+/// The notices a case can print in its current state.
+pub(crate) fn available_notices(d: &CaseDetail) -> Vec<&'static str> {
+    let c = &d.case;
+    let mut out = vec!["receipt"];
+    if c.correction_requested_at.is_some() {
+        out.push("correction");
+    }
+    if c.accepted_at.is_some() {
+        out.push("acceptance");
+    }
+    if c.status == CaseStatus::Refused {
+        out.push("refusal");
+    }
+    if c.extensions.iter().any(|e| e.approved_at.is_some()) {
+        out.push("extension");
+    }
+    if !c.suspensions.is_empty() {
+        out.push("special_procedure");
+    }
+    if c.outcome.is_some() {
+        out.push("decision");
+        out.push("delivery");
+    }
+    out
+}
+
+impl From<CaseDetail> for CaseDto {
+    fn from(d: CaseDetail) -> Self {
+        let notices = available_notices(&d)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let c = d.case;
+        let dl = d.deadlines;
+        let a = &c.received.applicant;
+        Self {
+            case_no: c.received.case_no.clone(),
+            status: c.status.code().into(),
+            status_label: c.status.label().into(),
+            outcome: c.outcome.map(|o| o.code().into()),
+            matter_code: c.received.matter_code.clone(),
+            matter_name: c.received.matter_name.clone(),
+            matter_version: c.received.matter_version,
+            department: c.received.department.clone(),
+            window: c.received.window.clone(),
+            handling: c.received.handling.code().into(),
+            applicant: ApplicantDto {
+                kind: match a.kind {
+                    ApplicantKind::Person => "person".into(),
+                    ApplicantKind::Org => "org".into(),
+                },
+                name: a.name.clone(),
+                id_number: mask_id(&a.id_number),
+                phone: mask_phone(&a.phone),
+            },
+            received_at: ts(c.received_at),
+            accepted_at: c.accepted_at.map(ts),
+            deemed_accepted: c.deemed_accepted,
+            deemed_pending: d.deemed_pending,
+            due_promised: dl.due_promised.map(|d| d.to_string()),
+            due_legal: dl.due_legal.map(|d| d.to_string()),
+            provisional: dl.provisional,
+            correction_due: dl.correction_due.to_string(),
+            delivery_due: dl.delivery_due.map(|d| d.to_string()),
+            current_step: c.current_step_name(),
+            steps: c.received.steps.clone(),
+            light: d.light.map(|l| l.level.code().into()),
+            legal_overdue: d.light.is_some_and(|l| l.legal_overdue),
+            remaining_days: d.light.map(|l| l.remaining_days),
+            materials: c
+                .materials
+                .iter()
+                .map(|m| CaseMaterialDto {
+                    index: m.index,
+                    name: m.name.clone(),
+                    required: m.required,
+                    mode: m.mode.code().into(),
+                    deferred_due: m.deferred_due.map(|d| d.to_string()),
+                    license_type: m.license_type.clone(),
+                })
+                .collect(),
+            correction_missing: c.correction_missing.clone(),
+            suspensions: c
+                .suspensions
+                .iter()
+                .map(|s| SuspensionDto {
+                    procedure: s.procedure.code().into(),
+                    procedure_label: s.procedure.label().into(),
+                    reason: s.reason.clone(),
+                    expected_days: s.expected_days,
+                    started_at: ts(s.started_at),
+                    ended_at: s.ended_at.map(ts),
+                })
+                .collect(),
+            extensions: c
+                .extensions
+                .iter()
+                .map(|e| ExtensionDto {
+                    days: e.days,
+                    reason: e.reason.clone(),
+                    requested_at: ts(e.requested_at),
+                    requested_by: e.requested_by.clone(),
+                    approved_at: e.approved_at.map(ts),
+                    approved_by: e.approved_by.clone(),
+                })
+                .collect(),
+            refused_reason: c.refused_reason.clone(),
+            outcome_reason: (!c.outcome_reason.is_empty()).then(|| c.outcome_reason.clone()),
+            explanation: dl.explanation,
+            notices,
+            version: c.version,
+        }
+    }
+}
+
+/// Open a case at the clerk's window.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])),
+    request_body(content = Object, description = "{matter_code, applicant: {type, name, id_number | credit_code, phone}, materials: [{index, mode}], decision, reason?, missing?, note?}"),
+    responses((status = 201, body = CaseDto),
+        (status = 400, body = crate::api::ErrorBody),
+        (status = 403, description = "窗口不受理该事项", body = crate::api::ErrorBody),
+        (status = 422, description = "invalid_id_number / invalid_credit_code / missing_required_material", body = crate::api::ErrorBody)))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<(StatusCode, axum::Json<CaseDto>), ApiError> {
+    let input = action::new_case(&body)?;
+    let detail = state.core.open_case(&staff.user, input).await?;
+    Ok((StatusCode::CREATED, axum::Json(detail.into())))
+}
+
+/// A case.
+#[utoipa::path(get, path = "/api/v1/cases/{case_no}", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path)),
+    responses((status = 200, body = CaseDto), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    ApiPath(case_no): ApiPath<String>,
+) -> Result<axum::Json<CaseDto>, ApiError> {
+    Ok(axum::Json(
+        state.core.case_for(&staff.user, &case_no).await?.into(),
+    ))
+}
+
+/// Perform an action.
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/actions", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path)),
+    request_body(content = Object, description = "{action: request_correction | supplement | accept | refuse | pass | return | suspend | resume | request_extension | approve_extension | conclude | deliver | withdraw, …}"),
+    responses((status = 200, body = CaseDto), (status = 400, body = crate::api::ErrorBody),
+        (status = 403, body = crate::api::ErrorBody), (status = 409, description = "invalid_transition", body = crate::api::ErrorBody),
+        (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn act(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    ApiPath(case_no): ApiPath<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<axum::Json<CaseDto>, ApiError> {
+    let cmd = action::command(&body)?;
+    Ok(axum::Json(
+        state
+            .core
+            .act_on_case(&staff.user, &case_no, cmd)
+            .await?
+            .into(),
+    ))
+}
+
+/// Filters of the case list.
+#[derive(Deserialize, IntoParams)]
+pub(crate) struct ListQuery {
+    /// Status code.
+    status: Option<String>,
+    /// Department code (supervisors; others are scoped to their own).
+    department: Option<String>,
+    /// green | yellow | red
+    light: Option<String>,
+    /// Page size (default 50, at most 500).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<i64>,
+}
+
+/// A page of cases.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CaseList {
+    items: Vec<CaseDto>,
+    next_cursor: Option<i64>,
+}
+
+/// List cases within the caller's scope.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = CaseList), (status = 400, body = crate::api::ErrorBody)))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    staff: ApiStaff<AnyStaff>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<axum::Json<CaseList>, ApiError> {
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            CaseStatus::parse(s)
+                .ok_or_else(|| CoreError::invalid("status", format!("未知状态 \"{s}\"")))?,
+        ),
+        None => None,
+    };
+    let light = match q.light.as_deref().filter(|s| !s.is_empty()) {
+        Some(l) => Some(
+            LightLevel::parse(l)
+                .ok_or_else(|| CoreError::invalid("light", "light 应为 green、yellow 或 red"))?,
+        ),
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(50);
+    if limit == 0 || limit > 500 {
+        return Err(CoreError::invalid("limit", "每页 1 至 500 条").into());
+    }
+    let filter = CaseFilter {
+        status,
+        department: q.department.filter(|d| !d.is_empty()),
+        limit,
+        before_id: q.cursor,
+        ..CaseFilter::default()
+    };
+    let page = state.core.cases_for(&staff.user, filter).await?;
+    let next_cursor = (page.len() == limit as usize)
+        .then(|| page.last().map(|d| d.id))
+        .flatten();
+    let items = page
+        .into_iter()
+        .filter(|d| light.is_none_or(|l| d.light.map(|x| x.level) == Some(l)))
+        .map(Into::into)
+        .collect();
+    Ok(axum::Json(CaseList { items, next_cursor }))
+}
+
+/// One entry of a case's timeline.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TimelineEntry {
+    at: String,
+    actor: String,
+    kind: String,
+    /// The event with where the actor works.
+    payload: Value,
+}
+
+/// The case's timeline (its event log).
+#[utoipa::path(get, path = "/api/v1/cases/{case_no}/events", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path)),
+    responses((status = 200, body = [TimelineEntry]), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn events(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    ApiPath(case_no): ApiPath<String>,
+) -> Result<axum::Json<Vec<TimelineEntry>>, ApiError> {
+    let events = state.core.case_events(&staff.user, &case_no).await?;
+    Ok(axum::Json(
+        events
+            .into_iter()
+            .map(|e| TimelineEntry {
+                at: ts(e.at),
+                actor: e.actor,
+                kind: e.kind,
+                payload: e.payload,
+            })
+            .collect(),
+    ))
+}
+
+/// Query of the public progress lookup.
+#[derive(Deserialize, IntoParams)]
+pub(crate) struct ProgressQuery {
+    /// 办件编号.
+    case_no: Option<String>,
+    /// 申请人名称, exactly as on the application.
+    name: Option<String>,
+}
+
+/// Progress in plain words.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Progress {
+    case_no: String,
+    matter_name: String,
+    status: String,
+    status_label: String,
+    /// Plain words for the applicant.
+    description: String,
+    current_step: String,
+    due_promised: Option<String>,
+}
+
+/// Public progress lookup: number and applicant name.
+#[utoipa::path(get, path = "/api/v1/public/progress", tag = "cases", params(ProgressQuery),
+    responses((status = 200, body = Progress), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn progress(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ProgressQuery>,
+) -> Result<axum::Json<Progress>, ApiError> {
+    let d = state
+        .core
+        .public_progress(
+            q.case_no.as_deref().unwrap_or_default(),
+            q.name.as_deref().unwrap_or_default(),
+        )
+        .await?;
+    Ok(axum::Json(progress_of(&d)))
+}
+
+pub(crate) fn progress_of(d: &CaseDetail) -> Progress {
+    Progress {
+        case_no: d.case.case_no().to_owned(),
+        matter_name: d.case.received.matter_name.clone(),
+        status: d.case.status.code().into(),
+        status_label: d.case.status.label().into(),
+        description: d.case.status.plain().into(),
+        current_step: d.case.current_step_name(),
+        due_promised: d.deadlines.due_promised.map(|x| x.to_string()),
+    }
+}
+
+/// Query of the light board.
+#[derive(Deserialize, IntoParams)]
+pub(crate) struct LightsQuery {
+    /// Instant (RFC 3339); default now. A future instant gives a forecast.
+    at: Option<String>,
+}
+
+/// One light.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LightItem {
+    case_no: String,
+    light: String,
+    legal_overdue: bool,
+    due_promised: Option<String>,
+    department: String,
+    status: String,
+}
+
+/// The lights.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LightsList {
+    at: String,
+    items: Vec<LightItem>,
+}
+
+/// Lights of every open case as of `at` (supervisors).
+#[utoipa::path(get, path = "/api/v1/supervision/lights", tag = "cases", security(("bearer" = [])),
+    params(LightsQuery),
+    responses((status = 200, body = LightsList), (status = 400, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
+pub(crate) async fn lights(
+    State(state): State<AppState>,
+    staff: ApiStaff<Supervisors>,
+    ApiQuery(q): ApiQuery<LightsQuery>,
+) -> Result<axum::Json<LightsList>, ApiError> {
+    let at = match q.at.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => DateTime::parse_from_rfc3339(s)
+            .map_err(|_| {
+                CoreError::invalid("at", "时间格式应为 RFC 3339，如 2026-11-30T09:00:00+08:00")
+            })?
+            .with_timezone(&Utc),
+        None => state.core.clock().now(),
+    };
+    let items = state
+        .core
+        .lights_at(&staff.user, at)
+        .await?
+        .into_iter()
+        .filter_map(|d| {
+            let l = d.light?;
+            Some(LightItem {
+                case_no: d.case.case_no().to_owned(),
+                light: l.level.code().into(),
+                legal_overdue: l.legal_overdue,
+                due_promised: d.deadlines.due_promised.map(|x| x.to_string()),
+                department: d.case.received.department.clone(),
+                status: d.case.status.code().into(),
+            })
+        })
+        .collect();
+    Ok(axum::Json(LightsList { at: ts(at), items }))
+}
+
+/// A printable notice (HTML, A4).
+#[utoipa::path(get, path = "/api/v1/cases/{case_no}/notices/{kind}", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path), ("kind" = String, Path,
+        description = "receipt | acceptance | refusal | correction | extension | special_procedure | decision | delivery")),
+    responses((status = 200, content_type = "text/html"), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn notice(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    headers: axum::http::HeaderMap,
+    ApiPath((case_no, kind)): ApiPath<(String, String)>,
+) -> Result<axum::response::Html<String>, ApiError> {
+    let d = state.core.case_for(&staff.user, &case_no).await?;
+    let center = state.core.center(None).await?;
+    let doc = crate::notice::build(&d, &kind, &center.name)?;
+    let url = crate::notice::progress_url(&headers, &case_no, &d.case.received.applicant.name);
+    Ok(axum::response::Html(crate::notice::render(doc, &url)?))
+}
