@@ -133,6 +133,35 @@ fn roles_for(cmd: &Command) -> &'static [Role] {
     }
 }
 
+/// Department and window scope of an action, beyond its roles.
+fn check_scope(user: &StaffUser, c: &Case, cmd: &Command) -> Result<()> {
+    let office_only = roles_for(cmd)
+        .iter()
+        .all(|r| matches!(r, Role::Approver | Role::DeptHead));
+    match cmd {
+        Command::Deliver { .. } => {
+            let own_immediate = c.received.handling == Handling::Immediate
+                && user.window.as_deref() == Some(c.received.window.as_str());
+            if user.has_role(Role::Issuer) || own_immediate {
+                Ok(())
+            } else {
+                Err(CoreError::Forbidden(
+                    "承诺件的结果由审核出件窗口统一出件".into(),
+                ))
+            }
+        }
+        Command::Withdraw { .. } => {
+            if user.has_any_role(&[Role::Clerk, Role::Admin]) {
+                Ok(())
+            } else {
+                require_department(user, &c.received.department)
+            }
+        }
+        _ if office_only => require_department(user, &c.received.department),
+        _ => Ok(()),
+    }
+}
+
 impl Core {
     async fn detail(&self, stored: StoredCase, cal: &Calendar, at: DateTime<Utc>) -> CaseDetail {
         let deadlines = deadlines(&stored.case, cal);
@@ -299,28 +328,7 @@ impl Core {
         let c = &stored.case;
         require_center(user, c.received.center_id)?;
         require_role(user, roles_for(&cmd))?;
-        match &cmd {
-            Command::Deliver { .. } if !user.has_role(Role::Issuer) => {
-                if c.received.handling != Handling::Immediate
-                    || user.window.as_deref() != Some(c.received.window.as_str())
-                {
-                    return Err(CoreError::Forbidden(
-                        "承诺件的结果由审核出件窗口统一出件".into(),
-                    ));
-                }
-            }
-            Command::Withdraw { .. } => {
-                if !user.has_any_role(&[Role::Clerk, Role::Admin]) {
-                    require_department(user, &c.received.department)?;
-                }
-            }
-            cmd if roles_for(cmd).contains(&Role::Approver)
-                || roles_for(cmd) == [Role::DeptHead] =>
-            {
-                require_department(user, &c.received.department)?;
-            }
-            _ => {}
-        }
+        check_scope(user, c, &cmd)?;
         let stored = self.settle_deemed(stored).await?;
         let now = self.clock().now();
         let events = stored.case.decide(&cmd, now, shanghai_date(now))?;

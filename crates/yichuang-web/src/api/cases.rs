@@ -402,14 +402,14 @@ pub(crate) struct ProgressQuery {
 /// Progress in plain words.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Progress {
-    case_no: String,
-    matter_name: String,
-    status: String,
-    status_label: String,
+    pub(crate) case_no: String,
+    pub(crate) matter_name: String,
+    pub(crate) status: String,
+    pub(crate) status_label: String,
     /// Plain words for the applicant.
-    description: String,
-    current_step: String,
-    due_promised: Option<String>,
+    pub(crate) description: String,
+    pub(crate) current_step: String,
+    pub(crate) due_promised: Option<String>,
 }
 
 /// Public progress lookup: number and applicant name.

@@ -3,7 +3,7 @@
 
 mod auth;
 pub(crate) mod calendar;
-mod cases;
+pub(crate) mod cases;
 mod catalog;
 mod ops;
 

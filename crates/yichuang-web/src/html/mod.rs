@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+mod cases;
 mod catalog;
 
 use axum::Router;
@@ -33,6 +34,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/calendar", get(admin::calendar))
         .route("/admin/calendar/day", axum::routing::post(admin::set_day))
         .route("/admin/calendar/year", axum::routing::post(admin::set_year))
+        .route("/desk", get(cases::desk))
+        .route("/desk/find", get(cases::find))
+        .route("/desk/new", get(cases::new_form).post(cases::create))
+        .route("/office", get(cases::office))
+        .route("/issuance", get(cases::issuance))
+        .route("/cases/{case_no}", get(cases::show))
+        .route("/cases/{case_no}/action", axum::routing::post(cases::act))
+        .route("/progress", get(cases::progress))
         .layer(axum::middleware::from_fn(ensure_csrf_cookie))
         .route("/static/app.css", get(stylesheet))
 }
@@ -42,6 +51,9 @@ pub(crate) struct Chrome {
     pub(crate) center_name: String,
     pub(crate) user_name: Option<String>,
     pub(crate) is_admin: bool,
+    pub(crate) is_clerk: bool,
+    pub(crate) is_office: bool,
+    pub(crate) is_issuer: bool,
     pub(crate) large: bool,
     pub(crate) csrf: String,
     pub(crate) path_encoded: String,
@@ -70,6 +82,11 @@ impl FromRequestParts<AppState> for Chrome {
         Ok(Self {
             center_name,
             is_admin: user.as_ref().is_some_and(|u| u.has_role(Role::Admin)),
+            is_clerk: user.as_ref().is_some_and(|u| u.has_role(Role::Clerk)),
+            is_office: user.as_ref().is_some_and(|u| {
+                u.has_any_role(&[Role::Approver, Role::DeptHead, Role::Supervisor])
+            }),
+            is_issuer: user.as_ref().is_some_and(|u| u.has_role(Role::Issuer)),
             user_name: user.map(|u| u.display_name),
             large,
             csrf,

@@ -8,6 +8,7 @@ mod api_calendar;
 mod api_cases;
 mod api_catalog;
 mod browser;
+mod browser_cases;
 mod pages;
 mod postgres;
 

@@ -107,8 +107,7 @@ pub fn deadlines(case: &Case, cal: &Calendar) -> Deadlines {
         CaseStatus::Received | CaseStatus::CorrectionRequested
     ) {
         explanation.push(format!(
-            "补正告知期限：收件日 {} 起 {CORRECTION_NOTICE_DAYS} 个工作日内，至 {}；逾期未告知的，自收件之日起即视为受理。",
-            received_on, correction_due
+            "补正告知期限：收件日 {received_on} 起 {CORRECTION_NOTICE_DAYS} 个工作日内，至 {correction_due}；逾期未告知的，自收件之日起即视为受理。"
         ));
     }
     let Some(accepted_at) = case.accepted_at else {
@@ -204,17 +203,17 @@ pub fn deadlines(case: &Case, cal: &Calendar) -> Deadlines {
     if let (Some(due), Some(start)) = (out.due_promised, out.accepted_on) {
         out.yellow_from = first_yellow(case, cal, start, due, promised_budget, horizon);
     }
-    if case.outcome == Some(Outcome::Approved) {
-        if let Some(concluded) = case.concluded_at {
-            let on = shanghai_date(concluded);
-            if let Some(w) = cal.add_working_days(on, DELIVERY_DAYS) {
-                out.delivery_due = Some(w.date);
-                provisional |= w.provisional;
-                explanation.push(format!(
-                    "送达期限：准予决定之日 {on} 起 {DELIVERY_DAYS} 个工作日内，至 {}。",
-                    w.date
-                ));
-            }
+    if case.outcome == Some(Outcome::Approved)
+        && let Some(concluded) = case.concluded_at
+    {
+        let on = shanghai_date(concluded);
+        if let Some(w) = cal.add_working_days(on, DELIVERY_DAYS) {
+            out.delivery_due = Some(w.date);
+            provisional |= w.provisional;
+            explanation.push(format!(
+                "送达期限：准予决定之日 {on} 起 {DELIVERY_DAYS} 个工作日内，至 {}。",
+                w.date
+            ));
         }
     }
     out.provisional = provisional;

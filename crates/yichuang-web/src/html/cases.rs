@@ -1,0 +1,757 @@
+//! Case pages: the clerk's desk (`/desk`), the department inbox (`/office`), issuance
+//! (`/issuance`), one case with the actions the user may take (`/cases/{no}`), and the public
+//! progress page (`/progress`).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{NaiveTime, TimeZone};
+use chrono_tz::Asia::Shanghai;
+use serde::Deserialize;
+use serde_json::Value;
+use yichuang_core::CoreError;
+use yichuang_core::cases::CaseDetail;
+use yichuang_core::store::{CaseFilter, MatterFilter};
+use yichuang_domain::account::{Role, StaffUser};
+use yichuang_domain::case::{CaseStatus, Procedure};
+use yichuang_domain::catalog::Handling;
+use yichuang_domain::clock::to_shanghai;
+use yichuang_domain::mask::{mask_id, mask_phone};
+
+use super::Chrome;
+use crate::action;
+use crate::api::{available_notices, progress_of};
+use crate::error::AppError;
+use crate::extract::{AnyStaff, CsrfForm, PagePath, PageQuery, PageStaff, Policy, urlencode};
+use crate::state::AppState;
+
+/// Window clerks.
+pub(crate) struct Clerks;
+impl Policy for Clerks {
+    const ROLES: &'static [Role] = &[Role::Clerk];
+}
+
+/// Department staff and supervisors.
+pub(crate) struct OfficeStaff;
+impl Policy for OfficeStaff {
+    const ROLES: &'static [Role] = &[
+        Role::Approver,
+        Role::DeptHead,
+        Role::Supervisor,
+        Role::Admin,
+    ];
+}
+
+/// Issuance clerks.
+pub(crate) struct Issuers;
+impl Policy for Issuers {
+    const ROLES: &'static [Role] = &[Role::Issuer];
+}
+
+/// One row of a case table.
+pub(crate) struct CaseRow {
+    case_no: String,
+    matter_name: String,
+    applicant: String,
+    status: &'static str,
+    step: String,
+    due: String,
+    light: &'static str,
+    light_class: &'static str,
+}
+
+fn light_of(d: &CaseDetail) -> (&'static str, &'static str) {
+    match d.light {
+        Some(l) if l.legal_overdue => ("超法定期限", "red overdue"),
+        Some(l) => (l.level.label(), l.level.code()),
+        None => ("", ""),
+    }
+}
+
+fn row(d: &CaseDetail) -> CaseRow {
+    let (light, light_class) = light_of(d);
+    CaseRow {
+        case_no: d.case.case_no().to_owned(),
+        matter_name: d.case.received.matter_name.clone(),
+        applicant: d.case.received.applicant.name.clone(),
+        status: d.case.status.label(),
+        step: d.case.current_step_name(),
+        due: d
+            .deadlines
+            .due_promised
+            .map_or_else(|| "—".to_owned(), |x| x.to_string()),
+        light,
+        light_class,
+    }
+}
+
+pub(crate) struct MatterRow {
+    code: String,
+    name: String,
+    department_name: String,
+    handling: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/desk.html")]
+pub(crate) struct DeskPage {
+    chrome: Chrome,
+    window_name: String,
+    q: String,
+    matters: Vec<MatterRow>,
+    cases: Vec<CaseRow>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DeskQuery {
+    #[serde(default)]
+    q: String,
+}
+
+async fn window_of(
+    state: &AppState,
+    user: &StaffUser,
+) -> Result<yichuang_domain::catalog::Window, AppError> {
+    let code = user
+        .window
+        .clone()
+        .ok_or_else(|| CoreError::Forbidden("您的账号未绑定窗口".into()))?;
+    state
+        .core
+        .store()
+        .windows(user.center_id)
+        .await?
+        .into_iter()
+        .find(|w| w.code == code)
+        .ok_or_else(|| CoreError::Forbidden("您的窗口不存在".into()).into())
+}
+
+pub(crate) async fn desk(
+    State(state): State<AppState>,
+    staff: PageStaff<Clerks>,
+    chrome: Chrome,
+    PageQuery(q): PageQuery<DeskQuery>,
+) -> Result<DeskPage, AppError> {
+    let window = window_of(&state, &staff.user).await?;
+    let matters = if q.q.trim().is_empty() {
+        Vec::new()
+    } else {
+        let filter = MatterFilter {
+            q: Some(q.q.clone()),
+            window_group: Some(window.group.clone()),
+            limit: 30,
+            ..MatterFilter::default()
+        };
+        state
+            .core
+            .list_matters(staff.user.center_id, filter)
+            .await?
+            .0
+            .into_iter()
+            .map(|m| MatterRow {
+                handling: m.handling.label(),
+                code: m.code,
+                name: m.name,
+                department_name: m.department_name,
+            })
+            .collect()
+    };
+    let today = state.core.clock().today();
+    let since = Shanghai
+        .from_local_datetime(&today.and_time(NaiveTime::MIN))
+        .single()
+        .map(|t| t.with_timezone(&chrono::Utc));
+    let filter = CaseFilter {
+        received_since: since,
+        limit: 200,
+        ..CaseFilter::default()
+    };
+    let cases = state
+        .core
+        .cases_for(&staff.user, filter)
+        .await?
+        .iter()
+        .map(row)
+        .collect();
+    Ok(DeskPage {
+        chrome,
+        window_name: window.name,
+        q: q.q,
+        matters,
+        cases,
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct FindQuery {
+    #[serde(default)]
+    case_no: String,
+}
+
+pub(crate) async fn find(
+    _staff: PageStaff<AnyStaff>,
+    PageQuery(q): PageQuery<FindQuery>,
+) -> Redirect {
+    Redirect::to(&format!("/cases/{}", urlencode(q.case_no.trim())))
+}
+
+pub(crate) struct ChecklistRow {
+    n: usize,
+    index: usize,
+    name: String,
+    required: bool,
+    license: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/desk_new.html")]
+pub(crate) struct NewCasePage {
+    chrome: Chrome,
+    matter_code: String,
+    matter_name: String,
+    department_name: String,
+    handling: &'static str,
+    promised: String,
+    version: i64,
+    materials: Vec<ChecklistRow>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewQuery {
+    #[serde(default)]
+    matter: String,
+}
+
+async fn new_case_page(
+    state: &AppState,
+    chrome: Chrome,
+    user: &StaffUser,
+    code: &str,
+    error: Option<String>,
+) -> Result<NewCasePage, AppError> {
+    let v = state.core.matter(user.center_id, code).await?;
+    let store = state.core.store();
+    let licenses = store.license_types(user.center_id).await?;
+    let department_name = store
+        .department(user.center_id, &v.matter.department)
+        .await?
+        .map(|d| d.name)
+        .unwrap_or_default();
+    let m = v.matter;
+    Ok(NewCasePage {
+        materials: m
+            .materials
+            .iter()
+            .enumerate()
+            .map(|(index, x)| ChecklistRow {
+                n: index + 1,
+                index,
+                name: x.name.clone(),
+                required: x.required,
+                license: x.license_type.as_ref().map(|c| {
+                    licenses
+                        .iter()
+                        .find(|l| &l.code == c)
+                        .map_or_else(|| c.clone(), |l| l.name.clone())
+                }),
+            })
+            .collect(),
+        chrome,
+        matter_code: m.code.clone(),
+        matter_name: m.name.clone(),
+        department_name,
+        handling: m.handling.label(),
+        promised: match m.handling {
+            Handling::Immediate => "即时办结".into(),
+            Handling::Promised => format!("{}个工作日", m.promised_limit_days),
+        },
+        version: v.version,
+        error,
+    })
+}
+
+pub(crate) async fn new_form(
+    State(state): State<AppState>,
+    staff: PageStaff<Clerks>,
+    chrome: Chrome,
+    PageQuery(q): PageQuery<NewQuery>,
+) -> Result<NewCasePage, AppError> {
+    new_case_page(&state, chrome, &staff.user, &q.matter, None).await
+}
+
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    staff: PageStaff<Clerks>,
+    chrome: Chrome,
+    CsrfForm(fields): CsrfForm<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let mut body = action::form_to_json(&fields);
+    // The intake form puts the refusal reason and the correction note in one field.
+    if let Some(reason) = body.get("reason").cloned() {
+        body["note"] = reason;
+    }
+    let code = fields.get("matter_code").cloned().unwrap_or_default();
+    let result = match action::new_case(&body) {
+        Ok(input) => state.core.open_case(&staff.user, input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(d) => {
+            let msg = format!("{}：{}", d.case.status.label(), d.case.case_no());
+            Ok(Redirect::to(&format!(
+                "/cases/{}?saved={}",
+                d.case.case_no(),
+                urlencode(&msg)
+            ))
+            .into_response())
+        }
+        Err(
+            e @ (CoreError::Invalid { .. }
+            | CoreError::Unprocessable { .. }
+            | CoreError::InvalidTransition(_)),
+        ) => {
+            let err = AppError::from(e);
+            let status = err.status_and_code().0;
+            let page = new_case_page(
+                &state,
+                chrome,
+                &staff.user,
+                &code,
+                Some(err.public_message()),
+            )
+            .await?;
+            Ok((status, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/office.html")]
+pub(crate) struct ListPage {
+    chrome: Chrome,
+    heading: String,
+    summary: String,
+    cases: Vec<CaseRow>,
+}
+
+pub(crate) async fn office(
+    State(state): State<AppState>,
+    staff: PageStaff<OfficeStaff>,
+    chrome: Chrome,
+) -> Result<ListPage, AppError> {
+    let inbox = state.core.inbox(&staff.user).await?;
+    let dept = match &staff.user.department {
+        Some(code) => state
+            .core
+            .store()
+            .department(staff.user.center_id, code)
+            .await?
+            .map_or_else(|| code.clone(), |d| d.name),
+        None => "全部部门".into(),
+    };
+    let count = |code: &str| {
+        inbox
+            .iter()
+            .filter(|d| d.light.is_some_and(|l| l.level.code() == code))
+            .count()
+    };
+    Ok(ListPage {
+        chrome,
+        heading: format!("审批办理 · {dept}"),
+        summary: format!(
+            "在办 {} 件：红灯 {}，黄灯 {}，绿灯 {}。按紧急程度排序。",
+            inbox.len(),
+            count("red"),
+            count("yellow"),
+            count("green")
+        ),
+        cases: inbox.iter().map(row).collect(),
+    })
+}
+
+pub(crate) async fn issuance(
+    State(state): State<AppState>,
+    staff: PageStaff<Issuers>,
+    chrome: Chrome,
+) -> Result<ListPage, AppError> {
+    let filter = CaseFilter {
+        status: Some(CaseStatus::Concluded),
+        limit: 500,
+        ..CaseFilter::default()
+    };
+    let cases = state.core.cases_for(&staff.user, filter).await?;
+    Ok(ListPage {
+        chrome,
+        heading: "审核出件".into(),
+        summary: format!(
+            "已办结待送达 {} 件。准予的结果应在决定之日起 10 个工作日内送达。",
+            cases.len()
+        ),
+        cases: cases.iter().map(row).collect(),
+    })
+}
+
+pub(crate) struct CaseFacts {
+    case_no: String,
+    matter_name: String,
+    status: &'static str,
+    step: String,
+    applicant: String,
+    id_masked: String,
+    phone_masked: String,
+    received: String,
+    accepted: String,
+    due: String,
+    due_legal: String,
+    light: &'static str,
+    light_class: &'static str,
+    window: String,
+}
+
+pub(crate) struct MaterialLine {
+    n: usize,
+    index: usize,
+    name: String,
+    required: bool,
+    mode: &'static str,
+    missing: bool,
+}
+
+pub(crate) struct TimelineLine {
+    at: String,
+    actor: String,
+    label: &'static str,
+    detail: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/case.html")]
+pub(crate) struct CasePage {
+    chrome: Chrome,
+    c: CaseFacts,
+    back_href: &'static str,
+    back_label: &'static str,
+    flash: Option<String>,
+    error: Option<String>,
+    explanation: Vec<String>,
+    notices: Vec<(&'static str, &'static str)>,
+    materials: Vec<MaterialLine>,
+    timeline: Vec<TimelineLine>,
+    procedures: Vec<(&'static str, &'static str)>,
+    can_intake: bool,
+    can_correct: bool,
+    can_supplement: bool,
+    can_backoffice: bool,
+    can_resume: bool,
+    can_approve_extension: bool,
+    pending_extension: String,
+    can_deliver: bool,
+    can_withdraw: bool,
+}
+
+fn notice_label(kind: &str) -> &'static str {
+    match kind {
+        "receipt" => "收件凭证",
+        "acceptance" => "受理通知书",
+        "refusal" => "不予受理通知书",
+        "correction" => "一次性告知书",
+        "extension" => "延期告知书",
+        "special_procedure" => "特别程序告知书",
+        "decision" => "决定书",
+        _ => "送达回证",
+    }
+}
+
+fn event_label(kind: &str) -> &'static str {
+    match kind {
+        "case_received" => "收件",
+        "case_correction_requested" => "一次性告知补正",
+        "case_supplemented" => "补正材料",
+        "case_accepted" => "受理",
+        "case_refused" => "不予受理",
+        "case_step_passed" => "环节通过",
+        "case_step_returned" => "退回",
+        "case_suspended" => "特别程序开始",
+        "case_resumed" => "特别程序结束",
+        "case_extension_requested" => "申请延期",
+        "case_extension_approved" => "批准延期",
+        "case_concluded" => "办结",
+        "case_delivered" => "送达",
+        "case_withdrawn" => "撤件",
+        _ => "其他",
+    }
+}
+
+fn event_detail(payload: &Value, steps: &[String]) -> String {
+    let e = &payload["event"];
+    let s = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+    let mut parts = Vec::new();
+    if let Some(step) = e["step"]
+        .as_u64()
+        .and_then(|i| steps.get(usize::try_from(i).ok()?))
+    {
+        parts.push(format!("环节：{step}"));
+    }
+    if let Some(p) = e["procedure"].as_str().and_then(Procedure::parse) {
+        parts.push(format!(
+            "{}，预计 {} 个工作日",
+            p.label(),
+            e["expected_days"]
+        ));
+    }
+    if let Some(d) = e["days"].as_u64() {
+        parts.push(format!("延期 {d} 个工作日"));
+    }
+    match e["outcome"].as_str() {
+        Some("approved") => parts.push("准予".into()),
+        Some("denied") => parts.push("不予".into()),
+        _ => {}
+    }
+    if e["deemed"].as_bool() == Some(true) {
+        parts.push("逾期未告知补正，视为受理".into());
+    }
+    for k in ["comment", "reason", "note", "tracking_no", "recipient"] {
+        let v = s(k);
+        if !v.is_empty() {
+            parts.push(v);
+        }
+    }
+    let place = payload["actor_window"]
+        .as_str()
+        .or(payload["actor_department"].as_str())
+        .unwrap_or_default();
+    if !place.is_empty() {
+        parts.push(format!("（{place}）"));
+    }
+    parts.join("；")
+}
+
+async fn case_page(
+    state: &AppState,
+    user: &StaffUser,
+    chrome: Chrome,
+    case_no: &str,
+    flash: Option<String>,
+    error: Option<String>,
+) -> Result<CasePage, AppError> {
+    let d = state.core.case_for(user, case_no).await?;
+    let events = state.core.store().events_for("case", case_no).await?;
+    let c = &d.case;
+    let r = &c.received;
+    let in_dept = user.department.as_deref() == Some(r.department.as_str());
+    let office = user.has_any_role(&[Role::Approver, Role::DeptHead]) && in_dept;
+    let clerk = user.has_role(Role::Clerk);
+    let status = c.status;
+    let (light, light_class) = light_of(&d);
+    let fmt_t =
+        |t: chrono::DateTime<chrono::Utc>| to_shanghai(t).format("%Y-%m-%d %H:%M").to_string();
+    Ok(CasePage {
+        c: CaseFacts {
+            case_no: c.case_no().to_owned(),
+            matter_name: r.matter_name.clone(),
+            status: status.label(),
+            step: c.current_step_name(),
+            applicant: r.applicant.name.clone(),
+            id_masked: mask_id(&r.applicant.id_number),
+            phone_masked: mask_phone(&r.applicant.phone),
+            received: fmt_t(c.received_at),
+            accepted: d
+                .deadlines
+                .accepted_on
+                .map_or_else(|| "—".into(), |x| x.to_string()),
+            due: d
+                .deadlines
+                .due_promised
+                .map_or_else(|| "—".into(), |x| x.to_string()),
+            due_legal: d
+                .deadlines
+                .due_legal
+                .map_or_else(|| "—".into(), |x| x.to_string()),
+            light,
+            light_class,
+            window: r.window.clone(),
+        },
+        back_href: if clerk {
+            "/desk"
+        } else if user.has_role(Role::Issuer) {
+            "/issuance"
+        } else {
+            "/office"
+        },
+        back_label: if clerk {
+            "综合受理"
+        } else if user.has_role(Role::Issuer) {
+            "审核出件"
+        } else {
+            "审批办理"
+        },
+        flash,
+        error,
+        explanation: d.deadlines.explanation.clone(),
+        notices: available_notices(&d)
+            .into_iter()
+            .map(|k| (k, notice_label(k)))
+            .collect(),
+        materials: c
+            .materials
+            .iter()
+            .map(|m| MaterialLine {
+                n: m.index + 1,
+                index: m.index,
+                name: m.name.clone(),
+                required: m.required,
+                mode: m.mode.label(),
+                missing: !m.mode.satisfied() || c.correction_missing.contains(&m.index),
+            })
+            .collect(),
+        timeline: events
+            .iter()
+            .map(|e| TimelineLine {
+                at: fmt_t(e.at),
+                actor: e.actor.clone(),
+                label: event_label(&e.kind),
+                detail: event_detail(&e.payload, &r.steps),
+            })
+            .collect(),
+        procedures: Procedure::ALL
+            .iter()
+            .map(|p| (p.code(), p.label()))
+            .collect(),
+        can_intake: clerk && status == CaseStatus::Received,
+        can_correct: c.correction_requested_at.is_none(),
+        can_supplement: clerk && status == CaseStatus::CorrectionRequested,
+        can_backoffice: office && matches!(status, CaseStatus::Accepted | CaseStatus::InProcess),
+        can_resume: office && status == CaseStatus::Suspended,
+        can_approve_extension: user.has_role(Role::DeptHead)
+            && in_dept
+            && c.pending_extension().is_some(),
+        pending_extension: c
+            .pending_extension()
+            .map(|e| {
+                format!(
+                    "延长 {} 个工作日：{}（{}）",
+                    e.days, e.reason, e.requested_by
+                )
+            })
+            .unwrap_or_default(),
+        can_deliver: status == CaseStatus::Concluded
+            && (user.has_role(Role::Issuer)
+                || (clerk
+                    && r.handling == Handling::Immediate
+                    && user.window.as_deref() == Some(r.window.as_str()))),
+        can_withdraw: status.is_open() && (clerk || office),
+        chrome,
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CaseQuery {
+    saved: Option<String>,
+}
+
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    staff: PageStaff<AnyStaff>,
+    chrome: Chrome,
+    PagePath(case_no): PagePath<String>,
+    PageQuery(q): PageQuery<CaseQuery>,
+) -> Result<CasePage, AppError> {
+    case_page(&state, &staff.user, chrome, &case_no, q.saved, None).await
+}
+
+pub(crate) async fn act(
+    State(state): State<AppState>,
+    staff: PageStaff<AnyStaff>,
+    chrome: Chrome,
+    PagePath(case_no): PagePath<String>,
+    CsrfForm(fields): CsrfForm<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let body = action::form_to_json(&fields);
+    let result = match action::command(&body) {
+        Ok(cmd) => state.core.act_on_case(&staff.user, &case_no, cmd).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(d) => {
+            let msg = format!("已保存，当前状态：{}", d.case.status.label());
+            Ok(Redirect::to(&format!(
+                "/cases/{}?saved={}",
+                urlencode(&case_no),
+                urlencode(&msg)
+            ))
+            .into_response())
+        }
+        Err(
+            e @ (CoreError::Invalid { .. }
+            | CoreError::Unprocessable { .. }
+            | CoreError::InvalidTransition(_)
+            | CoreError::Conflict(_)),
+        ) => {
+            let err = AppError::from(e);
+            let status = err.status_and_code().0;
+            let page = case_page(
+                &state,
+                &staff.user,
+                chrome,
+                &case_no,
+                None,
+                Some(err.public_message()),
+            )
+            .await?;
+            Ok((status, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/progress.html")]
+pub(crate) struct ProgressPage {
+    chrome: Chrome,
+    case_no: String,
+    name: String,
+    progress: Option<crate::api::cases::Progress>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ProgressQuery {
+    #[serde(default)]
+    case_no: String,
+    #[serde(default)]
+    name: String,
+}
+
+pub(crate) async fn progress(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    PageQuery(q): PageQuery<ProgressQuery>,
+) -> Result<Response, AppError> {
+    let mut page = ProgressPage {
+        chrome,
+        case_no: q.case_no.clone(),
+        name: q.name.clone(),
+        progress: None,
+        error: None,
+    };
+    if q.case_no.trim().is_empty() && q.name.trim().is_empty() {
+        return Ok(page.into_response());
+    }
+    match state.core.public_progress(&q.case_no, &q.name).await {
+        Ok(d) => {
+            page.progress = Some(progress_of(&d));
+            Ok(page.into_response())
+        }
+        Err(CoreError::NotFound(m)) => {
+            page.error = Some(m);
+            Ok((StatusCode::NOT_FOUND, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
