@@ -15,7 +15,9 @@ use yichuang_domain::case::{
 use yichuang_domain::catalog::Handling;
 use yichuang_domain::clock::shanghai_date;
 use yichuang_domain::ids::{parse_credit_code, parse_id_number, parse_phone};
-use yichuang_store::{CaseEventWrite, CaseFilter, CaseWrite, StoredCase, case_index};
+use yichuang_store::{
+    CaseEventWrite, CaseFilter, CaseNumbering, CaseWrite, StoredCase, case_index,
+};
 
 use crate::access::{require_center, require_department, require_role};
 use crate::{Core, CoreError, Result};
@@ -183,9 +185,9 @@ impl Core {
         case: Case,
         events: Vec<CaseEventWrite>,
         user: Option<&StaffUser>,
-        create: bool,
+        create: Option<&CaseNumbering>,
         expected: u64,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let cal = self.calendar(case.received.center_id).await?;
         let write = CaseWrite {
             index: case_index(&case, &cal),
@@ -196,12 +198,16 @@ impl Core {
         };
         let actor = user.map_or("system", |u| u.username.as_str());
         let ctx = self.ctx(actor);
-        if create {
-            self.store().create_case(&write, &ctx).await?;
-        } else {
-            self.store().update_case(&write, expected, &ctx).await?;
+        match create {
+            Some(numbering) => Ok(self
+                .store()
+                .create_case(&write, Some(numbering), &ctx)
+                .await?),
+            None => {
+                self.store().update_case(&write, expected, &ctx).await?;
+                Ok(write.case.case_no().to_owned())
+            }
         }
-        Ok(())
     }
 
     /// Opens a case at the clerk's window: receipt plus the intake decision.
@@ -240,8 +246,8 @@ impl Core {
             now,
             today,
         };
-        // Validate before a number is allocated, so refused input leaves no gap.
-        open_case(build(String::new()))?;
+        // The number is allocated inside the write's transaction; refused input never gets one.
+        let events = open_case(build(String::new()))?;
         let center_code = self
             .store()
             .centers()
@@ -250,28 +256,43 @@ impl Core {
             .find(|c| c.id == center)
             .map(|c| c.code)
             .unwrap_or_default();
-        let prefix = format!("{center_code}-{}-", today.format("%Y%m%d"));
-        let case_no = self.store().next_case_no(center, today, &prefix).await?;
-        let events = open_case(build(case_no.clone()))?;
+        let numbering = CaseNumbering {
+            prefix: format!("{center_code}-{}-", today.format("%Y%m%d")),
+            day: today,
+        };
         let mut case: Option<Case> = None;
         for e in &events {
             match (&mut case, e) {
                 (None, CaseEvent::Received(r)) => {
-                    case = Some(Case::from_received(r, now, &user.username))
+                    case = Some(Case::from_received(r, now, &user.username));
                 }
                 (Some(c), e) => c.apply(now, &user.username, e),
                 (None, _) => {}
             }
         }
-        let case =
+        let mut case =
             case.ok_or_else(|| CoreError::Internal(anyhow::anyhow!("intake produced no receipt")))?;
         let writes = events
             .into_iter()
             .map(|event| CaseEventWrite { at: now, event })
             .collect();
-        self.write(case, writes, Some(user), true, 0).await?;
+        let case_no = self
+            .write(case.clone(), writes, Some(user), Some(&numbering), 0)
+            .await?;
         tracing::info!(case_no, matter = input.matter_code, "case opened");
-        self.case_for(user, &case_no).await
+        case.received.case_no.clone_from(&case_no);
+        let cal = self.calendar(center).await?;
+        Ok(self
+            .detail(
+                StoredCase {
+                    id: 0,
+                    index: case_index(&case, &cal),
+                    case,
+                },
+                &cal,
+                now,
+            )
+            .await)
     }
 
     async fn load(&self, case_no: &str) -> Result<StoredCase> {
@@ -306,12 +327,12 @@ impl Core {
                 case,
                 vec![CaseEventWrite { at: now, event }],
                 None,
-                false,
+                None,
                 expected,
             )
             .await
         {
-            Ok(()) | Err(CoreError::Conflict(_)) => {}
+            Ok(_) | Err(CoreError::Conflict(_)) => {}
             Err(e) => return Err(e),
         }
         self.load(stored.case.case_no()).await
@@ -340,7 +361,7 @@ impl Core {
             .into_iter()
             .map(|event| CaseEventWrite { at: now, event })
             .collect();
-        self.write(case, writes, Some(user), false, stored.case.version)
+        self.write(case, writes, Some(user), None, stored.case.version)
             .await?;
         self.case_for(user, case_no).await
     }

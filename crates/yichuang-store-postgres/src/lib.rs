@@ -18,9 +18,9 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use yichuang_domain::calendar::{Calendar, DayKind};
 use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window, WindowGroup};
 use yichuang_store::{
-    CaseFilter, CaseWrite, Center, Ctx, Event, ImportReport, MatterFilter, MatterSummary,
-    MatterVersion, NewCenter, NewSession, NewUser, Progress, Result, Session, StaffUserRecord,
-    Store, StoreError, StoredCase,
+    CaseFilter, CaseNumbering, CaseWrite, Center, Ctx, Event, ImportReport, MatterFilter,
+    MatterSummary, MatterVersion, NewCenter, NewSession, NewUser, Progress, Result, Session,
+    StaffUserRecord, Store, StoreError, StoredCase,
 };
 
 /// The PostgreSQL store.
@@ -292,10 +292,28 @@ impl Store for PgStore {
         Ok(no)
     }
 
-    async fn create_case(&self, write: &CaseWrite, ctx: &Ctx) -> Result<()> {
+    async fn create_case(
+        &self,
+        write: &CaseWrite,
+        numbering: Option<&CaseNumbering>,
+        ctx: &Ctx,
+    ) -> Result<String> {
         let mut tx = self.begin().await?;
-        cases::create(&mut tx, write, ctx).await?;
-        tx.commit().await.map_err(db)
+        let case_no = match numbering {
+            Some(n) => {
+                let center = write.case.received.center_id;
+                let no =
+                    cases::next_case_no(&mut tx, center, n.day, &n.prefix, day_ms(n.day)).await?;
+                cases::create(&mut tx, &write.numbered(&no), ctx).await?;
+                no
+            }
+            None => {
+                cases::create(&mut tx, write, ctx).await?;
+                write.case.case_no().to_owned()
+            }
+        };
+        tx.commit().await.map_err(db)?;
+        Ok(case_no)
     }
 
     async fn update_case(&self, write: &CaseWrite, expected_version: u64, ctx: &Ctx) -> Result<()> {

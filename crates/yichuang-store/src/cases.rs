@@ -106,3 +106,26 @@ pub fn event_payload(
 ) -> serde_json::Value {
     serde_json::json!({"event": event, "actor_window": window, "actor_department": department})
 }
+
+/// How to number a new case: `<prefix><daily sequence>` for the center's `day`.
+#[derive(Debug, Clone)]
+pub struct CaseNumbering {
+    /// E.g. `341800-20261102-`.
+    pub prefix: String,
+    /// The day whose sequence is used.
+    pub day: NaiveDate,
+}
+
+impl CaseWrite {
+    /// The same write with the case number set in the state and the receipt event.
+    pub fn numbered(&self, case_no: &str) -> Self {
+        let mut w = self.clone();
+        w.case.received.case_no = case_no.to_owned();
+        for e in &mut w.events {
+            if let CaseEvent::Received(r) = &mut e.event {
+                r.case_no = case_no.to_owned();
+            }
+        }
+        w
+    }
+}

@@ -369,6 +369,247 @@ pub async fn sessions_expire_and_end(store: &dyn Store) {
     assert_eq!(kinds, ["user_created", "login", "logout"]);
 }
 
+fn demo_case(
+    center_id: i64,
+    case_no: &str,
+    at: DateTime<Utc>,
+) -> (yichuang_domain::case::Case, Vec<crate::CaseEventWrite>) {
+    use yichuang_domain::case::{
+        Applicant, ApplicantKind, Case, CaseEvent, IntakeDecision, MaterialInput, MaterialMode,
+        OpenCase, open_case,
+    };
+    let cat = catalog();
+    let m = &cat.matters[0];
+    let input = OpenCase {
+        case_no: case_no.into(),
+        center_id,
+        matter: m,
+        matter_version: 1,
+        window: "W01".into(),
+        applicant: Applicant {
+            kind: ApplicantKind::Person,
+            name: "张三".into(),
+            id_number: "11010519491231002X".into(),
+            phone: "13912345678".into(),
+            legal_representative: None,
+            contact: None,
+        },
+        materials: (0..m.materials.len())
+            .map(|index| MaterialInput {
+                index,
+                mode: MaterialMode::Original,
+                deferred_due: None,
+            })
+            .collect(),
+        decision: IntakeDecision::Accept,
+        immediate_minutes: 30,
+        now: at,
+        today: yichuang_domain::clock::shanghai_date(at),
+    };
+    let events = open_case(input).unwrap();
+    let CaseEvent::Received(r) = &events[0] else {
+        unreachable!()
+    };
+    let mut case = Case::from_received(r, at, "clerk1");
+    for e in &events[1..] {
+        case.apply(at, "clerk1", e);
+    }
+    (
+        case,
+        events
+            .into_iter()
+            .map(|event| crate::CaseEventWrite { at, event })
+            .collect(),
+    )
+}
+
+fn write_of(
+    case: yichuang_domain::case::Case,
+    events: Vec<crate::CaseEventWrite>,
+) -> crate::CaseWrite {
+    crate::CaseWrite {
+        index: crate::case_index(&case, &Calendar::official()),
+        case,
+        events,
+        actor_window: Some("W01".into()),
+        actor_department: None,
+    }
+}
+
+/// Case numbers follow a daily sequence per center; writes are guarded by the version; the
+/// stored state equals the replay of the stored events.
+pub async fn cases_are_numbered_versioned_and_replayable(store: &dyn Store) {
+    use yichuang_domain::case::{Case, CaseEvent, CaseStatus, Command};
+    let id = imported(store).await;
+    let day = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+    let a = store
+        .next_case_no(id, day, "341800-20261102-")
+        .await
+        .unwrap();
+    let b = store
+        .next_case_no(id, day, "341800-20261102-")
+        .await
+        .unwrap();
+    let next_day = store
+        .next_case_no(id, day.succ_opt().unwrap(), "341800-20261103-")
+        .await
+        .unwrap();
+    assert_eq!(
+        (a.as_str(), b.as_str(), next_day.as_str()),
+        (
+            "341800-20261102-0001",
+            "341800-20261102-0002",
+            "341800-20261103-0001"
+        )
+    );
+    let (case, events) = demo_case(id, &a, t0());
+    store
+        .create_case(
+            &write_of(case.clone(), events),
+            None,
+            &Ctx::new("clerk1", t0()),
+        )
+        .await
+        .unwrap();
+    let stored = store.case_by_no(&a).await.unwrap().unwrap();
+    assert_eq!(stored.case, case);
+    assert_eq!(
+        stored.index.due_promised,
+        NaiveDate::from_ymd_opt(2026, 11, 9)
+    );
+    let later = t0() + Duration::hours(2);
+    let cmd = Command::Pass {
+        comment: "同意".into(),
+    };
+    let new_events = case.decide(&cmd, later, day).unwrap();
+    let mut next = case.clone();
+    for e in &new_events {
+        next.apply(later, "cgj-approver", e);
+    }
+    let writes: Vec<_> = new_events
+        .iter()
+        .cloned()
+        .map(|event| crate::CaseEventWrite { at: later, event })
+        .collect();
+    let w = write_of(next.clone(), writes);
+    store
+        .update_case(&w, case.version, &Ctx::new("cgj-approver", later))
+        .await
+        .unwrap();
+    let err = store
+        .update_case(&w, case.version, &Ctx::new("cgj-approver", later))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(_)),
+        "a stale version is refused: {err:?}"
+    );
+    let stored = store.case_by_no(&a).await.unwrap().unwrap();
+    assert_eq!(stored.case.status, CaseStatus::InProcess);
+    let log = store.events_for("case", &a).await.unwrap();
+    assert_eq!(
+        log.len(),
+        3,
+        "received, accepted, step passed — the failed write added nothing"
+    );
+    let parsed: Vec<(DateTime<Utc>, String, CaseEvent)> = log
+        .iter()
+        .map(|e| {
+            (
+                e.at,
+                e.actor.clone(),
+                serde_json::from_value(e.payload["event"].clone()).unwrap(),
+            )
+        })
+        .collect();
+    let replayed = Case::replay(parsed.iter().map(|(t, a, e)| (*t, a.as_str(), e))).unwrap();
+    assert_eq!(
+        replayed, stored.case,
+        "the projection is the fold of the log"
+    );
+    let dup = store
+        .create_case(&write_of(case, Vec::new()), None, &ctx())
+        .await
+        .unwrap_err();
+    assert!(matches!(dup, StoreError::Conflict(_)));
+}
+
+/// Lists filter by status, department, window and page by id; a calendar change moves the
+/// deadline columns of open cases in the same transaction.
+pub async fn case_lists_and_calendar_reprojection(store: &dyn Store) {
+    use yichuang_domain::case::CaseStatus;
+    let id = imported(store).await;
+    for i in 1..=3 {
+        let no = format!("341800-20261102-000{i}");
+        let (case, events) = demo_case(id, &no, t0());
+        store
+            .create_case(&write_of(case, events), None, &ctx())
+            .await
+            .unwrap();
+    }
+    let all = crate::CaseFilter {
+        center_id: id,
+        limit: 10,
+        ..Default::default()
+    };
+    let page = store.list_cases(&all).await.unwrap();
+    assert_eq!(page.len(), 3);
+    assert_eq!(
+        page[0].case.case_no(),
+        "341800-20261102-0003",
+        "newest first"
+    );
+    let rest = store
+        .list_cases(&crate::CaseFilter {
+            before_id: Some(page[0].id),
+            ..all.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 2);
+    let dept = cat_department();
+    let by_dept = crate::CaseFilter {
+        department: Some(dept),
+        open_only: true,
+        ..all.clone()
+    };
+    assert_eq!(store.list_cases(&by_dept).await.unwrap().len(), 3);
+    let other = crate::CaseFilter {
+        department: Some("nope".into()),
+        ..all.clone()
+    };
+    assert!(store.list_cases(&other).await.unwrap().is_empty());
+    let closed = crate::CaseFilter {
+        status: Some(CaseStatus::Delivered),
+        ..all.clone()
+    };
+    assert!(store.list_cases(&closed).await.unwrap().is_empty());
+    let by_window = crate::CaseFilter {
+        window: Some("W01".into()),
+        ..all.clone()
+    };
+    assert_eq!(store.list_cases(&by_window).await.unwrap().len(), 3);
+    let holiday = NaiveDate::from_ymd_opt(2026, 11, 4).unwrap();
+    store
+        .set_calendar_day(id, holiday, Some(DayKind::Holiday), "地方节日", &ctx())
+        .await
+        .unwrap();
+    for c in store.list_cases(&all).await.unwrap() {
+        assert_eq!(
+            c.index.due_promised,
+            NaiveDate::from_ymd_opt(2026, 11, 10),
+            "{}",
+            c.case.case_no()
+        );
+    }
+    let events = store.events_for("calendar", "2026-11-04").await.unwrap();
+    assert_eq!(events[0].payload["reprojected_cases"], 3);
+}
+
+fn cat_department() -> String {
+    catalog().matters[0].department.clone()
+}
+
 /// Expands to one `#[tokio::test]` per scenario, each with a fresh store from `$factory`
 /// (an async fn returning `Option<(guard, Arc<dyn Store>)>`; `None` means skipped).
 #[macro_export]
@@ -382,7 +623,9 @@ macro_rules! conformance_tests {
             calendar_days_are_set_and_cleared,
             user_creation_is_all_or_nothing,
             login_failures_lock_the_account,
-            sessions_expire_and_end
+            sessions_expire_and_end,
+            cases_are_numbered_versioned_and_replayable,
+            case_lists_and_calendar_reprojection
         );
     };
     (@each $factory:path; $($name:ident),*) => {

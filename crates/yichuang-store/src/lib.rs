@@ -159,8 +159,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Allocates the next case number `<prefix><sequence>` (the daily sequence of the center).
     async fn next_case_no(&self, center_id: i64, day: NaiveDate, prefix: &str) -> Result<String>;
 
-    /// Stores a new case with its first events.
-    async fn create_case(&self, write: &CaseWrite, ctx: &Ctx) -> Result<()>;
+    /// Stores a new case with its first events. With `numbering`, the case number is allocated
+    /// in the same transaction (one durable commit per intake) and written into the state and
+    /// the receipt event; the number is returned.
+    async fn create_case(
+        &self,
+        write: &CaseWrite,
+        numbering: Option<&CaseNumbering>,
+        ctx: &Ctx,
+    ) -> Result<String>;
 
     /// Stores the result of an action if the case is still at `expected_version`; otherwise
     /// `Conflict` (someone else acted first) and nothing changes.

@@ -16,8 +16,13 @@ async fn browser_a_citizen_finds_a_guide_and_reads_its_materials() {
     let search = d.find(By::Name("q")).await.unwrap();
     search.send_keys("建筑垃圾").await.unwrap();
     search.send_keys(Key::Enter).await.unwrap();
+    let old = d.find(By::Tag("html")).await.unwrap();
     let link = d.find(By::LinkText("城市建筑垃圾处置核准")).await.unwrap();
     link.click().await.unwrap();
+    // The click does not wait for the navigation it starts.
+    while old.tag_name().await.is_ok() {
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
     assert!(
         d.current_url()
             .await

@@ -39,12 +39,7 @@ async fn text(d: &WebDriver, id: &str) -> String {
 }
 
 async fn submit_form(d: &WebDriver, form_css: &str) {
-    d.find(By::Css(format!("{form_css} button[type=submit]")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(d, &format!("{form_css} button[type=submit]")).await;
 }
 
 async fn set_field(d: &WebDriver, css: &str, value: &str) {
@@ -57,8 +52,19 @@ async fn set_field(d: &WebDriver, css: &str, value: &str) {
     .unwrap();
 }
 
+/// Clicks a control that submits a form and waits until the browser has left the old page: a
+/// WebDriver click does not wait for the navigation it starts, and reading the next page too
+/// early finds the old one.
 async fn click(d: &WebDriver, css: &str) {
+    let old = d.find(By::Tag("html")).await.unwrap();
     d.find(By::Css(css)).await.unwrap().click().await.unwrap();
+    for _ in 0..400 {
+        if old.tag_name().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("clicking {css} did not navigate");
 }
 
 /// Moves the fake clock; sessions last 12 hours, so the user logs in again and reopens the case.
