@@ -157,6 +157,7 @@ pub(crate) async fn serve(
         request_timeout_secs: cfg.server.request_timeout_secs,
         body_limit_bytes: cfg.server.body_limit_bytes,
     };
+    spawn_jobs(core.clone());
     yichuang_web::metrics_handle();
     let router = yichuang_web::router(AppState::new(core, settings));
     let listener = TcpListener::bind(&cfg.server.bind)
@@ -166,6 +167,21 @@ pub(crate) async fn serve(
     tracing::info!("一窗通已启动：http://{addr}/");
     yichuang_web::serve(listener, router, shutdown_signal()).await?;
     Ok(())
+}
+
+/// Background jobs of a single-process installation. Each run takes its time from the clock
+/// and is idempotent, so a missed or repeated tick is harmless.
+fn spawn_jobs(core: yichuang_core::Core) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            if let Err(e) = core.sweep_deemed_acceptance().await {
+                tracing::warn!(error = %e, "deemed-acceptance sweep failed");
+            }
+        }
+    });
 }
 
 /// Whether the database is the demo center (its login page then lists the demo accounts).

@@ -16,6 +16,20 @@ use crate::config::Config;
 pub(crate) enum BenchCommand {
     /// Matter list and guide requests per second and latency, beside `/healthz` (no database).
     Catalog(LoadArgs),
+    /// Concurrent clients create and accept cases (5 materials) over HTTP, beside raw durable
+    /// single-row SQLite inserts measured in the same run.
+    Intake(IntakeArgs),
+}
+
+/// Parameters of the intake benchmark.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct IntakeArgs {
+    /// Client counts to run, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = vec![16, 64])]
+    clients: Vec<usize>,
+    /// Seconds per scenario.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
 }
 
 /// Load parameters.
@@ -49,8 +63,25 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// What one benchmark request is.
+#[derive(Clone)]
+enum Request {
+    /// GET one of these URLs, round-robin.
+    Get(Arc<Vec<String>>),
+    /// POST this JSON with a bearer token; success is 201.
+    Post {
+        url: String,
+        token: String,
+        body: Arc<serde_json::Value>,
+    },
+}
+
 /// Runs `clients` loops against one URL list for `seconds`, round-robin over `urls`.
 async fn load(name: &str, urls: Arc<Vec<String>>, args: &LoadArgs) -> anyhow::Result<Summary> {
+    load_requests(name, Request::Get(urls), args).await
+}
+
+async fn load_requests(name: &str, request: Request, args: &LoadArgs) -> anyhow::Result<Summary> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.clients)
         .build()?;
@@ -59,16 +90,21 @@ async fn load(name: &str, urls: Arc<Vec<String>>, args: &LoadArgs) -> anyhow::Re
     let mut tasks = Vec::new();
     for i in 0..args.clients {
         let client = client.clone();
-        let urls = Arc::clone(&urls);
+        let request = request.clone();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0usize;
             let mut n = i;
             while Instant::now() < deadline {
-                let url = &urls[n % urls.len()];
+                let send = match &request {
+                    Request::Get(urls) => client.get(&urls[n % urls.len()]),
+                    Request::Post { url, token, body } => {
+                        client.post(url).bearer_auth(token).json(&**body)
+                    }
+                };
                 n += 1;
                 let t = Instant::now();
-                match client.get(url).send().await {
+                match send.send().await {
                     Ok(r) if r.status().is_success() => {
                         let _ = r.bytes().await;
                         lat.push(t.elapsed());
@@ -86,18 +122,7 @@ async fn load(name: &str, urls: Arc<Vec<String>>, args: &LoadArgs) -> anyhow::Re
         all.extend(lat);
         errors += e;
     }
-    let elapsed = start.elapsed().as_secs_f64();
-    all.sort_unstable();
-    Ok(Summary {
-        name: name.to_owned(),
-        requests: all.len(),
-        errors,
-        rps: all.len() as f64 / elapsed,
-        p50: percentile(&all, 50.0),
-        p90: percentile(&all, 90.0),
-        p99: percentile(&all, 99.0),
-        max: all.last().copied().unwrap_or_default(),
-    })
+    Ok(summarize(name, all, errors, start.elapsed().as_secs_f64()))
 }
 
 fn ms(d: Duration) -> String {
@@ -107,6 +132,7 @@ fn ms(d: Duration) -> String {
 pub(crate) async fn run(cfg: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Catalog(args) => catalog(cfg, &args).await,
+        BenchCommand::Intake(args) => intake(cfg, &args).await,
     }
 }
 
@@ -216,16 +242,128 @@ async fn catalog(cfg: &Config, args: &LoadArgs) -> anyhow::Result<()> {
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for (name, urls) in scenarios {
         let s = load(name, Arc::new(urls), args).await?;
+        print_row(&s);
+    }
+    let _ = stop.send(());
+    Ok(())
+}
+
+fn summarize(name: &str, mut all: Vec<Duration>, errors: usize, elapsed: f64) -> Summary {
+    all.sort_unstable();
+    Summary {
+        name: name.to_owned(),
+        requests: all.len(),
+        errors,
+        rps: all.len() as f64 / elapsed,
+        p50: percentile(&all, 50.0),
+        p90: percentile(&all, 90.0),
+        p99: percentile(&all, 99.0),
+        max: all.last().copied().unwrap_or_default(),
+    }
+}
+
+fn print_row(s: &Summary) {
+    println!(
+        "| {} | {} | {} | {:.0} | {} | {} | {} | {} |",
+        s.name,
+        s.requests,
+        s.errors,
+        s.rps,
+        ms(s.p50),
+        ms(s.p90),
+        ms(s.p99),
+        ms(s.max)
+    );
+}
+
+async fn intake(cfg: &Config, args: &IntakeArgs) -> anyhow::Result<()> {
+    let (base, stop, dir) = start_server(cfg)?;
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&serde_json::json!({"username": "clerk1", "password": "demo"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["token"].as_str().unwrap_or_default().to_owned();
+    let list: serde_json::Value = client
+        .get(format!(
+            "{base}/api/v1/matters?window_group=comprehensive&limit=500"
+        ))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let mut matter = None;
+    for m in list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["handling"] == "promised")
+    {
+        let code = m["code"].as_str().unwrap_or_default();
+        let guide: serde_json::Value = client
+            .get(format!("{base}/api/v1/matters/{code}"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        if guide["materials"].as_array().map(Vec::len) == Some(5) {
+            matter = Some(code.to_owned());
+            break;
+        }
+    }
+    let matter = matter
+        .ok_or_else(|| anyhow::anyhow!("no promised matter with 5 materials in the catalog"))?;
+    let body = serde_json::json!({
+        "matter_code": matter,
+        "applicant": {"type": "person", "name": "张三", "id_number": "11010519491231002X", "phone": "13912345678"},
+        "materials": (0..5).map(|i| serde_json::json!({"index": i, "mode": "original"})).collect::<Vec<_>>(),
+        "decision": "accept",
+    });
+    println!(
+        "一窗通 bench intake — {} s per scenario, store: {}, matter {matter} (5 materials, accepted at intake)",
+        args.seconds,
+        if cfg.database.url.is_empty() {
+            "sqlite (WAL, synchronous=FULL, one writer)".to_owned()
+        } else {
+            crate::config::redact_url(&cfg.database.url)
+        },
+    );
+    println!("| scenario | requests | errors | per s | p50 ms | p90 ms | p99 ms | max ms |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let anchor_start = Instant::now();
+    let anchor =
+        yichuang_store_sqlite::durable_insert_anchor(dir.path(), Duration::from_secs(args.seconds))
+            .await?;
+    let anchor = summarize(
+        "raw SQLite single-row durable insert (WAL, FULL, 1 connection, no HTTP)",
+        anchor,
+        0,
+        anchor_start.elapsed().as_secs_f64(),
+    );
+    print_row(&anchor);
+    for clients in &args.clients {
+        let load_args = LoadArgs {
+            clients: *clients,
+            seconds: args.seconds,
+        };
+        let request = Request::Post {
+            url: format!("{base}/api/v1/cases"),
+            token: token.clone(),
+            body: Arc::new(body.clone()),
+        };
+        let s = load_requests(
+            &format!("POST /api/v1/cases, {clients} clients"),
+            request,
+            &load_args,
+        )
+        .await?;
+        print_row(&s);
         println!(
-            "| {} | {} | {} | {:.0} | {} | {} | {} | {} |",
-            s.name,
-            s.requests,
-            s.errors,
-            s.rps,
-            ms(s.p50),
-            ms(s.p90),
-            ms(s.p99),
-            ms(s.max)
+            "|  ↳ {:.2} × the raw insert rate | | | | | | | |",
+            s.rps / anchor.rps.max(1.0)
         );
     }
     let _ = stop.send(());

@@ -1,5 +1,7 @@
 //! Calendar use cases: deadline arithmetic against a center's calendar, and administration.
 
+use std::sync::Arc;
+
 use chrono::{Datelike, NaiveDate};
 use yichuang_domain::calendar::{Calendar, DayKind, MAX_WORKING_DAYS, WorkDate};
 
@@ -9,9 +11,32 @@ use crate::{Core, CoreError, Result};
 pub const EDITABLE_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
 impl Core {
-    /// A center's calendar.
-    pub async fn calendar(&self, center_id: i64) -> Result<Calendar> {
-        Ok(self.store().calendar(center_id).await?)
+    /// A center's calendar (briefly cached; see [`crate::CALENDAR_TTL`]).
+    pub async fn calendar(&self, center_id: i64) -> Result<Arc<Calendar>> {
+        {
+            let cache = self
+                .calendars
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((at, cal)) = cache.get(&center_id) {
+                if at.elapsed() < crate::CALENDAR_TTL {
+                    return Ok(Arc::clone(cal));
+                }
+            }
+        }
+        let cal = Arc::new(self.store().calendar(center_id).await?);
+        self.calendars
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(center_id, (std::time::Instant::now(), Arc::clone(&cal)));
+        Ok(cal)
+    }
+
+    fn forget_calendar(&self, center_id: i64) {
+        self.calendars
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&center_id);
     }
 
     /// `days` working days after `from` on the center's calendar.
@@ -55,6 +80,7 @@ impl Core {
         self.store()
             .set_calendar_day(center_id, day, kind, note, &self.ctx(actor))
             .await?;
+        self.forget_calendar(center_id);
         tracing::info!(center_id, %day, kind = kind.map_or("default", DayKind::code), "calendar day set");
         Ok(())
     }
@@ -76,6 +102,7 @@ impl Core {
         self.store()
             .set_calendar_year(center_id, year, loaded, &self.ctx(actor))
             .await?;
+        self.forget_calendar(center_id);
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ mod error;
 
 use std::sync::Arc;
 
+use yichuang_domain::calendar::Calendar;
 use yichuang_domain::clock::Clock;
 use yichuang_store::{Center, Ctx, Store};
 
@@ -66,7 +67,16 @@ pub struct Core {
     cases: CaseSettings,
     /// The first center never changes once it exists; caching it saves a query per request.
     default_center: Arc<tokio::sync::OnceCell<Center>>,
+    /// Calendars by center, briefly cached: every intake and every case read computes
+    /// deadlines. Local changes invalidate at once; changes made by another server instance
+    /// are seen after [`CALENDAR_TTL`] (the stored deadlines are re-projected in the store's
+    /// own transaction regardless).
+    calendars:
+        Arc<std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Arc<Calendar>)>>>,
 }
+
+/// How long a cached calendar is trusted.
+pub const CALENDAR_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Core {
     /// Wires the core.
@@ -77,6 +87,7 @@ impl Core {
             auth,
             cases: CaseSettings::default(),
             default_center: Arc::default(),
+            calendars: Arc::default(),
         }
     }
 

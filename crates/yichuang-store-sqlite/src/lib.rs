@@ -371,3 +371,42 @@ impl Store for SqliteStore {
         events::recent(&self.reader, center_id, limit).await
     }
 }
+
+/// The physical anchor of the intake benchmark: single-row durable inserts (WAL,
+/// `synchronous = FULL`, one connection, one autocommit transaction per row, no HTTP) into a
+/// scratch database in `dir`, for `duration`. Returns the latency of every insert.
+pub async fn durable_insert_anchor(dir: &Path, duration: Duration) -> Result<Vec<Duration>> {
+    let path = dir.join("anchor.db");
+    let options = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(db)?;
+    sqlx::query(
+        "create table if not exists t (id integer primary key, name text, created_at bigint)",
+    )
+    .execute(&pool)
+    .await
+    .map_err(db)?;
+    let mut latencies = Vec::new();
+    let end = std::time::Instant::now() + duration;
+    let mut i: i64 = 0;
+    while std::time::Instant::now() < end {
+        let t = std::time::Instant::now();
+        sqlx::query("insert into t (name, created_at) values ($1, $2)")
+            .bind("办件")
+            .bind(i)
+            .execute(&pool)
+            .await
+            .map_err(db)?;
+        latencies.push(t.elapsed());
+        i += 1;
+    }
+    pool.close().await;
+    Ok(latencies)
+}
