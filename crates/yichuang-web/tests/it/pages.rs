@@ -2,6 +2,21 @@ use yichuang_testkit::TestApp;
 
 use crate::{FIRST_MATTER, csrf_of};
 
+/// Logs in through the login form; returns the CSRF token for further forms.
+async fn form_login(app: &TestApp, user: &str) -> String {
+    let (_, login) = app.get_text("/login").await;
+    let csrf = csrf_of(&login);
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("username", user), ("password", "demo"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "login of {user}");
+    csrf
+}
+
 #[tokio::test]
 async fn the_home_page_and_the_catalog_browser_render_in_chinese() {
     let app = TestApp::sqlite().await;
@@ -121,18 +136,7 @@ async fn admin_pages_send_strangers_to_login_and_refuse_other_roles() {
         .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/login?next=%2Fadmin%2Fcalendar");
-    let (_, login) = app.get_text("/login").await;
-    let csrf = csrf_of(&login);
-    app.client
-        .post(app.url("/login"))
-        .form(&[
-            ("username", "clerk1"),
-            ("password", "demo"),
-            ("csrf", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap();
+    form_login(&app, "clerk1").await;
     let (status, page) = app.get_text("/admin/calendar").await;
     assert_eq!(status, 403);
     assert!(page.contains("此操作仅限系统管理员"));
@@ -141,14 +145,7 @@ async fn admin_pages_send_strangers_to_login_and_refuse_other_roles() {
 #[tokio::test]
 async fn the_calendar_form_changes_a_day_only_with_a_valid_token() {
     let app = TestApp::sqlite().await;
-    let (_, login) = app.get_text("/login").await;
-    let csrf = csrf_of(&login);
-    app.client
-        .post(app.url("/login"))
-        .form(&[("username", "admin"), ("password", "demo"), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
+    let csrf = form_login(&app, "admin").await;
     let before = app.event_count().await;
     let r = app
         .client
