@@ -18,10 +18,10 @@ impl Core {
                 .calendars
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some((at, cal)) = cache.get(&center_id) {
-                if at.elapsed() < crate::CALENDAR_TTL {
-                    return Ok(Arc::clone(cal));
-                }
+            if let Some((at, cal)) = cache.get(&center_id)
+                && at.elapsed() < crate::CALENDAR_TTL
+            {
+                return Ok(Arc::clone(cal));
             }
         }
         let cal = Arc::new(self.store().calendar(center_id).await?);

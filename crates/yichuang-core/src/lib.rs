@@ -71,9 +71,12 @@ pub struct Core {
     /// deadlines. Local changes invalidate at once; changes made by another server instance
     /// are seen after [`CALENDAR_TTL`] (the stored deadlines are re-projected in the store's
     /// own transaction regardless).
-    calendars:
-        Arc<std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Arc<Calendar>)>>>,
+    calendars: CalendarCache,
 }
+
+/// Calendars by center with the instant they were loaded.
+type CalendarCache =
+    Arc<std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Arc<Calendar>)>>>;
 
 /// How long a cached calendar is trusted.
 pub const CALENDAR_TTL: std::time::Duration = std::time::Duration::from_secs(2);
