@@ -8,6 +8,7 @@ pub mod cases;
 pub mod catalog;
 pub mod demo;
 mod error;
+pub mod queue;
 
 use std::sync::Arc;
 
@@ -72,6 +73,9 @@ pub struct Core {
     /// are seen after [`CALENDAR_TTL`] (the stored deadlines are re-projected in the store's
     /// own transaction regardless).
     calendars: CalendarCache,
+    queue: queue::QueueSettings,
+    /// Live hall events (calls, finishes) for displays in this process.
+    hall: tokio::sync::broadcast::Sender<queue::HallEvent>,
 }
 
 /// Calendars by center with the instant they were loaded.
@@ -91,6 +95,8 @@ impl Core {
             cases: CaseSettings::default(),
             default_center: Arc::default(),
             calendars: Arc::default(),
+            queue: queue::QueueSettings::default(),
+            hall: tokio::sync::broadcast::channel(256).0,
         }
     }
 

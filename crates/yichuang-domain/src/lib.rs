@@ -11,5 +11,6 @@ pub mod error;
 pub mod holidays;
 pub mod ids;
 pub mod mask;
+pub mod queue;
 
 pub use error::DomainError;

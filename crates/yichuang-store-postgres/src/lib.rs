@@ -9,6 +9,7 @@ mod cases;
 mod catalog;
 mod events;
 pub mod testing;
+mod tickets;
 
 use std::time::Duration;
 
@@ -18,9 +19,9 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use yichuang_domain::calendar::{Calendar, DayKind};
 use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window, WindowGroup};
 use yichuang_store::{
-    CaseFilter, CaseNumbering, CaseWrite, Center, Ctx, Event, ImportReport, MatterFilter,
-    MatterSummary, MatterVersion, NewCenter, NewSession, NewUser, Progress, Result, Session,
-    StaffUserRecord, Store, StoreError, StoredCase,
+    CallRequest, CaseFilter, CaseNumbering, CaseWrite, Center, Ctx, Event, ImportReport,
+    MatterFilter, MatterSummary, MatterVersion, NewCenter, NewSession, NewTicket, NewUser,
+    Progress, Result, Session, StaffUserRecord, Store, StoreError, StoredCase, Ticket,
 };
 
 /// The PostgreSQL store.
@@ -328,6 +329,62 @@ impl Store for PgStore {
 
     async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<StoredCase>> {
         cases::list(&self.pool, filter).await
+    }
+
+    async fn issue_ticket(&self, new: &NewTicket, ctx: &Ctx) -> Result<Ticket> {
+        let mut tx = self.begin().await?;
+        let t = tickets::issue(&mut tx, new, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(t)
+    }
+
+    async fn call_next(&self, req: &CallRequest, ctx: &Ctx) -> Result<Option<Ticket>> {
+        let mut tx = self.begin().await?;
+        let t = tickets::call_next(&mut tx, req, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(t)
+    }
+
+    async fn update_ticket(
+        &self,
+        ticket: &Ticket,
+        expected: yichuang_domain::queue::TicketStatus,
+        kind: &str,
+        payload: serde_json::Value,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tickets::update(&mut tx, ticket, expected, kind, payload, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn ticket(&self, id: i64) -> Result<Option<Ticket>> {
+        tickets::get(&self.pool, id).await
+    }
+
+    async fn tickets(
+        &self,
+        center_id: i64,
+        day: NaiveDate,
+        statuses: &[yichuang_domain::queue::TicketStatus],
+    ) -> Result<Vec<Ticket>> {
+        tickets::list(&self.pool, center_id, day, statuses).await
+    }
+
+    async fn set_window_paused(
+        &self,
+        center_id: i64,
+        window: &str,
+        paused: bool,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tickets::set_paused(&mut tx, center_id, window, paused, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool> {
+        tickets::paused(&self.pool, center_id, window).await
     }
 
     async fn events_for(&self, subject_kind: &str, subject_id: &str) -> Result<Vec<Event>> {

@@ -5,6 +5,7 @@
 
 mod cases;
 mod error;
+mod tickets;
 mod types;
 
 #[cfg(feature = "conformance")]
@@ -17,6 +18,7 @@ use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window,
 
 pub use cases::*;
 pub use error::{Result, StoreError};
+pub use tickets::*;
 pub use types::*;
 
 /// Progress callback for long operations: receives the number of items done so far.
@@ -178,6 +180,51 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Cases matching a filter, newest first.
     async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<StoredCase>>;
+
+    // ---- hall queue ----------------------------------------------------------------------
+
+    /// Issues a ticket with the next number of its group and day. A second waiting ticket for
+    /// the same person and group is a conflict.
+    async fn issue_ticket(&self, new: &NewTicket, ctx: &Ctx) -> Result<Ticket>;
+
+    /// Calls the next callable ticket for a window by the calling rule, atomically: two windows
+    /// calling at once never get the same ticket. `None` when nothing is callable or the window
+    /// is paused.
+    async fn call_next(&self, req: &CallRequest, ctx: &Ctx) -> Result<Option<Ticket>>;
+
+    /// Stores a ticket's new state if it is still in `expected` status (else `Conflict`), with
+    /// one event of `kind`.
+    async fn update_ticket(
+        &self,
+        ticket: &Ticket,
+        expected: yichuang_domain::queue::TicketStatus,
+        kind: &str,
+        payload: serde_json::Value,
+        ctx: &Ctx,
+    ) -> Result<()>;
+
+    /// A ticket by id.
+    async fn ticket(&self, id: i64) -> Result<Option<Ticket>>;
+
+    /// Tickets of a center and day with the given statuses, in queue order.
+    async fn tickets(
+        &self,
+        center_id: i64,
+        day: NaiveDate,
+        statuses: &[yichuang_domain::queue::TicketStatus],
+    ) -> Result<Vec<Ticket>>;
+
+    /// Pauses or resumes a window's calling.
+    async fn set_window_paused(
+        &self,
+        center_id: i64,
+        window: &str,
+        paused: bool,
+        ctx: &Ctx,
+    ) -> Result<()>;
+
+    /// Whether a window is paused.
+    async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool>;
 
     // ---- events --------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ pub(crate) mod calendar;
 pub(crate) mod cases;
 mod catalog;
 mod ops;
+pub(crate) mod queue;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -46,6 +47,12 @@ pub(crate) use cases::{available_notices, progress_of};
         cases::notice,
         cases::progress,
         cases::lights,
+        queue::create,
+        queue::call,
+        queue::act,
+        queue::show,
+        queue::status,
+        queue::events,
     ),
     components(schemas(crate::api::ErrorBody, crate::api::ErrorDetail)),
     modifiers(&BearerAuth),
@@ -53,7 +60,8 @@ pub(crate) use cases::{available_notices, progress_of};
         (name = "auth", description = "登录与令牌"),
         (name = "catalog", description = "事项目录与办事指南"),
         (name = "calendar", description = "工作日历"),
-        (name = "cases", description = "办件：受理、审批、出件、进度、亮灯")
+        (name = "cases", description = "办件：受理、审批、出件、进度、亮灯"),
+        (name = "queue", description = "排队叫号")
     )
 )]
 struct ApiDoc;
@@ -118,6 +126,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/cases/{case_no}/notices/{kind}", get(cases::notice))
         .route("/api/v1/public/progress", get(cases::progress))
         .route("/api/v1/supervision/lights", get(cases::lights))
+        .route("/api/v1/tickets", post(queue::create))
+        .route("/api/v1/tickets/{id}", get(queue::show))
+        .route("/api/v1/tickets/{id}/actions", post(queue::act))
+        .route("/api/v1/windows/{code}/call", post(queue::call))
+        .route("/api/v1/queue/status", get(queue::status))
+        .route("/api/v1/queue/events", get(queue::events))
         .route("/api/v1/{*rest}", axum::routing::any(ops::api_not_found))
         .merge(ops::routes())
 }

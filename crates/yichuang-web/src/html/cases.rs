@@ -100,6 +100,10 @@ pub(crate) struct MatterRow {
 #[template(path = "pages/desk.html")]
 pub(crate) struct DeskPage {
     chrome: Chrome,
+    current: Option<CurrentTicket>,
+    transfer_groups: Vec<(String, String)>,
+    paused: bool,
+    ticket_message: Option<String>,
     window_name: String,
     q: String,
     matters: Vec<MatterRow>,
@@ -110,6 +114,15 @@ pub(crate) struct DeskPage {
 pub(crate) struct DeskQuery {
     #[serde(default)]
     q: String,
+    msg: Option<String>,
+}
+
+/// The ticket at the clerk's window.
+pub(crate) struct CurrentTicket {
+    id: i64,
+    number: String,
+    status: &'static str,
+    recalls: u32,
 }
 
 async fn window_of(
@@ -177,8 +190,35 @@ pub(crate) async fn desk(
         .iter()
         .map(row)
         .collect();
+    let current = state
+        .core
+        .current_ticket(staff.user.center_id, &window.code)
+        .await?
+        .map(|t| CurrentTicket {
+            id: t.id,
+            number: t.number,
+            status: t.status.label(),
+            recalls: t.recalls,
+        });
+    let transfer_groups = state
+        .core
+        .queue_status(staff.user.center_id)
+        .await?
+        .into_iter()
+        .filter(|(code, _, _)| *code != window.group)
+        .map(|(code, name, _)| (code, name))
+        .collect();
+    let paused = state
+        .core
+        .store()
+        .window_paused(staff.user.center_id, &window.code)
+        .await?;
     Ok(DeskPage {
         chrome,
+        current,
+        transfer_groups,
+        paused,
+        ticket_message: q.msg,
         window_name: window.name,
         q: q.q,
         matters,

@@ -6,6 +6,7 @@ mod admin;
 mod auth;
 mod cases;
 mod catalog;
+mod queue;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
@@ -42,6 +43,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/cases/{case_no}", get(cases::show))
         .route("/cases/{case_no}/action", axum::routing::post(cases::act))
         .route("/progress", get(cases::progress))
+        .route("/kiosk", get(queue::kiosk).post(queue::take))
+        .route("/kiosk/tickets/{id}", get(queue::kiosk_ticket))
+        .route("/queue/tickets/{id}", get(queue::position))
+        .route("/display", get(queue::display))
+        .route("/display/window/{code}", get(queue::display_window))
+        .route("/desk/ticket", axum::routing::post(queue::desk_ticket))
         .layer(axum::middleware::from_fn(ensure_csrf_cookie))
         .route("/static/app.css", get(stylesheet))
 }

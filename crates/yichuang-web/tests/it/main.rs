@@ -7,6 +7,7 @@ mod api_auth;
 mod api_calendar;
 mod api_cases;
 mod api_catalog;
+mod api_queue;
 mod browser;
 mod browser_cases;
 mod pages;

@@ -1,0 +1,76 @@
+//! Records of the hall queue.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use yichuang_domain::queue::{Ratio, TicketKind, TicketStatus};
+
+/// A ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ticket {
+    /// Id.
+    pub id: i64,
+    /// Center.
+    pub center_id: i64,
+    /// The Asia/Shanghai day it was issued for.
+    pub day: NaiveDate,
+    /// Window group (category).
+    pub group: String,
+    /// Number shown and called, e.g. `A001`.
+    pub number: String,
+    /// Normal, priority or appointment.
+    pub kind: TicketKind,
+    /// Status.
+    pub status: TicketStatus,
+    /// Issued.
+    pub issued_at: DateTime<Utc>,
+    /// Not callable before (an appointment's slot start).
+    pub callable_at: DateTime<Utc>,
+    /// Position key in its class: arrival, kept on transfer, reset on reactivation.
+    pub queue_at: DateTime<Utc>,
+    /// Transferred to this window only.
+    pub target_window: Option<String>,
+    /// Window that called it.
+    pub window: Option<String>,
+    /// Called.
+    pub called_at: Option<DateTime<Utc>>,
+    /// Service started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// Service finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Marked as no-show.
+    pub no_show_at: Option<DateTime<Utc>>,
+    /// Recalls so far.
+    pub recalls: u32,
+    /// Case opened for it.
+    pub case_no: Option<String>,
+}
+
+/// A ticket to issue.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    /// Center.
+    pub center_id: i64,
+    /// Day.
+    pub day: NaiveDate,
+    /// Window group.
+    pub group: String,
+    /// Kind.
+    pub kind: TicketKind,
+    /// SHA-256 of the holder's ID number, when given.
+    pub id_hash: Option<String>,
+    /// Callable from.
+    pub callable_at: DateTime<Utc>,
+}
+
+/// A call request.
+#[derive(Debug, Clone)]
+pub struct CallRequest {
+    /// Center.
+    pub center_id: i64,
+    /// Calling window.
+    pub window: String,
+    /// Groups the window serves.
+    pub groups: Vec<String>,
+    /// Priority : normal ratio.
+    pub ratio: Ratio,
+}

@@ -1,0 +1,233 @@
+//! The hall queue over HTTP: tickets, fair calling, recall / no-show / reactivation with a fake
+//! clock, transfer keeping the wait, and live events.
+
+use chrono::Duration;
+use reqwest::Method;
+use serde_json::{Value, json};
+use yichuang_testkit::TestApp;
+
+async fn take(app: &TestApp, token: &str, group: &str, priority: &str) -> Value {
+    let body = json!({"group": group, "priority": priority});
+    let (s, v) = app
+        .send_json(Method::POST, "/api/v1/tickets", Some(token), &body)
+        .await;
+    assert_eq!(s, 201, "{v}");
+    v
+}
+
+async fn call(app: &TestApp, token: &str, window: &str) -> Option<Value> {
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/windows/{window}/call")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    match r.status().as_u16() {
+        204 => None,
+        200 => Some(r.json::<Value>().await.unwrap()["ticket"].clone()),
+        s => panic!("call answered {s}"),
+    }
+}
+
+async fn act(app: &TestApp, token: &str, id: &Value, body: Value) -> (u16, Value) {
+    app.send_json(
+        Method::POST,
+        &format!("/api/v1/tickets/{id}/actions"),
+        Some(token),
+        &body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn tickets_are_numbered_and_called_by_the_priority_ratio() {
+    let app = TestApp::sqlite().await;
+    let clerk = app.token("clerk1").await;
+    let a = take(&app, &clerk, "comprehensive", "normal").await;
+    assert_eq!(
+        (
+            a["number"].as_str(),
+            a["status"].as_str(),
+            a["waiting_ahead"].as_u64()
+        ),
+        (Some("A001"), Some("waiting"), Some(0))
+    );
+    for _ in 0..4 {
+        take(&app, &clerk, "comprehensive", "normal").await;
+    }
+    take(&app, &clerk, "comprehensive", "priority").await;
+    take(&app, &clerk, "comprehensive", "priority").await;
+    let (_, status) = app.get_json("/api/v1/queue/status").await;
+    let comprehensive = status["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["code"] == "comprehensive")
+        .unwrap()
+        .clone();
+    assert_eq!(comprehensive["waiting"], 7);
+    let mut order = Vec::new();
+    while let Some(t) = call(&app, &clerk, "W01").await {
+        order.push(t["number"].as_str().unwrap().to_owned());
+        let (s, _) = act(&app, &clerk, &t["id"], json!({"action": "start"})).await;
+        assert_eq!(s, 200);
+        let (s, _) = act(&app, &clerk, &t["id"], json!({"action": "finish"})).await;
+        assert_eq!(s, 200);
+    }
+    assert_eq!(
+        order,
+        ["VA006", "A001", "A002", "A003", "VA007", "A004", "A005"],
+        "1 priority : 3 normal"
+    );
+    let other = app.token("clerk2").await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/windows/W01/call"))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "a clerk calls only at their own window");
+}
+
+#[tokio::test]
+async fn recall_no_show_and_reactivation_follow_their_limits() {
+    let app = TestApp::sqlite().await;
+    let clerk = app.token("clerk1").await;
+    take(&app, &clerk, "comprehensive", "normal").await;
+    take(&app, &clerk, "comprehensive", "normal").await;
+    let t = call(&app, &clerk, "W01").await.unwrap();
+    for n in 1..=3 {
+        let (s, v) = act(&app, &clerk, &t["id"], json!({"action": "recall"})).await;
+        assert_eq!((s, v["recalls"].as_u64()), (200, Some(n)));
+    }
+    let (s, v) = act(&app, &clerk, &t["id"], json!({"action": "recall"})).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("invalid_transition"))
+    );
+    let (s, v) = act(&app, &clerk, &t["id"], json!({"action": "no_show"})).await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("no_show")));
+    app.clock.advance(Duration::minutes(20));
+    let (s, v) = act(&app, &clerk, &t["id"], json!({"action": "reactivate"})).await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("waiting")));
+    // Back of the queue: A002 (issued earlier, never called) goes first.
+    let next = call(&app, &clerk, "W01").await.unwrap();
+    assert_eq!(next["number"], "A002");
+    let clerk2 = app.token("clerk2").await;
+    let t2 = call(&app, &clerk2, "W02").await.unwrap();
+    assert_eq!(
+        t2["number"], "A001",
+        "the reactivated ticket is called again"
+    );
+    let (_, _) = act(&app, &clerk2, &t2["id"], json!({"action": "no_show"})).await;
+    app.clock.advance(Duration::minutes(31));
+    let (s, v) = act(&app, &clerk2, &t2["id"], json!({"action": "reactivate"})).await;
+    assert_eq!(s, 409, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("30 分钟"));
+}
+
+#[tokio::test]
+async fn a_transfer_keeps_the_original_waiting_time() {
+    let app = TestApp::sqlite().await;
+    let clerk = app.token("clerk1").await;
+    let first = take(&app, &clerk, "comprehensive", "normal").await;
+    app.clock.advance(Duration::minutes(5));
+    let tax = app.token("clerk-tax").await;
+    take(&app, &tax, "tax", "normal").await;
+    let t = call(&app, &clerk, "W01").await.unwrap();
+    assert_eq!(t["id"], first["id"]);
+    let (s, v) = act(
+        &app,
+        &clerk,
+        &t["id"],
+        json!({"action": "transfer", "to_group": "tax"}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["status"].as_str(), v["group"].as_str()),
+        (200, Some("waiting"), Some("tax"))
+    );
+    let next = call(&app, &tax, "W25").await.unwrap();
+    assert_eq!(
+        next["id"], first["id"],
+        "issued before the tax ticket, so it goes first"
+    );
+    let (s, _) = act(&app, &clerk, &next["id"], json!({"action": "start"})).await;
+    assert_eq!(s, 409, "only the window that called it acts on it");
+}
+
+#[tokio::test]
+async fn bad_ticket_requests_are_refused() {
+    let app = TestApp::sqlite().await;
+    let clerk = app.token("clerk1").await;
+    let (s, v) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&clerk),
+            &json!({"group": "nope"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("invalid_input"))
+    );
+    let body = json!({"group": "comprehensive", "id_number": "110105194912310021"});
+    let (s, v) = app
+        .send_json(Method::POST, "/api/v1/tickets", Some(&clerk), &body)
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (422, Some("invalid_id_number"))
+    );
+    let body = json!({"group": "comprehensive", "id_number": "11010519491231002X"});
+    assert_eq!(
+        app.send_json(Method::POST, "/api/v1/tickets", Some(&clerk), &body)
+            .await
+            .0,
+        201
+    );
+    let (s, v) = app
+        .send_json(Method::POST, "/api/v1/tickets", Some(&clerk), &body)
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("conflict")),
+        "one waiting ticket per person and category"
+    );
+    assert_eq!(
+        app.send_json(Method::POST, "/api/v1/tickets", None, &body)
+            .await
+            .0,
+        401
+    );
+}
+
+#[tokio::test]
+async fn a_call_reaches_a_connected_display_as_a_server_sent_event() {
+    let app = TestApp::sqlite().await;
+    let clerk = app.token("clerk3").await;
+    let mut stream = app
+        .client
+        .get(app.url("/api/v1/queue/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    take(&app, &clerk, "comprehensive", "normal").await;
+    call(&app, &clerk, "W03").await.unwrap();
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !seen.contains("event: called") {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .expect("event within 5 s")
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains("\"number\":\"A001\""), "{seen}");
+    assert!(seen.contains("综合窗口3号"), "{seen}");
+}
