@@ -280,6 +280,10 @@ impl Core {
             .write(case.clone(), writes, Some(user), Some(&numbering), 0)
             .await?;
         tracing::info!(case_no, matter = input.matter_code, "case opened");
+        // Opening a case from a called ticket links the two (for measures and evaluations).
+        if let Err(e) = self.link_ticket_to_case(user, &case_no).await {
+            tracing::warn!(error = %e, case_no, "could not link the window's ticket to the case");
+        }
         case.received.case_no.clone_from(&case_no);
         let cal = self.calendar(center).await?;
         Ok(self

@@ -8,6 +8,7 @@ pub mod case;
 pub mod catalog;
 pub mod clock;
 pub mod error;
+pub mod evaluation;
 pub mod holidays;
 pub mod ids;
 pub mod mask;

@@ -19,9 +19,10 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use yichuang_domain::calendar::{Calendar, DayKind};
 use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window, WindowGroup};
 use yichuang_store::{
-    CallRequest, CaseFilter, CaseNumbering, CaseWrite, Center, Ctx, Event, ImportReport,
-    MatterFilter, MatterSummary, MatterVersion, NewCenter, NewSession, NewTicket, NewUser,
-    Progress, Result, Session, StaffUserRecord, Store, StoreError, StoredCase, Ticket,
+    CallRequest, CaseFilter, CaseNumbering, CaseWrite, Center, Ctx, EvaluationRecord, Event,
+    ImportReport, MatterFilter, MatterSummary, MatterVersion, NewCenter, NewEvaluation, NewSession,
+    NewTicket, NewUser, Progress, Result, Session, StaffUserRecord, Store, StoreError, StoredCase,
+    Ticket,
 };
 
 /// The PostgreSQL store.
@@ -381,6 +382,17 @@ impl Store for PgStore {
         let mut tx = self.begin().await?;
         tickets::set_paused(&mut tx, center_id, window, paused, ctx).await?;
         tx.commit().await.map_err(db)
+    }
+
+    async fn record_evaluation(&self, e: &NewEvaluation, ctx: &Ctx) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let id = tickets::record_evaluation(&mut tx, e, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(id)
+    }
+
+    async fn evaluations(&self, center_id: i64, limit: u32) -> Result<Vec<EvaluationRecord>> {
+        tickets::evaluations(&self.pool, center_id, limit).await
     }
 
     async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool> {

@@ -223,6 +223,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         ctx: &Ctx,
     ) -> Result<()>;
 
+    /// Records an evaluation; a second one for the same ticket is a conflict.
+    async fn record_evaluation(&self, e: &NewEvaluation, ctx: &Ctx) -> Result<i64>;
+
+    /// Evaluations of a center, newest first.
+    async fn evaluations(&self, center_id: i64, limit: u32) -> Result<Vec<EvaluationRecord>>;
+
     /// Whether a window is paused.
     async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool>;
 

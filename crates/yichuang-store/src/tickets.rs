@@ -74,3 +74,51 @@ pub struct CallRequest {
     /// Priority : normal ratio.
     pub ratio: Ratio,
 }
+
+/// An evaluation to record.
+#[derive(Debug, Clone)]
+pub struct NewEvaluation {
+    /// Center.
+    pub center_id: i64,
+    /// The rated ticket (一次一评).
+    pub ticket_id: Option<i64>,
+    /// The linked case.
+    pub case_no: Option<String>,
+    /// Window.
+    pub window: Option<String>,
+    /// Clerk who served.
+    pub clerk: Option<String>,
+    /// Overall level.
+    pub level: yichuang_domain::evaluation::Level,
+    /// Indicator code → level.
+    pub indicators: Vec<(String, yichuang_domain::evaluation::Level)>,
+    /// Channel.
+    pub channel: yichuang_domain::evaluation::Channel,
+    /// Free text.
+    pub comment: String,
+}
+
+/// A stored evaluation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvaluationRecord {
+    /// Id.
+    pub id: i64,
+    /// Ticket.
+    pub ticket_id: Option<i64>,
+    /// Case.
+    pub case_no: Option<String>,
+    /// Window.
+    pub window: Option<String>,
+    /// Clerk.
+    pub clerk: Option<String>,
+    /// Level code.
+    pub level: String,
+    /// Indicators as JSON (`{"attitude": "satisfied", …}`).
+    pub indicators: serde_json::Value,
+    /// Channel code.
+    pub channel: String,
+    /// Comment.
+    pub comment: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}

@@ -53,6 +53,7 @@ pub(crate) use cases::{available_notices, progress_of};
         queue::show,
         queue::status,
         queue::events,
+        queue::evaluate,
     ),
     components(schemas(crate::api::ErrorBody, crate::api::ErrorDetail)),
     modifiers(&BearerAuth),
@@ -132,6 +133,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/windows/{code}/call", post(queue::call))
         .route("/api/v1/queue/status", get(queue::status))
         .route("/api/v1/queue/events", get(queue::events))
+        .route("/api/v1/evaluations", post(queue::evaluate))
         .route("/api/v1/{*rest}", axum::routing::any(ops::api_not_found))
         .merge(ops::routes())
 }

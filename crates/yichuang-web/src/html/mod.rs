@@ -49,6 +49,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/display", get(queue::display))
         .route("/display/window/{code}", get(queue::display_window))
         .route("/desk/ticket", axum::routing::post(queue::desk_ticket))
+        .route("/pad/{code}", get(queue::pad).post(queue::pad_rate))
         .layer(axum::middleware::from_fn(ensure_csrf_cookie))
         .route("/static/app.css", get(stylesheet))
 }

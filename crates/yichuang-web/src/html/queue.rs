@@ -328,3 +328,127 @@ pub(crate) async fn desk_ticket(
     )
         .into_response())
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/pad.html")]
+pub(crate) struct PadPage {
+    window_name: String,
+    window_code: String,
+    csrf: String,
+    ticket: Option<(i64, String)>,
+    levels: Vec<(&'static str, &'static str)>,
+    indicators: Vec<(&'static str, &'static str)>,
+    thanks: bool,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PadQuery {
+    thanks: Option<String>,
+}
+
+async fn pad_page(
+    state: &AppState,
+    chrome: &Chrome,
+    code: &str,
+    thanks: bool,
+    error: Option<String>,
+) -> Result<PadPage, AppError> {
+    let center = state.core.default_center().await?;
+    let w = state
+        .core
+        .store()
+        .windows(center.id)
+        .await?
+        .into_iter()
+        .find(|w| w.code == code)
+        .ok_or_else(|| AppError::NotFound(format!("窗口 {code} 不存在")))?;
+    let ticket = state
+        .core
+        .pad_ticket(center.id, &w.code)
+        .await?
+        .map(|t| (t.id, t.number));
+    Ok(PadPage {
+        window_name: w.name,
+        window_code: w.code,
+        csrf: chrome.csrf.clone(),
+        ticket,
+        levels: yichuang_domain::evaluation::Level::ALL
+            .iter()
+            .map(|l| (l.code(), l.label()))
+            .collect(),
+        indicators: yichuang_domain::evaluation::ONSITE_INDICATORS.to_vec(),
+        thanks,
+        error,
+    })
+}
+
+/// The evaluation tablet at a window.
+pub(crate) async fn pad(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    PagePath(code): PagePath<String>,
+    crate::extract::PageQuery(q): crate::extract::PageQuery<PadQuery>,
+) -> Result<PadPage, AppError> {
+    pad_page(&state, &chrome, &code, q.thanks.is_some(), None).await
+}
+
+/// A rating from the pad: overall level, indicators (defaulting to the overall level), comment.
+pub(crate) async fn pad_rate(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    PagePath(code): PagePath<String>,
+    CsrfForm(fields): CsrfForm<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    use yichuang_domain::evaluation::{Channel, Level, ONSITE_INDICATORS};
+    let parsed = (|| {
+        let level = fields
+            .get("level")
+            .and_then(|l| Level::parse(l))
+            .ok_or_else(|| CoreError::invalid("level", "请选择评价等级"))?;
+        let ticket_id = fields
+            .get("ticket_id")
+            .and_then(|t| t.parse().ok())
+            .ok_or_else(|| CoreError::invalid("ticket_id", "没有待评价的服务"))?;
+        let indicators = ONSITE_INDICATORS
+            .iter()
+            .map(|(k, _)| {
+                let v = fields
+                    .get(&format!("ind_{k}"))
+                    .and_then(|v| Level::parse(v))
+                    .unwrap_or(level);
+                ((*k).to_owned(), v)
+            })
+            .collect();
+        let comment = fields.get("comment").cloned().unwrap_or_default();
+        Ok::<_, CoreError>(yichuang_core::queue::TicketRating {
+            ticket_id,
+            level,
+            indicators,
+            channel: Channel::Pad,
+            comment,
+        })
+    })();
+    let result = match parsed {
+        Ok(rating) => state.core.rate_ticket(rating, Some(&code), None).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/pad/{}?thanks=1", urlencode(&code))).into_response()),
+        Err(
+            e @ (CoreError::Invalid { .. }
+            | CoreError::Conflict(_)
+            | CoreError::NotFound(_)
+            | CoreError::InvalidTransition(_)),
+        ) => {
+            let err = AppError::from(e);
+            let status = err.status_and_code().0;
+            Ok((
+                status,
+                pad_page(&state, &chrome, &code, false, Some(err.public_message())).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

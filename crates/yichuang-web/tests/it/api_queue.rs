@@ -231,3 +231,65 @@ async fn a_call_reaches_a_connected_display_as_a_server_sent_event() {
     assert!(seen.contains("\"number\":\"A001\""), "{seen}");
     assert!(seen.contains("综合窗口3号"), "{seen}");
 }
+
+#[tokio::test]
+async fn a_finished_ticket_is_rated_once_by_meaning() {
+    let app = TestApp::sqlite().await;
+    let clerk = app.token("clerk1").await;
+    take(&app, &clerk, "comprehensive", "normal").await;
+    let t = call(&app, &clerk, "W01").await.unwrap();
+    let body = json!({"ticket_id": t["id"], "level": "satisfied", "channel": "pad"});
+    let (s, v) = app
+        .send_json(Method::POST, "/api/v1/evaluations", Some(&clerk), &body)
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("invalid_transition")),
+        "not finished yet"
+    );
+    act(&app, &clerk, &t["id"], json!({"action": "start"})).await;
+    act(&app, &clerk, &t["id"], json!({"action": "finish"})).await;
+    let bad = json!({"ticket_id": t["id"], "level": "5", "channel": "pad"});
+    assert_eq!(
+        app.send_json(Method::POST, "/api/v1/evaluations", Some(&clerk), &bad)
+            .await
+            .0,
+        400,
+        "levels are words, not numbers"
+    );
+    let body = json!({"ticket_id": t["id"], "level": "very_dissatisfied", "channel": "pad",
+        "indicators": {"attitude": "dissatisfied", "efficiency": "very_dissatisfied"}, "comment": "等太久"});
+    let (s, _) = app
+        .send_json(Method::POST, "/api/v1/evaluations", Some(&clerk), &body)
+        .await;
+    assert_eq!(s, 201);
+    let (s, _) = app
+        .send_json(Method::POST, "/api/v1/evaluations", Some(&clerk), &body)
+        .await;
+    assert_eq!(s, 409, "one rating per ticket");
+    let center = app.core.default_center().await.unwrap();
+    let e = &app.core.store().evaluations(center.id, 5).await.unwrap()[0];
+    assert_eq!(e.level, "very_dissatisfied");
+    assert_eq!(e.indicators["attitude"], "dissatisfied");
+    assert_eq!(e.clerk.as_deref(), Some("clerk1"));
+}
+
+#[tokio::test]
+async fn a_case_opened_for_a_called_ticket_is_linked_to_it() {
+    let app = TestApp::sqlite().await;
+    let clerk = app.token("clerk1").await;
+    take(&app, &clerk, "comprehensive", "normal").await;
+    let t = call(&app, &clerk, "W01").await.unwrap();
+    act(&app, &clerk, &t["id"], json!({"action": "start"})).await;
+    let materials: Vec<Value> = (0..6)
+        .map(|i| json!({"index": i, "mode": "original"}))
+        .collect();
+    let body = json!({"matter_code": crate::FIRST_MATTER, "applicant": crate::api_cases::person(), "materials": materials, "decision": "accept"});
+    let (s, c) = app
+        .send_json(Method::POST, "/api/v1/cases", Some(&clerk), &body)
+        .await;
+    assert_eq!(s, 201);
+    let id = t["id"].as_i64().unwrap();
+    let stored = app.core.store().ticket(id).await.unwrap().unwrap();
+    assert_eq!(stored.case_no.as_deref(), c["case_no"].as_str());
+}

@@ -1,0 +1,124 @@
+//! The hall in real Chromium: kiosk ticket → clerk calls from the desk → the display in another
+//! tab shows the number within a second → the pad records a rating.
+
+use thirtyfour::prelude::*;
+use yichuang_testkit::{TestApp, browser};
+
+async fn wait_nav(d: &WebDriver, css: &str) {
+    let old = d.find(By::Tag("html")).await.unwrap();
+    d.find(By::Css(css)).await.unwrap().click().await.unwrap();
+    while old.tag_name().await.is_ok() {
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn browser_kiosk_desk_display_and_pad() {
+    let Some(b) = browser::start("browser hall journey").await else {
+        return;
+    };
+    let app = TestApp::sqlite().await;
+    let d = &b.driver;
+    d.goto(app.url("/display")).await.unwrap();
+    let display = d.window().await.unwrap();
+    // The display marks itself live once its event stream is connected.
+    d.find(By::Css("body[data-live='1']")).await.unwrap();
+
+    let desk = d.new_tab().await.unwrap();
+    d.switch_to_window(desk.clone()).await.unwrap();
+    d.goto(app.url("/kiosk")).await.unwrap();
+    wait_nav(d, "button[name=group][value=comprehensive]").await;
+    let number = d
+        .find(By::Id("ticket-number"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(number, "A001");
+    assert_eq!(
+        d.find(By::Id("waiting-ahead"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "0"
+    );
+
+    d.goto(app.url("/login?next=%2Fdesk")).await.unwrap();
+    d.find(By::Name("username"))
+        .await
+        .unwrap()
+        .send_keys("clerk1")
+        .await
+        .unwrap();
+    let pw = d.find(By::Name("password")).await.unwrap();
+    pw.send_keys("demo").await.unwrap();
+    pw.send_keys(Key::Enter).await.unwrap();
+    d.find(By::Id("btn-call")).await.unwrap();
+    wait_nav(d, "#btn-call").await;
+    assert_eq!(
+        d.find(By::Id("current-ticket"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "A001"
+    );
+
+    d.switch_to_window(display).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        let first = d.find(By::Css("#calls li:first-child")).await;
+        if let Ok(li) = first {
+            let text = li.text().await.unwrap_or_default();
+            if text.contains("A001") {
+                assert!(text.contains("综合窗口1号"), "{text}");
+                break;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the display did not show A001 within a second"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    d.switch_to_window(desk).await.unwrap();
+    wait_nav(d, "button[value=start]").await;
+    wait_nav(d, "button[value=finish]").await;
+    assert!(
+        d.find(By::Id("ticket-message"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("已办结")
+    );
+    d.goto(app.url("/pad/W01")).await.unwrap();
+    assert_eq!(
+        d.find(By::Id("pad-ticket"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "A001"
+    );
+    wait_nav(d, "#pad-form button[value=satisfied]").await;
+    d.find(By::Id("pad-thanks")).await.unwrap();
+    let center = app.core.default_center().await.unwrap();
+    let evals = app.core.store().evaluations(center.id, 10).await.unwrap();
+    assert_eq!(evals.len(), 1);
+    assert_eq!(
+        (evals[0].level.as_str(), evals[0].channel.as_str()),
+        ("satisfied", "pad")
+    );
+    assert_eq!(evals[0].window.as_deref(), Some("W01"));
+    assert_eq!(evals[0].clerk.as_deref(), Some("clerk1"));
+    assert_eq!(evals[0].indicators["attitude"], "satisfied");
+    b.quit().await;
+}
