@@ -19,10 +19,10 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use yichuang_domain::calendar::{Calendar, DayKind};
 use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window, WindowGroup};
 use yichuang_store::{
-    CallRequest, CaseFilter, CaseNumbering, CaseWrite, Center, Ctx, EvaluationRecord, Event,
-    ImportReport, MatterFilter, MatterSummary, MatterVersion, NewCenter, NewEvaluation, NewSession,
-    NewTicket, NewUser, Progress, Result, Session, StaffUserRecord, Store, StoreError, StoredCase,
-    Ticket,
+    Appointment, CallRequest, CaseFilter, CaseNumbering, CaseWrite, Center, Ctx, EvaluationRecord,
+    Event, ImportReport, MatterFilter, MatterSummary, MatterVersion, NewAppointment, NewCenter,
+    NewEvaluation, NewSession, NewTicket, NewUser, Progress, Result, Session, StaffUserRecord,
+    Store, StoreError, StoredCase, Ticket,
 };
 
 /// The PostgreSQL store.
@@ -393,6 +393,39 @@ impl Store for PgStore {
 
     async fn evaluations(&self, center_id: i64, limit: u32) -> Result<Vec<EvaluationRecord>> {
         tickets::evaluations(&self.pool, center_id, limit).await
+    }
+
+    async fn book_appointment(&self, a: &NewAppointment, ctx: &Ctx) -> Result<Appointment> {
+        let mut tx = self.begin().await?;
+        let out = tickets::book(&mut tx, a, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(out)
+    }
+
+    async fn appointment(&self, id: i64) -> Result<Option<Appointment>> {
+        tickets::appointment(&self.pool, id).await
+    }
+
+    async fn booked_appointments(
+        &self,
+        center_id: i64,
+        group: &str,
+        day: NaiveDate,
+    ) -> Result<Vec<Appointment>> {
+        tickets::booked(&self.pool, center_id, group, day).await
+    }
+
+    async fn cancel_appointment(&self, id: i64, ctx: &Ctx) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tickets::cancel(&mut tx, id, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn check_in_appointment(&self, id: i64, ticket: &NewTicket, ctx: &Ctx) -> Result<Ticket> {
+        let mut tx = self.begin().await?;
+        let t = tickets::check_in(&mut tx, id, ticket, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(t)
     }
 
     async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool> {

@@ -6,7 +6,8 @@ use serde_json::json;
 use sqlx::{PgConnection, PgPool, QueryBuilder};
 use yichuang_domain::queue::{CallClass, TicketKind, TicketStatus, next_class, ticket_number};
 use yichuang_store::{
-    CallRequest, Ctx, EvaluationRecord, NewEvaluation, NewTicket, Result, StoreError, Ticket,
+    Appointment, CallRequest, Ctx, EvaluationRecord, NewAppointment, NewEvaluation, NewTicket,
+    Result, StoreError, Ticket,
 };
 
 use crate::{db, events, ms};
@@ -448,4 +449,179 @@ pub(crate) async fn evaluations(
             created_at: ms(r.9),
         })
         .collect())
+}
+
+type AppointmentRow = (
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    String,
+    Option<i64>,
+);
+
+const APPOINTMENT_COLUMNS: &str =
+    "id, center_id, group_code, day, slot_start, slot_end, id_hash, status, ticket_id";
+
+fn to_appointment(r: AppointmentRow) -> Result<Appointment> {
+    Ok(Appointment {
+        id: r.0,
+        center_id: r.1,
+        group: r.2,
+        day: NaiveDate::parse_from_str(&r.3, "%Y-%m-%d")
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("bad appointment day: {e}")))?,
+        slot_start: ms(r.4),
+        slot_end: ms(r.5),
+        id_hash: r.6,
+        status: r.7,
+        ticket_id: r.8,
+    })
+}
+
+async fn appointment_by_id(conn: &mut PgConnection, id: i64) -> Result<Option<Appointment>> {
+    let row: Option<AppointmentRow> = sqlx::query_as(&format!(
+        "select {APPOINTMENT_COLUMNS} from appointments where id = $1 for update"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+    .map_err(db)?;
+    row.map(to_appointment).transpose()
+}
+
+pub(crate) async fn book(
+    conn: &mut PgConnection,
+    a: &NewAppointment,
+    ctx: &Ctx,
+) -> Result<Appointment> {
+    let now = ctx.now.timestamp_millis();
+    // Serialise bookings of one slot: count and insert in the same transaction.
+    let booked: i64 = sqlx::query_scalar(
+        "select count(*) from appointments where center_id = $1 and group_code = $2 \
+         and slot_start = $3 and status <> 'cancelled'",
+    )
+    .bind(a.center_id)
+    .bind(&a.group)
+    .bind(a.slot_start.timestamp_millis())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db)?;
+    if booked >= i64::from(a.capacity) {
+        return Err(StoreError::Conflict("该时段已约满，请选择其他时段".into()));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "insert into appointments (center_id, group_code, day, slot_start, slot_end, id_hash, name, \
+         phone, status, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, 'booked', $9, $9) \
+         returning id",
+    )
+    .bind(a.center_id)
+    .bind(&a.group)
+    .bind(a.day.to_string())
+    .bind(a.slot_start.timestamp_millis())
+    .bind(a.slot_end.timestamp_millis())
+    .bind(&a.id_hash)
+    .bind(&a.name)
+    .bind(&a.phone)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| match db(e) {
+        StoreError::Conflict(_) => StoreError::Conflict("您当天已预约了此类业务".into()),
+        other => other,
+    })?;
+    let payload = json!({"group": a.group, "day": a.day.to_string(), "slot_start": a.slot_start.to_rfc3339()});
+    events::append(
+        conn,
+        ctx,
+        Some(a.center_id),
+        ("appointment", &id.to_string()),
+        "appointment_booked",
+        payload,
+    )
+    .await?;
+    appointment_by_id(conn, id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("预约不存在".into()))
+}
+
+pub(crate) async fn appointment(pool: &PgPool, id: i64) -> Result<Option<Appointment>> {
+    let row: Option<AppointmentRow> = sqlx::query_as(&format!(
+        "select {APPOINTMENT_COLUMNS} from appointments where id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    .map_err(db)?;
+    row.map(to_appointment).transpose()
+}
+
+pub(crate) async fn booked(
+    pool: &PgPool,
+    center_id: i64,
+    group: &str,
+    day: NaiveDate,
+) -> Result<Vec<Appointment>> {
+    let rows: Vec<AppointmentRow> = sqlx::query_as(&format!(
+        "select {APPOINTMENT_COLUMNS} from appointments where center_id = $1 and group_code = $2 \
+         and day = $3 and status <> 'cancelled' order by slot_start, id"
+    ))
+    .bind(center_id)
+    .bind(group)
+    .bind(day.to_string())
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    rows.into_iter().map(to_appointment).collect()
+}
+
+pub(crate) async fn cancel(conn: &mut PgConnection, id: i64, ctx: &Ctx) -> Result<()> {
+    let a = appointment_by_id(conn, id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("预约不存在".into()))?;
+    let done = sqlx::query("update appointments set status = 'cancelled', updated_at = $2 where id = $1 and status = 'booked'")
+        .bind(id)
+        .bind(ctx.now.timestamp_millis())
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Conflict(
+            "该预约已取消或已取号，不能再取消".into(),
+        ));
+    }
+    events::append(
+        conn,
+        ctx,
+        Some(a.center_id),
+        ("appointment", &id.to_string()),
+        "appointment_cancelled",
+        json!({}),
+    )
+    .await
+}
+
+pub(crate) async fn check_in(
+    conn: &mut PgConnection,
+    id: i64,
+    t: &NewTicket,
+    ctx: &Ctx,
+) -> Result<Ticket> {
+    let ticket = issue(conn, t, ctx).await?;
+    let done = sqlx::query(
+        "update appointments set status = 'checked_in', ticket_id = $2, updated_at = $3 \
+         where id = $1 and status = 'booked'",
+    )
+    .bind(id)
+    .bind(ticket.id)
+    .bind(ctx.now.timestamp_millis())
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Conflict("该预约已取消或已取号".into()));
+    }
+    Ok(ticket)
 }

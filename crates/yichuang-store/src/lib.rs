@@ -229,6 +229,26 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Evaluations of a center, newest first.
     async fn evaluations(&self, center_id: i64, limit: u32) -> Result<Vec<EvaluationRecord>>;
 
+    /// Books an appointment if the slot still has room (else `Conflict`), all in one transaction.
+    async fn book_appointment(&self, a: &NewAppointment, ctx: &Ctx) -> Result<Appointment>;
+
+    /// An appointment by id.
+    async fn appointment(&self, id: i64) -> Result<Option<Appointment>>;
+
+    /// Booked (not cancelled) appointments of a category and day.
+    async fn booked_appointments(
+        &self,
+        center_id: i64,
+        group: &str,
+        day: NaiveDate,
+    ) -> Result<Vec<Appointment>>;
+
+    /// Cancels a booked appointment.
+    async fn cancel_appointment(&self, id: i64, ctx: &Ctx) -> Result<()>;
+
+    /// Issues the appointment's ticket (callable from the slot start) and marks it checked in.
+    async fn check_in_appointment(&self, id: i64, ticket: &NewTicket, ctx: &Ctx) -> Result<Ticket>;
+
     /// Whether a window is paused.
     async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool>;
 

@@ -122,3 +122,50 @@ pub struct EvaluationRecord {
     /// When.
     pub created_at: DateTime<Utc>,
 }
+
+/// An appointment to book.
+#[derive(Debug, Clone)]
+pub struct NewAppointment {
+    /// Center.
+    pub center_id: i64,
+    /// Category.
+    pub group: String,
+    /// Day.
+    pub day: NaiveDate,
+    /// Slot start.
+    pub slot_start: DateTime<Utc>,
+    /// Slot end.
+    pub slot_end: DateTime<Utc>,
+    /// Capacity of the slot.
+    pub capacity: u32,
+    /// SHA-256 of the holder's ID number.
+    pub id_hash: String,
+    /// Holder's name.
+    pub name: String,
+    /// Holder's phone.
+    pub phone: String,
+}
+
+/// A stored appointment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Appointment {
+    /// Id.
+    pub id: i64,
+    /// Center.
+    pub center_id: i64,
+    /// Category.
+    pub group: String,
+    /// Day.
+    pub day: NaiveDate,
+    /// Slot start.
+    pub slot_start: DateTime<Utc>,
+    /// Slot end.
+    pub slot_end: DateTime<Utc>,
+    /// SHA-256 of the holder's ID number (never shown).
+    #[serde(skip)]
+    pub id_hash: String,
+    /// `booked`, `cancelled` or `checked_in`.
+    pub status: String,
+    /// Ticket issued at check-in.
+    pub ticket_id: Option<i64>,
+}

@@ -54,6 +54,9 @@ pub(crate) use cases::{available_notices, progress_of};
         queue::status,
         queue::events,
         queue::evaluate,
+        queue::slots,
+        queue::book,
+        queue::cancel,
     ),
     components(schemas(crate::api::ErrorBody, crate::api::ErrorDetail)),
     modifiers(&BearerAuth),
@@ -134,6 +137,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/queue/status", get(queue::status))
         .route("/api/v1/queue/events", get(queue::events))
         .route("/api/v1/evaluations", post(queue::evaluate))
+        .route("/api/v1/appointments/slots", get(queue::slots))
+        .route("/api/v1/appointments", post(queue::book))
+        .route(
+            "/api/v1/appointments/{id}",
+            axum::routing::delete(queue::cancel),
+        )
         .route("/api/v1/{*rest}", axum::routing::any(ops::api_not_found))
         .merge(ops::routes())
 }

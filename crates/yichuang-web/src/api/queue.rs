@@ -57,6 +57,8 @@ pub(crate) struct NewTicketBody {
     priority: Option<String>,
     /// Optional 居民身份证号码: one waiting ticket per person per category.
     id_number: Option<String>,
+    /// Check in for a booked appointment instead (its ticket is callable from the slot start).
+    appointment_id: Option<i64>,
 }
 
 pub(crate) fn kind_of(priority: Option<&str>) -> Result<TicketKind, CoreError> {
@@ -80,17 +82,22 @@ pub(crate) async fn create(
     staff: ApiStaff,
     ApiJson(body): ApiJson<NewTicketBody>,
 ) -> Result<(StatusCode, axum::Json<TicketDto>), ApiError> {
-    let kind = kind_of(body.priority.as_deref())?;
-    let (t, ahead) = state
-        .core
-        .take_ticket(
-            staff.user.center_id,
-            &body.group,
-            kind,
-            body.id_number.as_deref(),
-            &staff.user.username,
-        )
-        .await?;
+    let (t, ahead) = match body.appointment_id {
+        Some(id) => state.core.check_in(id, &staff.user.username).await?,
+        None => {
+            let kind = kind_of(body.priority.as_deref())?;
+            state
+                .core
+                .take_ticket(
+                    staff.user.center_id,
+                    &body.group,
+                    kind,
+                    body.id_number.as_deref(),
+                    &staff.user.username,
+                )
+                .await?
+        }
+    };
     Ok((StatusCode::CREATED, axum::Json(dto(&t, Some(ahead)))))
 }
 
@@ -316,4 +323,143 @@ pub(crate) async fn evaluate(
         .rate_ticket(rating, None, Some(&staff.user))
         .await?;
     Ok((StatusCode::CREATED, axum::Json(EvaluationCreated { id })))
+}
+
+/// Query of the slot list.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct SlotQuery {
+    /// Category.
+    group: String,
+    /// `YYYY-MM-DD`.
+    date: String,
+}
+
+/// Slots of a category and day.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SlotList {
+    group: String,
+    date: String,
+    /// Empty on a day the center is closed.
+    slots: Vec<SlotDto>,
+}
+
+/// A slot.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SlotDto {
+    start: String,
+    end: String,
+    capacity: u32,
+    booked: u32,
+    available: u32,
+}
+
+/// Appointment slots of a category on a day.
+#[utoipa::path(get, path = "/api/v1/appointments/slots", tag = "queue", params(SlotQuery),
+    responses((status = 200, body = SlotList), (status = 400, body = crate::api::ErrorBody)))]
+pub(crate) async fn slots(
+    State(state): State<AppState>,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<SlotQuery>,
+) -> Result<axum::Json<SlotList>, ApiError> {
+    let center = state.core.default_center().await?;
+    let date = crate::api::parse_date("date", &q.date)?;
+    let slots = state
+        .core
+        .appointment_slots(center.id, &q.group, date)
+        .await?
+        .into_iter()
+        .map(|s| SlotDto {
+            available: s.capacity.saturating_sub(s.booked),
+            start: s.start,
+            end: s.end,
+            capacity: s.capacity,
+            booked: s.booked,
+        })
+        .collect();
+    Ok(axum::Json(SlotList {
+        group: q.group,
+        date: date.to_string(),
+        slots,
+    }))
+}
+
+/// A booking.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct BookingBody {
+    group: String,
+    /// `YYYY-MM-DD`.
+    date: String,
+    /// Slot start, local `HH:MM`.
+    start: String,
+    id_number: String,
+    name: String,
+    phone: String,
+}
+
+/// A booked appointment.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AppointmentDto {
+    id: i64,
+    group: String,
+    date: String,
+    start: String,
+    end: String,
+    /// booked | cancelled | checked_in
+    status: String,
+}
+
+/// Book an appointment.
+#[utoipa::path(post, path = "/api/v1/appointments", tag = "queue", request_body = BookingBody,
+    responses((status = 201, body = AppointmentDto), (status = 400, body = crate::api::ErrorBody),
+        (status = 409, description = "已约满或已预约", body = crate::api::ErrorBody),
+        (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn book(
+    State(state): State<AppState>,
+    ApiJson(b): ApiJson<BookingBody>,
+) -> Result<(StatusCode, axum::Json<AppointmentDto>), ApiError> {
+    let center = state.core.default_center().await?;
+    let date = crate::api::parse_date("date", &b.date)?;
+    let booking = yichuang_core::queue::Booking {
+        group: b.group,
+        date,
+        start: b.start,
+        id_number: b.id_number,
+        name: b.name,
+        phone: b.phone,
+    };
+    let a = state.core.book_appointment(center.id, &booking).await?;
+    let hm = |t: chrono::DateTime<chrono::Utc>| {
+        yichuang_domain::clock::to_shanghai(t)
+            .format("%H:%M")
+            .to_string()
+    };
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(AppointmentDto {
+            id: a.id,
+            group: a.group,
+            date: a.day.to_string(),
+            start: hm(a.slot_start),
+            end: hm(a.slot_end),
+            status: a.status,
+        }),
+    ))
+}
+
+/// Proof of the holder.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct CancelQuery {
+    /// The ID number used when booking.
+    id_number: String,
+}
+
+/// Cancel an appointment (the holder proves it with the ID number used to book).
+#[utoipa::path(delete, path = "/api/v1/appointments/{id}", tag = "queue", params(("id" = i64, Path), CancelQuery),
+    responses((status = 204), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody)))]
+pub(crate) async fn cancel(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<CancelQuery>,
+) -> Result<StatusCode, ApiError> {
+    state.core.cancel_appointment(id, &q.id_number).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

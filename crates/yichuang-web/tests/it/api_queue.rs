@@ -293,3 +293,158 @@ async fn a_case_opened_for_a_called_ticket_is_linked_to_it() {
     let stored = app.core.store().ticket(id).await.unwrap().unwrap();
     assert_eq!(stored.case_no.as_deref(), c["case_no"].as_str());
 }
+
+/// A valid ID number that differs by its sequence digits.
+fn person_id(n: u32) -> String {
+    let first = format!("34180219800101{n:03}");
+    format!(
+        "{first}{}",
+        yichuang_domain::ids::id_check_char(&first).unwrap()
+    )
+}
+
+#[tokio::test]
+async fn appointments_follow_the_calendar_capacity_and_go_ahead_from_their_slot() {
+    let app = TestApp::sqlite().await;
+    let (s, v) = app
+        .get_json("/api/v1/appointments/slots?group=comprehensive&date=2026-11-02")
+        .await;
+    assert_eq!(s, 200);
+    let slots = v["slots"].as_array().unwrap();
+    assert_eq!(slots.len(), 13, "9:00–12:00 and 13:30–17:00 in half hours");
+    assert_eq!(
+        (slots[0]["start"].as_str(), slots[0]["capacity"].as_u64()),
+        (Some("09:00"), Some(12))
+    );
+    let (_, saturday) = app
+        .get_json("/api/v1/appointments/slots?group=comprehensive&date=2026-11-07")
+        .await;
+    assert!(saturday["slots"].as_array().unwrap().is_empty());
+    assert_eq!(
+        app.get_json("/api/v1/appointments/slots?group=comprehensive&date=11/02")
+            .await
+            .0,
+        400
+    );
+
+    let book = |id: String, group: &str, start: &str| json!({"group": group, "date": "2026-11-02", "start": start, "id_number": id, "name": "王五", "phone": "13800000000"});
+    let (s, a) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/appointments",
+            None,
+            &book(person_id(1), "comprehensive", "10:00"),
+        )
+        .await;
+    assert_eq!((s, a["status"].as_str()), (201, Some("booked")), "{a}");
+    let (s, _) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/appointments",
+            None,
+            &book(person_id(1), "comprehensive", "10:30"),
+        )
+        .await;
+    assert_eq!(s, 409, "one booking per person, category and day");
+    let (s, _) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/appointments",
+            None,
+            &book(person_id(2), "comprehensive", "08:30"),
+        )
+        .await;
+    assert_eq!(s, 400, "no such slot");
+    for n in 3..5 {
+        let (s, _) = app
+            .send_json(
+                Method::POST,
+                "/api/v1/appointments",
+                None,
+                &book(person_id(n), "transport", "14:00"),
+            )
+            .await;
+        assert_eq!(s, 201);
+    }
+    let (s, v) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/appointments",
+            None,
+            &book(person_id(5), "transport", "14:00"),
+        )
+        .await;
+    assert_eq!(s, 409, "two transport windows, two places: {v}");
+
+    let clerk = app.token("clerk1").await;
+    take(&app, &clerk, "comprehensive", "normal").await;
+    let (s, y) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&clerk),
+            &json!({"group": "comprehensive", "appointment_id": a["id"]}),
+        )
+        .await;
+    assert_eq!(
+        (s, y["number"].as_str(), y["kind"].as_str()),
+        (201, Some("YA002"), Some("appointment")),
+        "{y}"
+    );
+    take(&app, &clerk, "comprehensive", "normal").await;
+    let first = call(&app, &clerk, "W01").await.unwrap();
+    assert_eq!(
+        first["number"], "A001",
+        "before 10:00 the appointment is not callable yet"
+    );
+    app.clock.advance(Duration::hours(1));
+    let clerk = app.token("clerk1").await;
+    let second = call(&app, &clerk, "W01").await.unwrap();
+    assert_eq!(
+        second["number"], "YA002",
+        "from its slot start it goes ahead of walk-ins"
+    );
+
+    let (s, b) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/appointments",
+            None,
+            &book(person_id(6), "comprehensive", "15:00"),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let wrong = app
+        .client
+        .delete(app.url(&format!(
+            "/api/v1/appointments/{}?id_number={}",
+            b["id"],
+            person_id(7)
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 404);
+    let ok = app
+        .client
+        .delete(app.url(&format!(
+            "/api/v1/appointments/{}?id_number={}",
+            b["id"],
+            person_id(6)
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 204);
+    let again = app
+        .client
+        .delete(app.url(&format!(
+            "/api/v1/appointments/{}?id_number={}",
+            b["id"],
+            person_id(6)
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+}
