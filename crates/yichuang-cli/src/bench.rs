@@ -19,6 +19,23 @@ pub(crate) enum BenchCommand {
     /// Concurrent clients create and accept cases (5 materials) over HTTP, beside raw durable
     /// single-row SQLite inserts measured in the same run.
     Intake(IntakeArgs),
+    /// Ticket issue and call throughput, call latency with many windows calling at once, and
+    /// the latency from a call to a connected display, beside raw durable inserts.
+    Queue(QueueArgs),
+}
+
+/// Parameters of the queue benchmark.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct QueueArgs {
+    /// Windows calling at once (the demo's 40 are extended with extra comprehensive windows).
+    #[arg(long, default_value_t = 300)]
+    windows: usize,
+    /// Seconds of ticket issuing.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Calls whose display latency is measured.
+    #[arg(long, default_value_t = 200)]
+    events: usize,
 }
 
 /// Parameters of the intake benchmark.
@@ -133,6 +150,7 @@ pub(crate) async fn run(cfg: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Catalog(args) => catalog(cfg, &args).await,
         BenchCommand::Intake(args) => intake(cfg, &args).await,
+        BenchCommand::Queue(args) => queue(cfg, &args).await,
     }
 }
 
@@ -141,10 +159,22 @@ fn start_server(
     cfg: &Config,
 ) -> anyhow::Result<(String, tokio::sync::oneshot::Sender<()>, tempfile::TempDir)> {
     let dir = tempfile::tempdir()?;
+    let cfg = bench_config(cfg, &dir);
+    let (base, stop) = start_server_on(cfg)?;
+    Ok((base, stop, dir))
+}
+
+/// The configuration of a benchmark: the given database URL, or SQLite in `dir`.
+fn bench_config(cfg: &Config, dir: &tempfile::TempDir) -> Config {
     let mut cfg = cfg.clone();
     if cfg.database.url.is_empty() {
         cfg.database.data_dir = dir.path().to_path_buf();
     }
+    cfg
+}
+
+/// Starts a server on 127.0.0.1 with its own runtime over an already prepared configuration.
+fn start_server_on(cfg: Config) -> anyhow::Result<(String, tokio::sync::oneshot::Sender<()>)> {
     let (addr_tx, addr_rx) = std::sync::mpsc::channel::<anyhow::Result<String>>();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     std::thread::spawn(move || {
@@ -186,7 +216,7 @@ fn start_server(
         });
     });
     let base = addr_rx.recv()??;
-    Ok((base, stop_tx, dir))
+    Ok((base, stop_tx))
 }
 
 async fn catalog(cfg: &Config, args: &LoadArgs) -> anyhow::Result<()> {
@@ -366,6 +396,226 @@ async fn intake(cfg: &Config, args: &IntakeArgs) -> anyhow::Result<()> {
             s.rps / anchor.rps.max(1.0)
         );
     }
+    let _ = stop.send(());
+    Ok(())
+}
+
+/// Adds comprehensive windows up to `n` and one clerk per window (`bench-<code>`, password
+/// `demo`), so that `n` windows can call at once.
+async fn prepare_windows(cfg: &Config, n: usize) -> anyhow::Result<Vec<(String, String)>> {
+    let core = crate::app::open_core(cfg).await?;
+    crate::app::first_start(&core, true, None).await?;
+    let center = core.default_center().await?;
+    let mut catalog = yichuang_domain::catalog::parse_catalog(yichuang_core::demo::DEMO_CATALOG)
+        .map_err(|p| anyhow::anyhow!("demo catalog: {} problems", p.len()))?;
+    let mut i = catalog.windows.len();
+    while catalog
+        .windows
+        .iter()
+        .filter(|w| w.group == "comprehensive")
+        .count()
+        < n
+    {
+        i += 1;
+        catalog.windows.push(yichuang_domain::catalog::Window {
+            code: format!("W{i:03}"),
+            name: format!("综合窗口{i}号"),
+            group: "comprehensive".into(),
+        });
+    }
+    core.import_catalog(center.id, &catalog, "bench", &|_| {})
+        .await?;
+    let hash = yichuang_core::auth::hash_password("demo").await?;
+    let comprehensive: Vec<String> = catalog
+        .windows
+        .iter()
+        .filter(|w| w.group == "comprehensive")
+        .map(|w| w.code.clone())
+        .collect();
+    let users: Vec<yichuang_core::store::NewUser> = comprehensive
+        .iter()
+        .map(|w| yichuang_core::store::NewUser {
+            center_id: center.id,
+            username: format!("bench-{w}"),
+            display_name: format!("压测{w}"),
+            password_hash: hash.clone(),
+            roles: vec![yichuang_domain::account::Role::Clerk],
+            department: None,
+            window: Some(w.clone()),
+        })
+        .collect();
+    core.store()
+        .create_users(&users, &core.ctx("bench"))
+        .await?;
+    Ok(comprehensive
+        .into_iter()
+        .map(|w| (format!("bench-{w}"), w))
+        .collect())
+}
+
+async fn login(client: &reqwest::Client, base: &str, user: &str) -> anyhow::Result<String> {
+    let v: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&serde_json::json!({"username": user, "password": "demo"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    v["token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("login of {user} failed: {v}"))
+}
+
+async fn queue(cfg: &Config, args: &QueueArgs) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let cfg = bench_config(cfg, &dir);
+    let windows = prepare_windows(&cfg, args.windows).await?;
+    let (base, stop) = start_server_on(cfg.clone())?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(512)
+        .build()?;
+    let mut tokens = Vec::new();
+    for (user, window) in windows.iter().take(args.windows) {
+        tokens.push((login(&client, &base, user).await?, window.clone()));
+    }
+    println!(
+        "一窗通 bench queue — {} calling windows, store: {}",
+        tokens.len(),
+        if cfg.database.url.is_empty() {
+            "sqlite (WAL, synchronous=FULL, one writer)".to_owned()
+        } else {
+            crate::config::redact_url(&cfg.database.url)
+        }
+    );
+    println!("| scenario | requests | errors | per s | p50 ms | p90 ms | p99 ms | max ms |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let anchor_start = Instant::now();
+    let anchor =
+        yichuang_store_sqlite::durable_insert_anchor(dir.path(), Duration::from_secs(args.seconds))
+            .await?;
+    print_row(&summarize(
+        "raw SQLite single-row durable insert (anchor)",
+        anchor,
+        0,
+        anchor_start.elapsed().as_secs_f64(),
+    ));
+
+    let issue = Request::Post {
+        url: format!("{base}/api/v1/tickets"),
+        token: tokens[0].0.clone(),
+        body: Arc::new(serde_json::json!({"group": "comprehensive"})),
+    };
+    let issued = load_requests(
+        "POST /api/v1/tickets, 32 clients",
+        issue,
+        &LoadArgs {
+            clients: 32,
+            seconds: args.seconds,
+        },
+    )
+    .await?;
+    print_row(&issued);
+
+    // Every window calls at once, repeatedly, until the queue is empty.
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for (token, window) in tokens.clone() {
+        let client = client.clone();
+        let url = format!("{base}/api/v1/windows/{window}/call");
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut ids = Vec::new();
+            let mut errors = 0usize;
+            loop {
+                let t = Instant::now();
+                match client.post(&url).bearer_auth(&token).send().await {
+                    Ok(r) if r.status() == 200 => {
+                        lat.push(t.elapsed());
+                        let v: serde_json::Value = r.json().await.unwrap_or_default();
+                        ids.push(v["ticket"]["id"].as_i64().unwrap_or(-1));
+                    }
+                    Ok(r) if r.status() == 204 => break,
+                    _ => {
+                        errors += 1;
+                        if errors > 100 {
+                            break;
+                        }
+                    }
+                }
+            }
+            (lat, ids, errors)
+        }));
+    }
+    let (mut all, mut ids, mut errors) = (Vec::new(), Vec::new(), 0);
+    for t in tasks {
+        let (l, i, e) = t.await?;
+        all.extend(l);
+        ids.extend(i);
+        errors += e;
+    }
+    let calls = summarize(
+        &format!(
+            "POST /api/v1/windows/{{code}}/call, {} windows at once",
+            tokens.len()
+        ),
+        all,
+        errors,
+        start.elapsed().as_secs_f64(),
+    );
+    print_row(&calls);
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    println!(
+        "|  ↳ {n} calls, {} distinct tickets, {} duplicates | | | | | | | |",
+        ids.len(),
+        n - ids.len()
+    );
+
+    // Latency from a call to a connected display (server-sent events).
+    let mut sse = client
+        .get(format!("{base}/api/v1/queue/events"))
+        .send()
+        .await?;
+    let (token, window) = tokens[0].clone();
+    let mut lat = Vec::new();
+    let mut buffer = String::new();
+    for _ in 0..args.events {
+        client
+            .post(format!("{base}/api/v1/tickets"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"group": "comprehensive"}))
+            .send()
+            .await?;
+        let t = Instant::now();
+        let r = client
+            .post(format!("{base}/api/v1/windows/{window}/call"))
+            .bearer_auth(&token)
+            .send()
+            .await?;
+        let v: serde_json::Value = r.json().await?;
+        let needle = format!("\"ticket_id\":{}", v["ticket"]["id"]);
+        loop {
+            if let Some(pos) = buffer.find(&needle) {
+                buffer.drain(..pos + needle.len());
+                lat.push(t.elapsed());
+                break;
+            }
+            match tokio::time::timeout(Duration::from_secs(5), sse.chunk()).await {
+                Ok(Ok(Some(chunk))) => buffer.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => anyhow::bail!("the display stream stopped"),
+            }
+        }
+    }
+    let started = Instant::now();
+    print_row(&summarize(
+        "call → event at a connected display (SSE)",
+        lat,
+        0,
+        started.elapsed().as_secs_f64().max(1e-9),
+    ));
+    println!("(the last row's per-s column is meaningless: calls were made one at a time)");
     let _ = stop.send(());
     Ok(())
 }

@@ -154,18 +154,7 @@ impl Core {
 
     /// People waiting ahead of a ticket in its group.
     pub async fn waiting_ahead(&self, ticket: &Ticket) -> Result<u64> {
-        let waiting = self
-            .store()
-            .tickets(ticket.center_id, ticket.day, &[TicketStatus::Waiting])
-            .await?;
-        Ok(waiting
-            .iter()
-            .filter(|t| {
-                t.group == ticket.group
-                    && t.id != ticket.id
-                    && (t.queue_at, t.id) < (ticket.queue_at, ticket.id)
-            })
-            .count() as u64)
+        Ok(self.store().waiting_ahead(ticket).await?)
     }
 
     /// Calls the next ticket for the clerk's window.
@@ -351,9 +340,9 @@ impl Core {
 
     /// Waiting tickets per window group of a center today: `(code, name, waiting)`.
     pub async fn queue_status(&self, center_id: i64) -> Result<Vec<(String, String, u64)>> {
-        let waiting = self
+        let counts = self
             .store()
-            .tickets(center_id, self.clock().today(), &[TicketStatus::Waiting])
+            .waiting_counts(center_id, self.clock().today())
             .await?;
         let windows = self.store().windows(center_id).await?;
         Ok(self
@@ -363,7 +352,10 @@ impl Core {
             .into_iter()
             .filter(|g| windows.iter().any(|w| w.group == g.code))
             .map(|g| {
-                let n = waiting.iter().filter(|t| t.group == g.code).count() as u64;
+                let n = counts
+                    .iter()
+                    .find(|(code, _)| *code == g.code)
+                    .map_or(0, |(_, n)| *n);
                 (g.code, g.name, n)
             })
             .collect())

@@ -428,6 +428,14 @@ impl Store for PgStore {
         Ok(t)
     }
 
+    async fn waiting_ahead(&self, ticket: &Ticket) -> Result<u64> {
+        tickets::waiting_ahead(&self.pool, ticket).await
+    }
+
+    async fn waiting_counts(&self, center_id: i64, day: NaiveDate) -> Result<Vec<(String, u64)>> {
+        tickets::waiting_counts(&self.pool, center_id, day).await
+    }
+
     async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool> {
         tickets::paused(&self.pool, center_id, window).await
     }

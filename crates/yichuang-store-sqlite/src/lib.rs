@@ -461,6 +461,14 @@ impl Store for SqliteStore {
         Ok(t)
     }
 
+    async fn waiting_ahead(&self, ticket: &Ticket) -> Result<u64> {
+        tickets::waiting_ahead(&self.reader, ticket).await
+    }
+
+    async fn waiting_counts(&self, center_id: i64, day: NaiveDate) -> Result<Vec<(String, u64)>> {
+        tickets::waiting_counts(&self.reader, center_id, day).await
+    }
+
     async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool> {
         tickets::paused(&self.reader, center_id, window).await
     }

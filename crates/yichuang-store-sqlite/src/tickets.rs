@@ -130,16 +130,18 @@ async fn has_kind(
     now: i64,
     kind: TicketKind,
 ) -> Result<bool> {
-    let mut qb = QueryBuilder::new("select count(*)");
+    // Existence, not a count: the waiting line can be thousands long.
+    let mut qb = QueryBuilder::new("select id");
     push_callable(&mut qb, req, now);
     qb.push(" and kind = ");
     qb.push_bind(kind.code());
-    let n: i64 = qb
+    qb.push(" limit 1");
+    let found: Option<i64> = qb
         .build_query_scalar()
-        .fetch_one(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(db)?;
-    Ok(n > 0)
+    Ok(found.is_some())
 }
 
 pub(crate) async fn call_next(
@@ -620,4 +622,40 @@ pub(crate) async fn check_in(
         return Err(StoreError::Conflict("该预约已取消或已取号".into()));
     }
     Ok(ticket)
+}
+
+pub(crate) async fn waiting_ahead(pool: &SqlitePool, t: &Ticket) -> Result<u64> {
+    let n: i64 = sqlx::query_scalar(
+        "select count(*) from tickets where center_id = $1 and day = $2 and group_code = $3 \
+         and status = 'waiting' and (queue_at < $4 or (queue_at = $4 and id < $5))",
+    )
+    .bind(t.center_id)
+    .bind(t.day.to_string())
+    .bind(&t.group)
+    .bind(t.queue_at.timestamp_millis())
+    .bind(t.id)
+    .fetch_one(pool)
+    .await
+    .map_err(db)?;
+    Ok(n.unsigned_abs())
+}
+
+pub(crate) async fn waiting_counts(
+    pool: &SqlitePool,
+    center_id: i64,
+    day: NaiveDate,
+) -> Result<Vec<(String, u64)>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "select group_code, count(*) from tickets where center_id = $1 and day = $2 \
+         and status = 'waiting' group by group_code",
+    )
+    .bind(center_id)
+    .bind(day.to_string())
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    Ok(rows
+        .into_iter()
+        .map(|(g, n)| (g, n.unsigned_abs()))
+        .collect())
 }

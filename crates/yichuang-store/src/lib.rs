@@ -249,6 +249,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Issues the appointment's ticket (callable from the slot start) and marks it checked in.
     async fn check_in_appointment(&self, id: i64, ticket: &NewTicket, ctx: &Ctx) -> Result<Ticket>;
 
+    /// Waiting tickets of the same group ahead of `ticket`.
+    async fn waiting_ahead(&self, ticket: &Ticket) -> Result<u64>;
+
+    /// Waiting tickets per group of a center and day.
+    async fn waiting_counts(&self, center_id: i64, day: NaiveDate) -> Result<Vec<(String, u64)>>;
+
     /// Whether a window is paused.
     async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool>;
 
