@@ -157,6 +157,7 @@ pub(crate) async fn serve(
         request_timeout_secs: cfg.server.request_timeout_secs,
         body_limit_bytes: cfg.server.body_limit_bytes,
     };
+    core.start_hall_listener().await?;
     spawn_jobs(core.clone());
     yichuang_web::metrics_handle();
     let router = yichuang_web::router(AppState::new(core, settings));

@@ -193,6 +193,7 @@ fn start_server_on(cfg: Config) -> anyhow::Result<(String, tokio::sync::oneshot:
             let started = async {
                 let core = crate::app::open_core(&cfg).await?;
                 crate::app::first_start(&core, true, None).await?;
+                core.start_hall_listener().await?;
                 let router = yichuang_web::router(AppState::new(core, WebSettings::default()));
                 let listener = TcpListener::bind("127.0.0.1:0").await?;
                 let addr = listener.local_addr()?;

@@ -76,6 +76,8 @@ pub struct Core {
     queue: queue::QueueSettings,
     /// Live hall events (calls, finishes) for displays in this process.
     hall: tokio::sync::broadcast::Sender<queue::HallEvent>,
+    /// Hall events travel through the database to every instance (PostgreSQL).
+    hall_shared: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Calendars by center with the instant they were loaded.
@@ -97,6 +99,7 @@ impl Core {
             calendars: Arc::default(),
             queue: queue::QueueSettings::default(),
             hall: tokio::sync::broadcast::channel(256).0,
+            hall_shared: Arc::default(),
         }
     }
 

@@ -34,7 +34,7 @@ impl Default for QueueSettings {
 }
 
 /// Something every display in the hall should show or say.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct HallEvent {
     /// `issued`, `called`, `recalled`, `started`, `finished`, `no_show`, `transferred`,
     /// `reactivated`.
@@ -96,8 +96,7 @@ impl Core {
                 .and_then(|ws| ws.into_iter().find(|w| &w.code == code).map(|w| w.name)),
             None => None,
         };
-        // No subscriber is fine: nobody is watching.
-        let _ = self.hall.send(HallEvent {
+        let event = HallEvent {
             kind: kind.to_owned(),
             center_id: t.center_id,
             ticket_id: t.id,
@@ -105,7 +104,37 @@ impl Core {
             window: t.window.clone(),
             window_name,
             group: t.group.clone(),
+        };
+        if self.hall_shared.load(std::sync::atomic::Ordering::Relaxed) {
+            // Every instance (this one included) receives it back through the database.
+            match serde_json::to_value(&event) {
+                Ok(v) => {
+                    if let Err(e) = self.store().notify_hall(&v).await {
+                        tracing::warn!(error = %e, "could not share a hall event");
+                        let _ = self.hall.send(event);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not encode a hall event"),
+            }
+        } else {
+            // No subscriber is fine: nobody is watching.
+            let _ = self.hall.send(event);
+        }
+    }
+
+    /// Connects this process to the hall events of every instance on the same database, where
+    /// the backend supports it (PostgreSQL LISTEN/NOTIFY). Call once at start-up.
+    pub async fn start_hall_listener(&self) -> Result<()> {
+        let hall = self.hall.clone();
+        let sink: yichuang_store::HallSink = std::sync::Arc::new(move |v| {
+            if let Ok(e) = serde_json::from_value::<HallEvent>(v) {
+                let _ = hall.send(e);
+            }
         });
+        let shared = self.store().listen_hall(sink).await?;
+        self.hall_shared
+            .store(shared, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
     }
 
     /// Issues a ticket for a window group; returns it with the number of people waiting ahead.

@@ -31,6 +31,9 @@ pub struct PgStore {
     pool: PgPool,
 }
 
+/// The NOTIFY channel that carries hall events between server instances.
+const HALL_CHANNEL: &str = "yichuang_hall";
+
 /// Oldest PostgreSQL major version the store is tested with.
 pub const MIN_SERVER_VERSION: i64 = 130_000;
 
@@ -434,6 +437,39 @@ impl Store for PgStore {
 
     async fn waiting_counts(&self, center_id: i64, day: NaiveDate) -> Result<Vec<(String, u64)>> {
         tickets::waiting_counts(&self.pool, center_id, day).await
+    }
+
+    async fn notify_hall(&self, payload: &serde_json::Value) -> Result<bool> {
+        sqlx::query("select pg_notify($1, $2)")
+            .bind(HALL_CHANNEL)
+            .bind(payload.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(true)
+    }
+
+    async fn listen_hall(&self, deliver: yichuang_store::HallSink) -> Result<bool> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool)
+            .await
+            .map_err(db)?;
+        listener.listen(HALL_CHANNEL).await.map_err(db)?;
+        tokio::spawn(async move {
+            loop {
+                // `recv` reconnects by itself after a lost connection.
+                match listener.recv().await {
+                    Ok(n) => match serde_json::from_str(n.payload()) {
+                        Ok(v) => deliver(v),
+                        Err(e) => tracing::warn!(error = %e, "malformed hall notification"),
+                    },
+                    Err(e) => {
+                        tracing::warn!(error = %e, "hall listener failed");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(true)
     }
 
     async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool> {

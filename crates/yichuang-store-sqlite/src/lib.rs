@@ -469,6 +469,15 @@ impl Store for SqliteStore {
         tickets::waiting_counts(&self.reader, center_id, day).await
     }
 
+    async fn notify_hall(&self, _payload: &serde_json::Value) -> Result<bool> {
+        Ok(false)
+    }
+
+    async fn listen_hall(&self, _deliver: yichuang_store::HallSink) -> Result<bool> {
+        // One process owns a SQLite database: hall events stay in-process.
+        Ok(false)
+    }
+
     async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool> {
         tickets::paused(&self.reader, center_id, window).await
     }

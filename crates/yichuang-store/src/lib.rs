@@ -21,6 +21,9 @@ pub use error::{Result, StoreError};
 pub use tickets::*;
 pub use types::*;
 
+/// Receives hall events from other server instances.
+pub type HallSink = std::sync::Arc<dyn Fn(serde_json::Value) + Send + Sync>;
+
 /// Progress callback for long operations: receives the number of items done so far.
 pub type Progress<'a> = &'a (dyn Fn(u64) + Send + Sync);
 
@@ -254,6 +257,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Waiting tickets per group of a center and day.
     async fn waiting_counts(&self, center_id: i64, day: NaiveDate) -> Result<Vec<(String, u64)>>;
+
+    /// Sends a hall event to every server instance on this database (PostgreSQL NOTIFY). A
+    /// single-process backend does nothing and returns `false`.
+    async fn notify_hall(&self, payload: &serde_json::Value) -> Result<bool>;
+
+    /// Starts delivering every instance's hall events to `deliver` (PostgreSQL LISTEN). Returns
+    /// `false` when the backend is single-process and events stay in the process.
+    async fn listen_hall(&self, deliver: HallSink) -> Result<bool>;
 
     /// Whether a window is paused.
     async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool>;

@@ -74,12 +74,25 @@ impl TestApp {
         Some(Self::start(Arc::new(store), Guard::Pg(db), true).await)
     }
 
+    /// Two server instances on one fresh PostgreSQL database (the second shares the first's
+    /// demo data), or `None` (SKIPPED) without PostgreSQL.
+    pub async fn postgres_pair(test: &str) -> Option<(Self, Self)> {
+        let (db, store) = PgTestDb::store(test).await?;
+        let second = yichuang_store_postgres::PgStore::connect(&db.url, 5)
+            .await
+            .unwrap();
+        let first = Self::start(Arc::new(store), Guard::Pg(db), true).await;
+        let other = Self::start(Arc::new(second), Guard::Dir(None), true).await;
+        Some((first, other))
+    }
+
     async fn start(store: Arc<dyn Store>, guard: Guard, demo: bool) -> Self {
         let clock = Arc::new(FakeClock::new(start_instant()));
         let core = Core::new(store, clock.clone(), AuthSettings::default());
         if demo && core.is_empty().await.unwrap() {
             core.load_demo().await.unwrap();
         }
+        core.start_hall_listener().await.unwrap();
         let settings = WebSettings {
             demo_mode: demo,
             ..WebSettings::default()
