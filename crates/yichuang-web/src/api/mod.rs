@@ -57,6 +57,7 @@ pub(crate) use cases::{available_notices, progress_of};
         queue::slots,
         queue::book,
         queue::cancel,
+        queue::measures,
     ),
     components(schemas(crate::api::ErrorBody, crate::api::ErrorDetail)),
     modifiers(&BearerAuth),
@@ -136,6 +137,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/windows/{code}/call", post(queue::call))
         .route("/api/v1/queue/status", get(queue::status))
         .route("/api/v1/queue/events", get(queue::events))
+        .route("/api/v1/queue/measures", get(queue::measures))
         .route("/api/v1/evaluations", post(queue::evaluate))
         .route("/api/v1/appointments/slots", get(queue::slots))
         .route("/api/v1/appointments", post(queue::book))

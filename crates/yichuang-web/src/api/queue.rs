@@ -107,22 +107,90 @@ pub(crate) struct Called {
     ticket: TicketDto,
 }
 
-/// Call the next ticket at the caller's window (204 when nobody is waiting).
+/// Optional body of a call: a particular ticket out of turn, with the reason.
+#[derive(Deserialize, ToSchema, Default)]
+pub(crate) struct CallBody {
+    ticket_id: Option<i64>,
+    reason: Option<String>,
+}
+
+/// Call the next ticket at the caller's window by rule (204 when nobody is waiting); with
+/// `{ticket_id, reason}`, call that ticket out of turn (the reason is recorded).
 #[utoipa::path(post, path = "/api/v1/windows/{code}/call", tag = "queue", security(("bearer" = [])),
-    params(("code" = String, Path)),
-    responses((status = 200, body = Called), (status = 204), (status = 403, body = crate::api::ErrorBody)))]
+    params(("code" = String, Path)), request_body(content = CallBody, description = "可选"),
+    responses((status = 200, body = Called), (status = 204), (status = 403, body = crate::api::ErrorBody),
+        (status = 409, body = crate::api::ErrorBody)))]
 pub(crate) async fn call(
     State(state): State<AppState>,
     staff: ApiStaff,
     ApiPath(code): ApiPath<String>,
+    body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    Ok(match state.core.call_next(&staff.user, &code).await? {
+    let body: CallBody = if body.is_empty() {
+        CallBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|_| CoreError::invalid("body", "请求体不是合法的 JSON"))?
+    };
+    let called = match body.ticket_id {
+        Some(id) => Some(
+            state
+                .core
+                .call_ticket(
+                    &staff.user,
+                    &code,
+                    id,
+                    body.reason.as_deref().unwrap_or_default(),
+                )
+                .await?,
+        ),
+        None => state.core.call_next(&staff.user, &code).await?,
+    };
+    Ok(match called {
         Some(t) => axum::Json(Called {
             ticket: dto(&t, None),
         })
         .into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
     })
+}
+
+/// Query of the measures.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct MeasuresQuery {
+    /// `YYYY-MM-DD`, default today.
+    date: Option<String>,
+}
+
+/// Ticket timings and window figures of a day.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Measures {
+    date: String,
+    #[schema(value_type = Vec<Object>)]
+    tickets: Vec<yichuang_core::queue::TicketMeasure>,
+    #[schema(value_type = Vec<Object>)]
+    windows: Vec<yichuang_core::queue::WindowMeasure>,
+}
+
+/// Wait, walk and service time per ticket; served, no-shows, average wait and idle time per
+/// window (clerks, supervisors).
+#[utoipa::path(get, path = "/api/v1/queue/measures", tag = "queue", security(("bearer" = [])), params(MeasuresQuery),
+    responses((status = 200, body = Measures), (status = 403, body = crate::api::ErrorBody)))]
+pub(crate) async fn measures(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<MeasuresQuery>,
+) -> Result<axum::Json<Measures>, ApiError> {
+    let date = match q.date.as_deref().filter(|d| !d.is_empty()) {
+        Some(d) => crate::api::parse_date("date", d)?,
+        None => state.core.clock().today(),
+    };
+    let (tickets, windows) = state.core.queue_measures(&staff.user, date).await?;
+    Ok(axum::Json(Measures {
+        date: date.to_string(),
+        tickets,
+        windows,
+    }))
 }
 
 /// A ticket action.

@@ -282,6 +282,28 @@ pub(crate) async fn desk_ticket(
             Ok(None) => Ok("当前没有等候的号".into()),
             Err(e) => Err(e),
         },
+        "walk_in" => {
+            let group = state
+                .core
+                .store()
+                .windows(user.center_id)
+                .await?
+                .into_iter()
+                .find(|w| w.code == window)
+                .map(|w| w.group)
+                .unwrap_or_default();
+            state
+                .core
+                .take_ticket(
+                    user.center_id,
+                    &group,
+                    yichuang_domain::queue::TicketKind::Normal,
+                    None,
+                    &user.username,
+                )
+                .await
+                .map(|(t, ahead)| format!("已取号 {}，前面 {ahead} 人", t.number))
+        }
         "pause" | "resume" => state
             .core
             .pause_window(user, form.action == "pause")

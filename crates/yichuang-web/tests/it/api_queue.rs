@@ -448,3 +448,78 @@ async fn appointments_follow_the_calendar_capacity_and_go_ahead_from_their_slot(
         .unwrap();
     assert_eq!(again.status(), 409);
 }
+
+#[tokio::test]
+async fn a_call_out_of_turn_needs_a_reason_and_measures_follow_the_clock() {
+    let app = TestApp::sqlite().await;
+    let clerk = app.token("clerk1").await;
+    take(&app, &clerk, "comprehensive", "normal").await;
+    let second = take(&app, &clerk, "comprehensive", "normal").await;
+    let url = app.url("/api/v1/windows/W01/call");
+    let r = app
+        .client
+        .post(&url)
+        .bearer_auth(&clerk)
+        .json(&json!({"ticket_id": second["id"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "a reason is required");
+    app.clock.advance(Duration::minutes(12));
+    let r = app
+        .client
+        .post(&url)
+        .bearer_auth(&clerk)
+        .json(&json!({"ticket_id": second["id"], "reason": "预约办理人员行动不便"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["ticket"]["number"], "A002");
+    let events = app
+        .core
+        .store()
+        .events_for("ticket", &second["id"].to_string())
+        .await
+        .unwrap();
+    let called = events.iter().find(|e| e.kind == "ticket_called").unwrap();
+    assert_eq!(called.payload["out_of_order"], true);
+    assert_eq!(called.payload["reason"], "预约办理人员行动不便");
+    app.clock.advance(Duration::minutes(2));
+    act(&app, &clerk, &v["ticket"]["id"], json!({"action": "start"})).await;
+    app.clock.advance(Duration::minutes(6));
+    act(
+        &app,
+        &clerk,
+        &v["ticket"]["id"],
+        json!({"action": "finish"}),
+    )
+    .await;
+    let (s, m) = app.get_json_as(&clerk, "/api/v1/queue/measures").await;
+    assert_eq!(s, 200);
+    let t = &m["tickets"][0];
+    assert_eq!(
+        (
+            t["number"].as_str(),
+            t["wait_minutes"].as_f64(),
+            t["walk_minutes"].as_f64(),
+            t["service_minutes"].as_f64()
+        ),
+        (Some("A002"), Some(12.0), Some(2.0), Some(6.0))
+    );
+    let w = &m["windows"][0];
+    assert_eq!(
+        (
+            w["window"].as_str(),
+            w["served"].as_u64(),
+            w["no_shows"].as_u64()
+        ),
+        (Some("W01"), Some(1), Some(0))
+    );
+    let approver = app.token("rsj-approver").await;
+    assert_eq!(
+        app.get_json_as(&approver, "/api/v1/queue/measures").await.0,
+        403
+    );
+}

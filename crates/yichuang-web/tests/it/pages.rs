@@ -223,3 +223,44 @@ async fn health_readiness_metrics_and_request_ids() {
     assert_eq!(status, 200);
     assert!(css.contains("html.large"));
 }
+
+#[tokio::test]
+async fn the_desk_takes_a_walk_in_ticket_and_calls_it() {
+    let app = TestApp::sqlite().await;
+    let csrf = form_login(&app, "clerk1").await;
+    let r = app
+        .client
+        .post(app.url("/desk/ticket"))
+        .form(&[("action", "walk_in"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, page) = app
+        .get_text(r.headers()["location"].to_str().unwrap())
+        .await;
+    assert!(
+        page.contains("已取号 A001"),
+        "the walk-in button issues a ticket"
+    );
+    let r = app
+        .client
+        .post(app.url("/desk/ticket"))
+        .form(&[("action", "call"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    let (_, page) = app
+        .get_text(r.headers()["location"].to_str().unwrap())
+        .await;
+    assert!(page.contains("已叫号 A001"));
+    assert!(page.contains("id=\"current-ticket\">A001"));
+    let r = app
+        .client
+        .post(app.url("/desk/ticket"))
+        .form(&[("action", "call"), ("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
