@@ -323,6 +323,7 @@ impl Core {
                 // The holder keeps the original waiting time: queue_at does not change.
                 next.status = TicketStatus::Waiting;
                 next.window = None;
+                next.clerk = None;
                 next.called_at = None;
                 next.started_at = None;
                 next.recalls = 0;
@@ -345,6 +346,7 @@ impl Core {
                 next.status = TicketStatus::Waiting;
                 next.queue_at = now;
                 next.window = None;
+                next.clerk = None;
                 next.called_at = None;
                 next.recalls = 0;
                 ("reactivated", serde_json::json!({}))
@@ -750,6 +752,9 @@ impl Core {
     }
 }
 
+/// Ticket timings, and figures per window and per clerk.
+pub type Measures = (Vec<TicketMeasure>, Vec<WindowMeasure>, Vec<WindowMeasure>);
+
 /// Per-ticket timings (minutes) of a served ticket.
 #[derive(Debug, Clone, Serialize)]
 pub struct TicketMeasure {
@@ -765,11 +770,11 @@ pub struct TicketMeasure {
     pub service_minutes: Option<f64>,
 }
 
-/// Per-window figures of a day.
+/// Figures of a day for one window or one clerk.
 #[derive(Debug, Clone, Serialize)]
 pub struct WindowMeasure {
-    /// Window.
-    pub window: String,
+    /// Window code or clerk username.
+    pub who: String,
     /// Tickets finished.
     pub served: u64,
     /// Tickets marked no-show.
@@ -826,6 +831,7 @@ impl Core {
         let mut next = t.clone();
         next.status = TicketStatus::Called;
         next.window = Some(window.to_owned());
+        next.clerk = Some(user.username.clone());
         next.called_at = Some(self.clock().now());
         let payload = serde_json::json!({"window": window, "number": t.number, "out_of_order": true, "reason": reason});
         self.store()
@@ -846,7 +852,7 @@ impl Core {
         &self,
         user: &StaffUser,
         day: chrono::NaiveDate,
-    ) -> Result<(Vec<TicketMeasure>, Vec<WindowMeasure>)> {
+    ) -> Result<Measures> {
         require_role(user, &[Role::Clerk, Role::Supervisor, Role::Admin])?;
         let tickets = self.store().tickets(user.center_id, day, &[]).await?;
         let per_ticket: Vec<TicketMeasure> = tickets
@@ -860,42 +866,45 @@ impl Core {
                 service_minutes: minutes(t.started_at, t.finished_at),
             })
             .collect();
-        let mut windows: Vec<String> = tickets.iter().filter_map(|t| t.window.clone()).collect();
-        windows.sort();
-        windows.dedup();
-        let per_window = windows
-            .into_iter()
-            .map(|w| {
-                let mut mine: Vec<&Ticket> = tickets
-                    .iter()
-                    .filter(|t| t.window.as_deref() == Some(w.as_str()))
-                    .collect();
-                mine.sort_by_key(|t| t.called_at);
-                let waits: Vec<f64> = mine
-                    .iter()
-                    .filter_map(|t| minutes(Some(t.issued_at), t.called_at))
-                    .collect();
-                let idle = mine
-                    .windows(2)
-                    .filter_map(|p| minutes(p[0].finished_at, p[1].called_at))
-                    .filter(|m| *m > 0.0)
-                    .sum();
-                WindowMeasure {
-                    served: mine
+        let figures = |key: &dyn Fn(&Ticket) -> Option<String>| {
+            let mut keys: Vec<String> = tickets.iter().filter_map(key).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter()
+                .map(|k| {
+                    let mut mine: Vec<&Ticket> = tickets
                         .iter()
-                        .filter(|t| t.status == TicketStatus::Finished)
-                        .count() as u64,
-                    no_shows: mine
+                        .filter(|t| key(t).as_deref() == Some(k.as_str()))
+                        .collect();
+                    mine.sort_by_key(|t| t.called_at);
+                    let waits: Vec<f64> = mine
                         .iter()
-                        .filter(|t| t.status == TicketStatus::NoShow)
-                        .count() as u64,
-                    avg_wait_minutes: (!waits.is_empty())
-                        .then(|| waits.iter().sum::<f64>() / waits.len() as f64),
-                    idle_minutes: idle,
-                    window: w,
-                }
-            })
-            .collect();
-        Ok((per_ticket, per_window))
+                        .filter_map(|t| minutes(Some(t.issued_at), t.called_at))
+                        .collect();
+                    let idle = mine
+                        .windows(2)
+                        .filter_map(|p| minutes(p[0].finished_at, p[1].called_at))
+                        .filter(|m| *m > 0.0)
+                        .sum();
+                    WindowMeasure {
+                        served: mine
+                            .iter()
+                            .filter(|t| t.status == TicketStatus::Finished)
+                            .count() as u64,
+                        no_shows: mine
+                            .iter()
+                            .filter(|t| t.status == TicketStatus::NoShow)
+                            .count() as u64,
+                        avg_wait_minutes: (!waits.is_empty())
+                            .then(|| waits.iter().sum::<f64>() / waits.len() as f64),
+                        idle_minutes: idle,
+                        who: k,
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        let per_window = figures(&|t: &Ticket| t.window.clone());
+        let per_clerk = figures(&|t: &Ticket| t.clerk.clone());
+        Ok((per_ticket, per_window, per_clerk))
     }
 }

@@ -13,7 +13,7 @@ use crate::{db, events, ms};
 
 const COLUMNS: &str = "id, center_id, day, group_code, number, kind, status, issued_at, \
     callable_at, queue_at, target_window, window_code, called_at, started_at, finished_at, \
-    no_show_at, recalls, case_no";
+    no_show_at, recalls, case_no, clerk";
 
 fn to_ticket(r: sqlx::sqlite::SqliteRow) -> Result<Ticket> {
     use sqlx::Row;
@@ -40,6 +40,7 @@ fn to_ticket(r: sqlx::sqlite::SqliteRow) -> Result<Ticket> {
         queue_at: ms(r.try_get("queue_at").map_err(get)?),
         target_window: r.try_get("target_window").map_err(get)?,
         window: r.try_get("window_code").map_err(get)?,
+        clerk: r.try_get("clerk").map_err(get)?,
         called_at: opt("called_at")?,
         started_at: opt("started_at")?,
         finished_at: opt("finished_at")?,
@@ -201,12 +202,14 @@ pub(crate) async fn call_next(
         return Ok(None);
     };
     sqlx::query(
-        "update tickets set status = 'called', window_code = $2, called_at = $3, updated_at = $3 \
+        "update tickets set status = 'called', window_code = $2, called_at = $3, updated_at = $3, \
+         clerk = $4 \
          where id = $1 and status = 'waiting'",
     )
     .bind(id)
     .bind(&req.window)
     .bind(now)
+    .bind(&ctx.actor)
     .execute(&mut *conn)
     .await
     .map_err(db)?;
@@ -244,7 +247,7 @@ pub(crate) async fn update(
     let done = sqlx::query(
         "update tickets set status = $3, group_code = $4, queue_at = $5, target_window = $6, \
          window_code = $7, called_at = $8, started_at = $9, finished_at = $10, no_show_at = $11, \
-         recalls = $12, case_no = $13, updated_at = $14 where id = $1 and status = $2",
+         recalls = $12, case_no = $13, updated_at = $14, clerk = $15 where id = $1 and status = $2",
     )
     .bind(t.id)
     .bind(expected.code())
@@ -260,6 +263,7 @@ pub(crate) async fn update(
     .bind(i64::from(t.recalls))
     .bind(&t.case_no)
     .bind(ctx.now.timestamp_millis())
+    .bind(&t.clerk)
     .execute(&mut *conn)
     .await
     .map_err(db)?;

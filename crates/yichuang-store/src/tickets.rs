@@ -31,6 +31,8 @@ pub struct Ticket {
     pub target_window: Option<String>,
     /// Window that called it.
     pub window: Option<String>,
+    /// Clerk who called it.
+    pub clerk: Option<String>,
     /// Called.
     pub called_at: Option<DateTime<Utc>>,
     /// Service started.

@@ -170,6 +170,8 @@ pub(crate) struct Measures {
     tickets: Vec<yichuang_core::queue::TicketMeasure>,
     #[schema(value_type = Vec<Object>)]
     windows: Vec<yichuang_core::queue::WindowMeasure>,
+    #[schema(value_type = Vec<Object>)]
+    clerks: Vec<yichuang_core::queue::WindowMeasure>,
 }
 
 /// Wait, walk and service time per ticket; served, no-shows, average wait and idle time per
@@ -185,11 +187,12 @@ pub(crate) async fn measures(
         Some(d) => crate::api::parse_date("date", d)?,
         None => state.core.clock().today(),
     };
-    let (tickets, windows) = state.core.queue_measures(&staff.user, date).await?;
+    let (tickets, windows, clerks) = state.core.queue_measures(&staff.user, date).await?;
     Ok(axum::Json(Measures {
         date: date.to_string(),
         tickets,
         windows,
+        clerks,
     }))
 }
 

@@ -511,11 +511,16 @@ async fn a_call_out_of_turn_needs_a_reason_and_measures_follow_the_clock() {
     let w = &m["windows"][0];
     assert_eq!(
         (
-            w["window"].as_str(),
+            w["who"].as_str(),
             w["served"].as_u64(),
             w["no_shows"].as_u64()
         ),
         (Some("W01"), Some(1), Some(0))
+    );
+    let c = &m["clerks"][0];
+    assert_eq!(
+        (c["who"].as_str(), c["served"].as_u64()),
+        (Some("clerk1"), Some(1))
     );
     let approver = app.token("rsj-approver").await;
     assert_eq!(
