@@ -177,6 +177,56 @@ impl Core {
         Ok(())
     }
 
+    /// Registers a self-service kiosk: an account with the kiosk role only, and a long-lived
+    /// API token (a year) that is shown once.
+    pub async fn register_kiosk(&self, admin: &StaffUser, code: &str, name: &str) -> Result<Login> {
+        crate::access::require_role(admin, &[Role::Admin])?;
+        let code = code.trim();
+        if code.is_empty() || !valid_username(code) || code.len() > 32 {
+            return Err(CoreError::invalid(
+                "code",
+                "终端编码只能包含字母、数字、点、横线和下划线，最长 32 位",
+            ));
+        }
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 50 {
+            return Err(CoreError::invalid("name", "请填写终端名称（最多 50 字）"));
+        }
+        let user = NewUser {
+            center_id: admin.center_id,
+            username: format!("kiosk-{code}"),
+            display_name: name.to_owned(),
+            // Nobody logs in to a kiosk with a password: it gets a random one nobody knows.
+            password_hash: hash_password(&random_token()?).await?,
+            roles: vec![Role::Kiosk],
+            department: None,
+            window: None,
+        };
+        let mut created = self
+            .store()
+            .create_users(&[user], &self.ctx(&admin.username))
+            .await?;
+        let record = created
+            .pop()
+            .ok_or_else(|| CoreError::Internal(anyhow::anyhow!("no kiosk user")))?;
+        let token = random_token()?;
+        let expires_at = self.clock().now() + Duration::days(365);
+        let session = NewSession {
+            token_hash: token_hash(&token),
+            user_id: record.user.id,
+            kind: SessionKind::Api,
+            expires_at,
+        };
+        self.store()
+            .start_session(&session, &self.ctx(&admin.username))
+            .await?;
+        Ok(Login {
+            token,
+            user: record.user,
+            expires_at,
+        })
+    }
+
     /// Creates a staff account after checking the username, password and scope.
     pub async fn create_staff(
         &self,

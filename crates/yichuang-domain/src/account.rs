@@ -19,11 +19,24 @@ pub enum Role {
     Issuer,
     /// Center supervisor (监察人员).
     Supervisor,
+    /// A self-service kiosk registered to the center: it may only issue tickets.
+    Kiosk,
 }
 
 impl Role {
     /// Every role, in display order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
+        Self::Admin,
+        Self::Clerk,
+        Self::Approver,
+        Self::DeptHead,
+        Self::Issuer,
+        Self::Supervisor,
+        Self::Kiosk,
+    ];
+
+    /// The roles of people (every role but devices).
+    pub const STAFF: [Self; 6] = [
         Self::Admin,
         Self::Clerk,
         Self::Approver,
@@ -41,6 +54,7 @@ impl Role {
             Self::DeptHead => "dept_head",
             Self::Issuer => "issuer",
             Self::Supervisor => "supervisor",
+            Self::Kiosk => "kiosk",
         }
     }
 
@@ -58,6 +72,7 @@ impl Role {
             Self::DeptHead => "部门负责人",
             Self::Issuer => "出件人员",
             Self::Supervisor => "监察人员",
+            Self::Kiosk => "自助取号机",
         }
     }
 

@@ -107,10 +107,16 @@ pub(crate) trait Policy: Send + Sync + 'static {
     const ROLES: &'static [Role];
 }
 
-/// Any logged-in staff member.
+/// Any logged-in staff member (not a device).
 pub(crate) struct AnyStaff;
 impl Policy for AnyStaff {
-    const ROLES: &'static [Role] = &Role::ALL;
+    const ROLES: &'static [Role] = &Role::STAFF;
+}
+
+/// Who may issue tickets: window staff and registered kiosks.
+pub(crate) struct TicketIssuers;
+impl Policy for TicketIssuers {
+    const ROLES: &'static [Role] = &[Role::Clerk, Role::Issuer, Role::Kiosk];
 }
 
 /// Administrators only.

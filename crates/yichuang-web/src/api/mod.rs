@@ -58,6 +58,7 @@ pub(crate) use cases::{available_notices, progress_of};
         queue::book,
         queue::cancel,
         queue::measures,
+        queue::register_kiosk,
     ),
     components(schemas(crate::api::ErrorBody, crate::api::ErrorDetail)),
     modifiers(&BearerAuth),
@@ -138,6 +139,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/queue/status", get(queue::status))
         .route("/api/v1/queue/events", get(queue::events))
         .route("/api/v1/queue/measures", get(queue::measures))
+        .route("/api/v1/kiosks", post(queue::register_kiosk))
         .route("/api/v1/evaluations", post(queue::evaluate))
         .route("/api/v1/appointments/slots", get(queue::slots))
         .route("/api/v1/appointments", post(queue::book))

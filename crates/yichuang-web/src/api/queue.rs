@@ -72,14 +72,14 @@ pub(crate) fn kind_of(priority: Option<&str>) -> Result<TicketKind, CoreError> {
     }
 }
 
-/// Take a ticket (clerk's walk-in button, or an integrator on behalf of a kiosk).
+/// Take a ticket: a registered kiosk's token (`POST /api/v1/kiosks`) or a clerk's.
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "queue", security(("bearer" = [])), request_body = NewTicketBody,
     responses((status = 201, body = TicketDto), (status = 400, body = crate::api::ErrorBody),
         (status = 409, description = "已有等候中的号", body = crate::api::ErrorBody),
         (status = 422, description = "invalid_id_number", body = crate::api::ErrorBody)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
-    staff: ApiStaff,
+    staff: ApiStaff<crate::extract::TicketIssuers>,
     ApiJson(body): ApiJson<NewTicketBody>,
 ) -> Result<(StatusCode, axum::Json<TicketDto>), ApiError> {
     let (t, ahead) = match body.appointment_id {
@@ -533,4 +533,44 @@ pub(crate) async fn cancel(
 ) -> Result<StatusCode, ApiError> {
     state.core.cancel_appointment(id, &q.id_number).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A kiosk to register.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct KioskBody {
+    /// Short code, letters, digits and dashes, e.g. `hall-1`.
+    code: String,
+    /// Name, e.g. 一楼大厅1号机.
+    name: String,
+}
+
+/// A registered kiosk and its token (shown once).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct KioskRegistered {
+    username: String,
+    token: String,
+    expires_at: String,
+}
+
+/// Register a self-service kiosk of the center (admin); its token may only issue tickets.
+#[utoipa::path(post, path = "/api/v1/kiosks", tag = "queue", security(("bearer" = [])), request_body = KioskBody,
+    responses((status = 201, body = KioskRegistered), (status = 400, body = crate::api::ErrorBody),
+        (status = 403, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody)))]
+pub(crate) async fn register_kiosk(
+    State(state): State<AppState>,
+    staff: ApiStaff<crate::extract::AdminOnly>,
+    ApiJson(body): ApiJson<KioskBody>,
+) -> Result<(StatusCode, axum::Json<KioskRegistered>), ApiError> {
+    let login = state
+        .core
+        .register_kiosk(&staff.user, &body.code, &body.name)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(KioskRegistered {
+            username: login.user.username,
+            token: login.token,
+            expires_at: login.expires_at.to_rfc3339(),
+        }),
+    ))
 }

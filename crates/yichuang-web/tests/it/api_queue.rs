@@ -528,3 +528,60 @@ async fn a_call_out_of_turn_needs_a_reason_and_measures_follow_the_clock() {
         403
     );
 }
+
+#[tokio::test]
+async fn a_registered_kiosk_issues_tickets_and_nothing_else() {
+    let app = TestApp::sqlite().await;
+    let admin = app.token("admin").await;
+    let body = json!({"code": "hall-1", "name": "一楼大厅1号机"});
+    let clerk = app.token("clerk1").await;
+    assert_eq!(
+        app.send_json(Method::POST, "/api/v1/kiosks", Some(&clerk), &body)
+            .await
+            .0,
+        403
+    );
+    let (s, k) = app
+        .send_json(Method::POST, "/api/v1/kiosks", Some(&admin), &body)
+        .await;
+    assert_eq!(
+        (s, k["username"].as_str()),
+        (201, Some("kiosk-hall-1")),
+        "{k}"
+    );
+    assert_eq!(
+        app.send_json(Method::POST, "/api/v1/kiosks", Some(&admin), &body)
+            .await
+            .0,
+        409
+    );
+    let kiosk = k["token"].as_str().unwrap();
+    let t = take(&app, kiosk, "tax", "priority").await;
+    assert_eq!(t["number"], "VD001");
+    assert_eq!(
+        app.get_json_as(kiosk, "/api/v1/cases").await.0,
+        403,
+        "a kiosk sees no cases"
+    );
+    let r = app
+        .client
+        .post(app.url("/api/v1/windows/W25/call"))
+        .bearer_auth(kiosk)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "a kiosk calls nobody");
+    app.clock.advance(Duration::days(200));
+    assert_eq!(
+        app.send_json(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(kiosk),
+            &json!({"group": "tax"})
+        )
+        .await
+        .0,
+        201,
+        "a kiosk token lasts a year"
+    );
+}
