@@ -1,0 +1,415 @@
+//! Hall queue use cases: taking a ticket, calling by rule, recall / no-show / start / finish /
+//! transfer / reactivate, the waiting counts, and the live hall events that displays follow.
+
+use chrono::Duration;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use yichuang_domain::account::{Role, StaffUser};
+use yichuang_domain::ids::parse_id_number;
+use yichuang_domain::queue::{Ratio, TicketKind, TicketStatus};
+use yichuang_store::{CallRequest, NewTicket, Ticket};
+
+use crate::access::{require_center, require_role};
+use crate::{Core, CoreError, Result};
+
+/// Queue settings of a center.
+#[derive(Debug, Clone, Copy)]
+pub struct QueueSettings {
+    /// Priority : normal calling ratio.
+    pub ratio: Ratio,
+    /// Recalls allowed per ticket (重呼).
+    pub max_recalls: u32,
+    /// Minutes within which a no-show ticket can be reactivated.
+    pub reactivate_minutes: i64,
+}
+
+impl Default for QueueSettings {
+    fn default() -> Self {
+        Self {
+            ratio: Ratio::default(),
+            max_recalls: 3,
+            reactivate_minutes: 30,
+        }
+    }
+}
+
+/// Something every display in the hall should show or say.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct HallEvent {
+    /// `issued`, `called`, `recalled`, `started`, `finished`, `no_show`, `transferred`,
+    /// `reactivated`.
+    pub kind: String,
+    /// Center.
+    pub center_id: i64,
+    /// Ticket id.
+    pub ticket_id: i64,
+    /// Ticket number.
+    pub number: String,
+    /// Window code, for calls.
+    pub window: Option<String>,
+    /// Window name, for the announcement.
+    pub window_name: Option<String>,
+    /// Group of the ticket.
+    pub group: String,
+}
+
+/// An action on a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketAction {
+    /// 重呼.
+    Recall,
+    /// 过号.
+    NoShow,
+    /// The holder arrived at the window.
+    Start,
+    /// Service finished.
+    Finish,
+    /// To another group or window, keeping the original waiting time.
+    Transfer {
+        /// New group.
+        to_group: Option<String>,
+        /// A particular window.
+        to_window: Option<String>,
+    },
+    /// A no-show holder comes back within the time limit: to the back of the queue.
+    Reactivate,
+}
+
+/// The SHA-256 of an ID number: enough to refuse a second waiting ticket, useless to a thief.
+pub(crate) fn id_hash(id: &str) -> String {
+    hex::encode(Sha256::digest(id.as_bytes()))
+}
+
+impl Core {
+    /// Subscribes to hall events.
+    pub fn hall_events(&self) -> tokio::sync::broadcast::Receiver<HallEvent> {
+        self.hall.subscribe()
+    }
+
+    async fn publish(&self, kind: &str, t: &Ticket) {
+        let window_name = match &t.window {
+            Some(code) => self
+                .store()
+                .windows(t.center_id)
+                .await
+                .ok()
+                .and_then(|ws| ws.into_iter().find(|w| &w.code == code).map(|w| w.name)),
+            None => None,
+        };
+        let event = HallEvent {
+            kind: kind.to_owned(),
+            center_id: t.center_id,
+            ticket_id: t.id,
+            number: t.number.clone(),
+            window: t.window.clone(),
+            window_name,
+            group: t.group.clone(),
+        };
+        if self.hall_shared.load(std::sync::atomic::Ordering::Relaxed) {
+            // Every instance (this one included) receives it back through the database.
+            match serde_json::to_value(&event) {
+                Ok(v) => {
+                    if let Err(e) = self.store().notify_hall(&v).await {
+                        tracing::warn!(error = %e, "could not share a hall event");
+                        let _ = self.hall.send(event);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not encode a hall event"),
+            }
+        } else {
+            // No subscriber is fine: nobody is watching.
+            let _ = self.hall.send(event);
+        }
+    }
+
+    /// Connects this process to the hall events of every instance on the same database, where
+    /// the backend supports it (PostgreSQL LISTEN/NOTIFY). Call once at start-up.
+    pub async fn start_hall_listener(&self) -> Result<()> {
+        let hall = self.hall.clone();
+        let sink: yichuang_store::HallSink = std::sync::Arc::new(move |v| {
+            if let Ok(e) = serde_json::from_value::<HallEvent>(v) {
+                let _ = hall.send(e);
+            }
+        });
+        let shared = self.store().listen_hall(sink).await?;
+        self.hall_shared
+            .store(shared, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Issues a ticket for a window group; returns it with the number of people waiting ahead.
+    pub async fn take_ticket(
+        &self,
+        center_id: i64,
+        group: &str,
+        kind: TicketKind,
+        id_number: Option<&str>,
+        actor: &str,
+    ) -> Result<(Ticket, u64)> {
+        let groups = self.store().window_groups(center_id).await?;
+        let windows = self.store().windows(center_id).await?;
+        if !groups.iter().any(|g| g.code == group) || !windows.iter().any(|w| w.group == group) {
+            return Err(CoreError::invalid(
+                "group",
+                format!("没有办理“{group}”业务的窗口"),
+            ));
+        }
+        if kind == TicketKind::Appointment {
+            return Err(CoreError::invalid("priority", "预约号由预约记录生成"));
+        }
+        let id_hash = match id_number.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(raw) => Some(id_hash(&parse_id_number(raw).map_err(|m| {
+                CoreError::Unprocessable {
+                    code: "invalid_id_number",
+                    message: m.into(),
+                }
+            })?)),
+            None => None,
+        };
+        let now = self.clock().now();
+        let new = NewTicket {
+            center_id,
+            day: self.clock().today(),
+            group: group.to_owned(),
+            kind,
+            id_hash,
+            callable_at: now,
+        };
+        let ticket = self.store().issue_ticket(&new, &self.ctx(actor)).await?;
+        let ahead = self.waiting_ahead(&ticket).await?;
+        self.publish("issued", &ticket).await;
+        Ok((ticket, ahead))
+    }
+
+    /// People waiting ahead of a ticket in its group.
+    pub async fn waiting_ahead(&self, ticket: &Ticket) -> Result<u64> {
+        Ok(self.store().waiting_ahead(ticket).await?)
+    }
+
+    /// Calls the next ticket for the clerk's window.
+    pub async fn call_next(&self, user: &StaffUser, window: &str) -> Result<Option<Ticket>> {
+        require_role(user, &[Role::Clerk, Role::Issuer])?;
+        if user.window.as_deref() != Some(window) {
+            return Err(CoreError::Forbidden("只能为本人所在窗口叫号".into()));
+        }
+        let w = self
+            .store()
+            .windows(user.center_id)
+            .await?
+            .into_iter()
+            .find(|w| w.code == window)
+            .ok_or_else(|| CoreError::NotFound(format!("窗口 {window} 不存在")))?;
+        let req = CallRequest {
+            center_id: user.center_id,
+            window: w.code,
+            groups: vec![w.group],
+            ratio: self.queue.ratio,
+        };
+        let called = self
+            .store()
+            .call_next(&req, &self.ctx(&user.username))
+            .await?;
+        if let Some(t) = &called {
+            self.publish("called", t).await;
+        }
+        Ok(called)
+    }
+
+    /// The ticket currently called or served at a window.
+    pub async fn current_ticket(&self, center_id: i64, window: &str) -> Result<Option<Ticket>> {
+        let day = self.clock().today();
+        let open = self
+            .store()
+            .tickets(
+                center_id,
+                day,
+                &[TicketStatus::Called, TicketStatus::Serving],
+            )
+            .await?;
+        Ok(open
+            .into_iter()
+            .filter(|t| t.window.as_deref() == Some(window))
+            .max_by_key(|t| t.called_at))
+    }
+
+    /// Applies a ticket action by a clerk.
+    pub async fn ticket_action(
+        &self,
+        user: &StaffUser,
+        id: i64,
+        action: TicketAction,
+    ) -> Result<Ticket> {
+        require_role(user, &[Role::Clerk, Role::Issuer])?;
+        let t = self
+            .store()
+            .ticket(id)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("排队号 {id} 不存在")))?;
+        require_center(user, t.center_id)?;
+        let now = self.clock().now();
+        let mut next = t.clone();
+        let own_window = t.window.is_some() && t.window == user.window;
+        let not_now = || {
+            CoreError::InvalidTransition(format!(
+                "该号当前状态为“{}”，不能执行此操作",
+                t.status.label()
+            ))
+        };
+        let (kind, payload) = match &action {
+            TicketAction::Recall => {
+                if t.status != TicketStatus::Called || !own_window {
+                    return Err(not_now());
+                }
+                if t.recalls >= self.queue.max_recalls {
+                    return Err(CoreError::InvalidTransition(format!(
+                        "已重呼 {} 次，请按过号处理",
+                        t.recalls
+                    )));
+                }
+                next.recalls += 1;
+                ("recalled", serde_json::json!({"recalls": next.recalls}))
+            }
+            TicketAction::NoShow => {
+                if t.status != TicketStatus::Called || !own_window {
+                    return Err(not_now());
+                }
+                next.status = TicketStatus::NoShow;
+                next.no_show_at = Some(now);
+                ("no_show", serde_json::json!({}))
+            }
+            TicketAction::Start => {
+                if t.status != TicketStatus::Called || !own_window {
+                    return Err(not_now());
+                }
+                next.status = TicketStatus::Serving;
+                next.started_at = Some(now);
+                ("started", serde_json::json!({}))
+            }
+            TicketAction::Finish => {
+                if t.status != TicketStatus::Serving || !own_window {
+                    return Err(not_now());
+                }
+                next.status = TicketStatus::Finished;
+                next.finished_at = Some(now);
+                ("finished", serde_json::json!({}))
+            }
+            TicketAction::Transfer {
+                to_group,
+                to_window,
+            } => {
+                if !matches!(t.status, TicketStatus::Called | TicketStatus::Serving) || !own_window
+                {
+                    return Err(not_now());
+                }
+                let windows = self.store().windows(t.center_id).await?;
+                if let Some(w) = to_window {
+                    let target = windows.iter().find(|x| &x.code == w).ok_or_else(|| {
+                        CoreError::invalid("to_window", format!("窗口 {w} 不存在"))
+                    })?;
+                    next.group.clone_from(&target.group);
+                    next.target_window = Some(target.code.clone());
+                } else if let Some(g) = to_group {
+                    if !windows.iter().any(|x| &x.group == g) {
+                        return Err(CoreError::invalid(
+                            "to_group",
+                            format!("没有办理“{g}”业务的窗口"),
+                        ));
+                    }
+                    next.group.clone_from(g);
+                    next.target_window = None;
+                } else {
+                    return Err(CoreError::invalid("to_group", "请指定转入的业务类别或窗口"));
+                }
+                // The holder keeps the original waiting time: queue_at does not change.
+                next.status = TicketStatus::Waiting;
+                next.window = None;
+                next.clerk = None;
+                next.called_at = None;
+                next.started_at = None;
+                next.recalls = 0;
+                (
+                    "transferred",
+                    serde_json::json!({"to_group": next.group, "to_window": next.target_window}),
+                )
+            }
+            TicketAction::Reactivate => {
+                if t.status != TicketStatus::NoShow {
+                    return Err(not_now());
+                }
+                let limit = Duration::minutes(self.queue.reactivate_minutes);
+                if t.no_show_at.is_none_or(|at| now - at > limit) {
+                    return Err(CoreError::InvalidTransition(format!(
+                        "过号已超过 {} 分钟，请重新取号",
+                        self.queue.reactivate_minutes
+                    )));
+                }
+                next.status = TicketStatus::Waiting;
+                next.queue_at = now;
+                next.window = None;
+                next.clerk = None;
+                next.called_at = None;
+                next.recalls = 0;
+                ("reactivated", serde_json::json!({}))
+            }
+        };
+        self.store()
+            .update_ticket(
+                &next,
+                t.status,
+                &format!("ticket_{kind}"),
+                payload,
+                &self.ctx(&user.username),
+            )
+            .await?;
+        let mut shown = next.clone();
+        if kind == "recalled" || kind == "transferred" {
+            shown.window = t.window.clone();
+        }
+        self.publish(kind, &shown).await;
+        Ok(next)
+    }
+
+    /// Waiting tickets per window group of a center today: `(code, name, waiting)`.
+    pub async fn queue_status(&self, center_id: i64) -> Result<Vec<(String, String, u64)>> {
+        let counts = self
+            .store()
+            .waiting_counts(center_id, self.clock().today())
+            .await?;
+        let windows = self.store().windows(center_id).await?;
+        Ok(self
+            .store()
+            .window_groups(center_id)
+            .await?
+            .into_iter()
+            .filter(|g| windows.iter().any(|w| w.group == g.code))
+            .map(|g| {
+                let n = counts
+                    .iter()
+                    .find(|(code, _)| *code == g.code)
+                    .map_or(0, |(_, n)| *n);
+                (g.code, g.name, n)
+            })
+            .collect())
+    }
+
+    /// Pauses or resumes calling at the clerk's window.
+    pub async fn pause_window(&self, user: &StaffUser, paused: bool) -> Result<()> {
+        require_role(user, &[Role::Clerk, Role::Issuer])?;
+        let window = user
+            .window
+            .clone()
+            .ok_or_else(|| CoreError::Forbidden("您的账号未绑定窗口".into()))?;
+        Ok(self
+            .store()
+            .set_window_paused(user.center_id, &window, paused, &self.ctx(&user.username))
+            .await?)
+    }
+}
+
+mod appointments;
+mod measures;
+mod ratings;
+
+pub use appointments::{BOOKING_DAYS_AHEAD, Booking, SLOT_MINUTES, Slot};
+pub use measures::{Measures, TicketMeasure, WindowMeasure};
+pub use ratings::{PAD_MINUTES, TicketRating};
