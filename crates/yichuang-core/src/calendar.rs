@@ -11,32 +11,18 @@ use crate::{Core, CoreError, Result};
 pub const EDITABLE_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
 impl Core {
-    /// A center's calendar (briefly cached; see [`crate::CALENDAR_TTL`]).
+    /// A center's calendar (briefly cached; see [`crate::CACHE_TTL`]).
     pub async fn calendar(&self, center_id: i64) -> Result<Arc<Calendar>> {
-        {
-            let cache = self
-                .calendars
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some((at, cal)) = cache.get(&center_id)
-                && at.elapsed() < crate::CALENDAR_TTL
-            {
-                return Ok(Arc::clone(cal));
-            }
+        if let Some(cal) = self.calendars.get(&center_id) {
+            return Ok(cal);
         }
-        let cal = Arc::new(self.store().calendar(center_id).await?);
-        self.calendars
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(center_id, (std::time::Instant::now(), Arc::clone(&cal)));
-        Ok(cal)
+        Ok(self
+            .calendars
+            .put(center_id, self.store().calendar(center_id).await?))
     }
 
-    fn forget_calendar(&self, center_id: i64) {
-        self.calendars
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&center_id);
+    fn forget_calendar(&self, _center_id: i64) {
+        self.calendars.clear();
     }
 
     /// `days` working days after `from` on the center's calendar.

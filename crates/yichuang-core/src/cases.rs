@@ -219,7 +219,7 @@ impl Core {
             .ok_or_else(|| CoreError::Forbidden("您的账号未绑定窗口".into()))?;
         let center = user.center_id;
         let version = self.matter(center, &input.matter_code).await?;
-        let windows = self.store().windows(center).await?;
+        let windows = self.windows(center).await?;
         let window = windows
             .iter()
             .find(|w| w.code == window_code)
@@ -248,14 +248,17 @@ impl Core {
         };
         // The number is allocated inside the write's transaction; refused input never gets one.
         let events = open_case(build(String::new()))?;
-        let center_code = self
-            .store()
-            .centers()
-            .await?
-            .into_iter()
-            .find(|c| c.id == center)
-            .map(|c| c.code)
-            .unwrap_or_default();
+        let center_code = match self.default_center().await {
+            Ok(c) if c.id == center => c.code,
+            _ => self
+                .store()
+                .centers()
+                .await?
+                .into_iter()
+                .find(|c| c.id == center)
+                .map(|c| c.code)
+                .unwrap_or_default(),
+        };
         let numbering = CaseNumbering {
             prefix: format!("{center_code}-{}-", today.format("%Y%m%d")),
             day: today,

@@ -35,6 +35,8 @@ impl Core {
             .store()
             .import_catalog(center_id, catalog, &self.ctx(actor), progress)
             .await?;
+        self.matters.clear();
+        self.windows.clear();
         tracing::info!(center_id, ?report, "catalog imported");
         Ok(report)
     }
@@ -60,11 +62,30 @@ impl Core {
         Ok(self.store().list_matters(center_id, &filter).await?)
     }
 
-    /// The guide in force for a matter.
+    /// The guide in force for a matter (briefly cached; an import here clears the cache).
     pub async fn matter(&self, center_id: i64, code: &str) -> Result<MatterVersion> {
-        self.store()
+        let key = (center_id, code.to_owned());
+        if let Some(v) = self.matters.get(&key) {
+            return Ok((*v).clone());
+        }
+        let v = self
+            .store()
             .matter(center_id, code)
             .await?
-            .ok_or_else(|| CoreError::NotFound(format!("事项 \"{code}\" 不存在")))
+            .ok_or_else(|| CoreError::NotFound(format!("事项 \"{code}\" 不存在")))?;
+        Ok((*self.matters.put(key, v)).clone())
+    }
+
+    /// The windows of a center (briefly cached; an import here clears the cache).
+    pub async fn windows(
+        &self,
+        center_id: i64,
+    ) -> Result<std::sync::Arc<Vec<yichuang_domain::catalog::Window>>> {
+        if let Some(w) = self.windows.get(&center_id) {
+            return Ok(w);
+        }
+        Ok(self
+            .windows
+            .put(center_id, self.store().windows(center_id).await?))
     }
 }

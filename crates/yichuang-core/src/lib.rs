@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod auth;
+mod cache;
 pub mod calendar;
 pub mod cases;
 pub mod catalog;
@@ -68,11 +69,12 @@ pub struct Core {
     cases: CaseSettings,
     /// The first center never changes once it exists; caching it saves a query per request.
     default_center: Arc<tokio::sync::OnceCell<Center>>,
-    /// Calendars by center, briefly cached: every intake and every case read computes
-    /// deadlines. Local changes invalidate at once; changes made by another server instance
-    /// are seen after [`CALENDAR_TTL`] (the stored deadlines are re-projected in the store's
-    /// own transaction regardless).
-    calendars: CalendarCache,
+    /// Calendars by center (every intake and case read computes deadlines).
+    calendars: Arc<cache::TtlCache<i64, Calendar>>,
+    /// Matter versions in force, by center and code.
+    matters: Arc<cache::TtlCache<(i64, String), yichuang_store::MatterVersion>>,
+    /// Windows by center.
+    windows: Arc<cache::TtlCache<i64, Vec<yichuang_domain::catalog::Window>>>,
     queue: queue::QueueSettings,
     /// Live hall events (calls, finishes) for displays in this process.
     hall: tokio::sync::broadcast::Sender<queue::HallEvent>,
@@ -80,12 +82,7 @@ pub struct Core {
     hall_shared: Arc<std::sync::atomic::AtomicBool>,
 }
 
-/// Calendars by center with the instant they were loaded.
-type CalendarCache =
-    Arc<std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Arc<Calendar>)>>>;
-
-/// How long a cached calendar is trusted.
-pub const CALENDAR_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+pub use cache::CACHE_TTL;
 
 impl Core {
     /// Wires the core.
@@ -97,6 +94,8 @@ impl Core {
             cases: CaseSettings::default(),
             default_center: Arc::default(),
             calendars: Arc::default(),
+            matters: Arc::default(),
+            windows: Arc::default(),
             queue: queue::QueueSettings::default(),
             hall: tokio::sync::broadcast::channel(256).0,
             hall_shared: Arc::default(),
