@@ -181,6 +181,9 @@ fn spawn_jobs(core: yichuang_core::Core) {
             if let Err(e) = core.sweep_deemed_acceptance().await {
                 tracing::warn!(error = %e, "deemed-acceptance sweep failed");
             }
+            if let Err(e) = core.sweep_lights().await {
+                tracing::warn!(error = %e, "light sweep failed");
+            }
         }
     });
 }

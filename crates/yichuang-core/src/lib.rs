@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod demo;
 mod error;
 pub mod queue;
+pub mod supervision;
 
 use std::sync::Arc;
 

@@ -6,8 +6,8 @@ use sqlx::{PgConnection, PgPool, QueryBuilder};
 use yichuang_domain::calendar::Calendar;
 use yichuang_domain::case::{Case, CaseStatus};
 use yichuang_store::{
-    CaseFilter, CaseIndex, CaseWrite, Ctx, Result, StoreError, StoredCase, case_index,
-    event_payload,
+    CaseFilter, CaseIndex, CaseWrite, Ctx, LightChange, Notification, Result, StoreError,
+    StoredCase, case_index, event_payload,
 };
 
 use crate::{db, events};
@@ -264,4 +264,95 @@ pub(crate) async fn reproject_open(
         .rows_affected();
     }
     Ok(changed)
+}
+
+pub(crate) async fn record_light(
+    conn: &mut PgConnection,
+    c: &LightChange,
+    ctx: &Ctx,
+) -> Result<bool> {
+    let now = ctx.now.timestamp_millis();
+    let previous: Option<(String, bool)> =
+        sqlx::query_as("select light, legal_overdue from case_lights where case_no = $1")
+            .bind(&c.case_no)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?;
+    // The conditional upsert is the exactly-once guard: of two sweeps seeing the same change,
+    // only one updates the row; the other finds it already changed.
+    let changed = sqlx::query(
+        "insert into case_lights (case_no, center_id, light, legal_overdue, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $5) on conflict (case_no) do update set light = excluded.light, \
+         legal_overdue = excluded.legal_overdue, updated_at = excluded.updated_at \
+         where case_lights.light <> excluded.light or case_lights.legal_overdue <> excluded.legal_overdue",
+    )
+    .bind(&c.case_no)
+    .bind(c.center_id)
+    .bind(&c.light)
+    .bind(c.legal_overdue)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?
+    .rows_affected()
+        > 0;
+    if !changed {
+        return Ok(false);
+    }
+    let payload = serde_json::json!({
+        "from": previous.as_ref().map(|p| p.0.clone()),
+        "to": c.light,
+        "legal_overdue": c.legal_overdue,
+        "department": c.department,
+    });
+    events::append(
+        conn,
+        ctx,
+        Some(c.center_id),
+        ("case", &c.case_no),
+        "light_changed",
+        payload,
+    )
+    .await?;
+    sqlx::query(
+        "insert into notifications (center_id, department_code, case_no, kind, message, created_at, updated_at) \
+         values ($1, $2, $3, 'light_changed', $4, $5, $5)",
+    )
+    .bind(c.center_id)
+    .bind(&c.department)
+    .bind(&c.case_no)
+    .bind(&c.message)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(true)
+}
+
+pub(crate) async fn notifications(
+    pool: &PgPool,
+    center_id: i64,
+    department: &str,
+    limit: u32,
+) -> Result<Vec<Notification>> {
+    let rows: Vec<(i64, Option<String>, String, String, i64)> = sqlx::query_as(
+        "select id, case_no, kind, message, created_at from notifications \
+         where center_id = $1 and department_code = $2 order by id desc limit $3",
+    )
+    .bind(center_id)
+    .bind(department)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Notification {
+            id: r.0,
+            case_no: r.1,
+            kind: r.2,
+            message: r.3,
+            created_at: crate::ms(r.4),
+        })
+        .collect())
 }

@@ -20,9 +20,9 @@ use yichuang_domain::calendar::{Calendar, DayKind};
 use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window, WindowGroup};
 use yichuang_store::{
     Appointment, CallRequest, CaseFilter, CaseNumbering, CaseWrite, Center, Ctx, EvaluationRecord,
-    Event, ImportReport, MatterFilter, MatterSummary, MatterVersion, NewAppointment, NewCenter,
-    NewEvaluation, NewSession, NewTicket, NewUser, Progress, Result, Session, StaffUserRecord,
-    Store, StoreError, StoredCase, Ticket,
+    Event, ImportReport, LightChange, MatterFilter, MatterSummary, MatterVersion, NewAppointment,
+    NewCenter, NewEvaluation, NewSession, NewTicket, NewUser, Notification, Progress, Result,
+    Session, StaffUserRecord, Store, StoreError, StoredCase, Ticket,
 };
 
 /// The PostgreSQL store.
@@ -474,6 +474,22 @@ impl Store for PgStore {
 
     async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool> {
         tickets::paused(&self.pool, center_id, window).await
+    }
+
+    async fn record_light(&self, change: &LightChange, ctx: &Ctx) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let changed = cases::record_light(&mut tx, change, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(changed)
+    }
+
+    async fn notifications(
+        &self,
+        center_id: i64,
+        department: &str,
+        limit: u32,
+    ) -> Result<Vec<Notification>> {
+        cases::notifications(&self.pool, center_id, department, limit).await
     }
 
     async fn events_for(&self, subject_kind: &str, subject_id: &str) -> Result<Vec<Event>> {

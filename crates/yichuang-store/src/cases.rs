@@ -129,3 +129,35 @@ impl CaseWrite {
         w
     }
 }
+
+/// A light to record for a case.
+#[derive(Debug, Clone)]
+pub struct LightChange {
+    /// Center.
+    pub center_id: i64,
+    /// Case.
+    pub case_no: String,
+    /// Responsible department.
+    pub department: String,
+    /// `green`, `yellow` or `red`.
+    pub light: String,
+    /// Past the legal deadline.
+    pub legal_overdue: bool,
+    /// Notification text for the department (Chinese).
+    pub message: String,
+}
+
+/// An in-app notification.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Notification {
+    /// Id.
+    pub id: i64,
+    /// Case.
+    pub case_no: Option<String>,
+    /// Kind, e.g. `light_changed`.
+    pub kind: String,
+    /// Text.
+    pub message: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}

@@ -269,6 +269,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Whether a window is paused.
     async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool>;
 
+    // ---- supervision -----------------------------------------------------------------------
+
+    /// Records a case's light if it differs from the last recorded one, with a `light_changed`
+    /// event and a notification to the department, atomically. Returns whether it changed:
+    /// concurrent sweeps record each change exactly once.
+    async fn record_light(&self, change: &LightChange, ctx: &Ctx) -> Result<bool>;
+
+    /// Notifications of a department, newest first.
+    async fn notifications(
+        &self,
+        center_id: i64,
+        department: &str,
+        limit: u32,
+    ) -> Result<Vec<Notification>>;
+
     // ---- events --------------------------------------------------------------------------
 
     /// The events of one subject, oldest first.

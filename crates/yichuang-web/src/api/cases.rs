@@ -520,3 +520,49 @@ pub(crate) async fn notice(
     let url = crate::notice::progress_url(&headers, &case_no, &d.case.received.applicant.name);
     Ok(axum::response::Html(crate::notice::render(doc, &url)?))
 }
+
+/// Query of the notification list.
+#[derive(Deserialize, IntoParams)]
+pub(crate) struct NotificationQuery {
+    /// Department (supervisors); approvers and heads see their own.
+    department: Option<String>,
+}
+
+/// A notification.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct NotificationDto {
+    id: i64,
+    case_no: Option<String>,
+    kind: String,
+    message: String,
+    created_at: String,
+}
+
+/// The department's notifications (light changes), newest first.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "cases", security(("bearer" = [])),
+    params(NotificationQuery),
+    responses((status = 200, body = [NotificationDto]), (status = 403, body = crate::api::ErrorBody)))]
+pub(crate) async fn notifications(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    ApiQuery(q): ApiQuery<NotificationQuery>,
+) -> Result<axum::Json<Vec<NotificationDto>>, ApiError> {
+    let list = state
+        .core
+        .notifications(
+            &staff.user,
+            q.department.as_deref().filter(|d| !d.is_empty()),
+        )
+        .await?;
+    Ok(axum::Json(
+        list.into_iter()
+            .map(|n| NotificationDto {
+                id: n.id,
+                case_no: n.case_no,
+                kind: n.kind,
+                message: n.message,
+                created_at: ts(n.created_at),
+            })
+            .collect(),
+    ))
+}

@@ -47,6 +47,7 @@ pub(crate) use cases::{available_notices, progress_of};
         cases::notice,
         cases::progress,
         cases::lights,
+        cases::notifications,
         queue::create,
         queue::call,
         queue::act,
@@ -132,6 +133,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/cases/{case_no}/notices/{kind}", get(cases::notice))
         .route("/api/v1/public/progress", get(cases::progress))
         .route("/api/v1/supervision/lights", get(cases::lights))
+        .route("/api/v1/notifications", get(cases::notifications))
         .route("/api/v1/tickets", post(queue::create))
         .route("/api/v1/tickets/{id}", get(queue::show))
         .route("/api/v1/tickets/{id}/actions", post(queue::act))

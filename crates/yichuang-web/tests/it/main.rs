@@ -13,6 +13,7 @@ mod browser_cases;
 mod browser_hall;
 mod pages;
 mod postgres;
+mod supervision;
 
 /// The value of the hidden `csrf` field of a page.
 pub(crate) fn csrf_of(html: &str) -> String {
