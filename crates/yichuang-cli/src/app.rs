@@ -184,6 +184,9 @@ fn spawn_jobs(core: yichuang_core::Core) {
             if let Err(e) = core.sweep_lights().await {
                 tracing::warn!(error = %e, "light sweep failed");
             }
+            if let Err(e) = core.sweep_orders().await {
+                tracing::warn!(error = %e, "supervision order sweep failed");
+            }
         }
     });
 }

@@ -115,3 +115,89 @@ impl Core {
             .await?)
     }
 }
+
+impl Core {
+    /// A supervisor issues a 督办 order on a case with a reply deadline in working days.
+    pub async fn issue_order(
+        &self,
+        user: &StaffUser,
+        case_no: &str,
+        content: &str,
+        reply_days: u32,
+    ) -> Result<yichuang_store::SupervisionOrder> {
+        require_role(user, &[Role::Supervisor])?;
+        let content = content.trim();
+        if content.is_empty() || content.chars().count() > 1000 {
+            return Err(crate::CoreError::invalid(
+                "content",
+                "请填写督办内容（最多 1000 字）",
+            ));
+        }
+        if !(1..=30).contains(&reply_days) {
+            return Err(crate::CoreError::invalid(
+                "reply_days",
+                "回复期限应为 1 至 30 个工作日",
+            ));
+        }
+        let d = self.case_for(user, case_no).await?;
+        let c = &d.case;
+        let due = self
+            .add_working_days(user.center_id, self.clock().today(), i64::from(reply_days))
+            .await?;
+        let warning = match d.light {
+            Some(l) if l.legal_overdue => "legal_overdue".to_owned(),
+            Some(l) => l.level.code().to_owned(),
+            None => "none".to_owned(),
+        };
+        let order = yichuang_store::NewOrder {
+            center_id: user.center_id,
+            case_no: c.case_no().to_owned(),
+            department: c.received.department.clone(),
+            matter_kind: c.received.matter_kind.clone(),
+            warning,
+            content: content.to_owned(),
+            reply_days,
+            due_on: due.date,
+        };
+        Ok(self
+            .store()
+            .issue_order(&order, &self.ctx(&user.username))
+            .await?)
+    }
+
+    /// The ordered department replies (once).
+    pub async fn reply_order(
+        &self,
+        user: &StaffUser,
+        id: i64,
+        content: &str,
+    ) -> Result<yichuang_store::SupervisionOrder> {
+        require_role(user, &[Role::Approver, Role::DeptHead])?;
+        let o = self
+            .store()
+            .order(id)
+            .await?
+            .ok_or_else(|| crate::CoreError::NotFound("督办单不存在".into()))?;
+        require_department(user, &o.department)?;
+        let content = content.trim();
+        if content.is_empty() || content.chars().count() > 1000 {
+            return Err(crate::CoreError::invalid(
+                "content",
+                "请填写回复内容（最多 1000 字）",
+            ));
+        }
+        Ok(self
+            .store()
+            .reply_order(id, content, &self.ctx(&user.username))
+            .await?)
+    }
+
+    /// Escalates every order not answered by its due date (once each). Returns how many.
+    pub async fn sweep_orders(&self) -> Result<u64> {
+        let escalated = self
+            .store()
+            .escalate_orders(self.clock().today(), &self.ctx("system"))
+            .await?;
+        Ok(escalated.len() as u64)
+    }
+}

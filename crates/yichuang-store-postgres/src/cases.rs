@@ -6,8 +6,8 @@ use sqlx::{PgConnection, PgPool, QueryBuilder};
 use yichuang_domain::calendar::Calendar;
 use yichuang_domain::case::{Case, CaseStatus};
 use yichuang_store::{
-    CaseFilter, CaseIndex, CaseWrite, Ctx, LightChange, Notification, Result, StoreError,
-    StoredCase, case_index, event_payload,
+    CaseFilter, CaseIndex, CaseWrite, Ctx, LightChange, NewOrder, Notification, Result, StoreError,
+    StoredCase, SupervisionOrder, case_index, event_payload,
 };
 
 use crate::{db, events};
@@ -355,4 +355,207 @@ pub(crate) async fn notifications(
             created_at: crate::ms(r.4),
         })
         .collect())
+}
+
+type OrderRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
+
+const ORDER_COLUMNS: &str = "id, number, case_no, department_code, matter_kind, warning, content, due_on, \
+    issued_by, issued_at, reply, replied_at, escalated_at";
+
+fn to_order(r: OrderRow) -> SupervisionOrder {
+    SupervisionOrder {
+        id: r.0,
+        number: r.1,
+        case_no: r.2,
+        department: r.3,
+        matter_kind: r.4,
+        warning: r.5,
+        content: r.6,
+        due_on: parse_date(Some(r.7)).unwrap_or_default(),
+        issued_by: r.8,
+        issued_at: crate::ms(r.9),
+        reply: r.10,
+        replied_at: r.11.map(crate::ms),
+        escalated_at: r.12.map(crate::ms),
+    }
+}
+
+async fn order_by_id(conn: &mut PgConnection, id: i64) -> Result<Option<SupervisionOrder>> {
+    let row: Option<OrderRow> = sqlx::query_as(&format!(
+        "select {ORDER_COLUMNS} from supervision_orders where id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+    .map_err(db)?;
+    Ok(row.map(to_order))
+}
+
+pub(crate) async fn issue_order(
+    conn: &mut PgConnection,
+    o: &NewOrder,
+    ctx: &Ctx,
+) -> Result<SupervisionOrder> {
+    let now = ctx.now.timestamp_millis();
+    let provisional = format!("DB-{}-{}", o.center_id, now);
+    let id: i64 = sqlx::query_scalar(
+        "insert into supervision_orders (center_id, number, case_no, department_code, matter_kind, warning, \
+         content, reply_days, due_on, issued_by, issued_at, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11) returning id",
+    )
+    .bind(o.center_id)
+    .bind(&provisional)
+    .bind(&o.case_no)
+    .bind(&o.department)
+    .bind(&o.matter_kind)
+    .bind(&o.warning)
+    .bind(&o.content)
+    .bind(i64::from(o.reply_days))
+    .bind(o.due_on.to_string())
+    .bind(&ctx.actor)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db)?;
+    let number = format!("DB-{}-{id:05}", o.center_id);
+    sqlx::query("update supervision_orders set number = $2 where id = $1")
+        .bind(id)
+        .bind(&number)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    let payload = serde_json::json!({"order_id": id, "number": number, "content": o.content, "due_on": o.due_on.to_string(),
+        "department": o.department, "warning": o.warning});
+    events::append(
+        conn,
+        ctx,
+        Some(o.center_id),
+        ("case", &o.case_no),
+        "supervision_order_issued",
+        payload,
+    )
+    .await?;
+    order_by_id(conn, id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("督办单不存在".into()))
+}
+
+pub(crate) async fn reply_order(
+    conn: &mut PgConnection,
+    id: i64,
+    reply: &str,
+    ctx: &Ctx,
+) -> Result<SupervisionOrder> {
+    let o = order_by_id(conn, id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("督办单不存在".into()))?;
+    let done = sqlx::query(
+        "update supervision_orders set reply = $2, replied_by = $3, replied_at = $4, updated_at = $4 \
+         where id = $1 and replied_at is null",
+    )
+    .bind(id)
+    .bind(reply)
+    .bind(&ctx.actor)
+    .bind(ctx.now.timestamp_millis())
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Conflict("该督办单已经回复".into()));
+    }
+    let payload = serde_json::json!({"order_id": id, "number": o.number, "reply": reply, "late": o.escalated_at.is_some()});
+    let center =
+        sqlx::query_scalar::<_, i64>("select center_id from supervision_orders where id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db)?;
+    events::append(
+        conn,
+        ctx,
+        Some(center),
+        ("case", &o.case_no),
+        "supervision_order_replied",
+        payload,
+    )
+    .await?;
+    order_by_id(conn, id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("督办单不存在".into()))
+}
+
+pub(crate) async fn escalate_orders(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+    ctx: &Ctx,
+) -> Result<Vec<SupervisionOrder>> {
+    let now = ctx.now.timestamp_millis();
+    let ids: Vec<(i64, i64)> = sqlx::query_as(
+        "select id, center_id from supervision_orders where replied_at is null and escalated_at is null and due_on < $1",
+    )
+    .bind(today.to_string())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    let mut out = Vec::new();
+    for (id, center) in ids {
+        let done = sqlx::query(
+            "update supervision_orders set escalated_at = $2, updated_at = $2 where id = $1 and escalated_at is null and replied_at is null",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            continue;
+        }
+        let Some(o) = order_by_id(conn, id).await? else {
+            continue;
+        };
+        let payload =
+            serde_json::json!({"order_id": id, "number": o.number, "due_on": o.due_on.to_string()});
+        events::append(
+            conn,
+            ctx,
+            Some(center),
+            ("case", &o.case_no),
+            "supervision_order_escalated",
+            payload,
+        )
+        .await?;
+        sqlx::query(
+            "insert into notifications (center_id, department_code, case_no, kind, message, created_at, updated_at) \
+             values ($1, $2, $3, 'order_escalated', $4, $5, $5)",
+        )
+        .bind(center)
+        .bind(&o.department)
+        .bind(&o.case_no)
+        .bind(format!("督办单 {} 逾期未回复（应于 {} 前回复），已升级督办", o.number, o.due_on))
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+        out.push(o);
+    }
+    Ok(out)
+}
+
+pub(crate) async fn order(pool: &PgPool, id: i64) -> Result<Option<SupervisionOrder>> {
+    let mut conn = pool.acquire().await.map_err(db)?;
+    order_by_id(&mut conn, id).await
 }

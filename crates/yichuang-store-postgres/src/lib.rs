@@ -21,8 +21,8 @@ use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window,
 use yichuang_store::{
     Appointment, CallRequest, CaseFilter, CaseNumbering, CaseWrite, Center, Ctx, EvaluationRecord,
     Event, ImportReport, LightChange, MatterFilter, MatterSummary, MatterVersion, NewAppointment,
-    NewCenter, NewEvaluation, NewSession, NewTicket, NewUser, Notification, Progress, Result,
-    Session, StaffUserRecord, Store, StoreError, StoredCase, Ticket,
+    NewCenter, NewEvaluation, NewOrder, NewSession, NewTicket, NewUser, Notification, Progress,
+    Result, Session, StaffUserRecord, Store, StoreError, StoredCase, SupervisionOrder, Ticket,
 };
 
 /// The PostgreSQL store.
@@ -490,6 +490,31 @@ impl Store for PgStore {
         limit: u32,
     ) -> Result<Vec<Notification>> {
         cases::notifications(&self.pool, center_id, department, limit).await
+    }
+
+    async fn issue_order(&self, order: &NewOrder, ctx: &Ctx) -> Result<SupervisionOrder> {
+        let mut tx = self.begin().await?;
+        let o = cases::issue_order(&mut tx, order, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(o)
+    }
+
+    async fn reply_order(&self, id: i64, reply: &str, ctx: &Ctx) -> Result<SupervisionOrder> {
+        let mut tx = self.begin().await?;
+        let o = cases::reply_order(&mut tx, id, reply, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(o)
+    }
+
+    async fn escalate_orders(&self, today: NaiveDate, ctx: &Ctx) -> Result<Vec<SupervisionOrder>> {
+        let mut tx = self.begin().await?;
+        let out = cases::escalate_orders(&mut tx, today, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(out)
+    }
+
+    async fn order(&self, id: i64) -> Result<Option<SupervisionOrder>> {
+        cases::order(&self.pool, id).await
     }
 
     async fn events_for(&self, subject_kind: &str, subject_id: &str) -> Result<Vec<Event>> {

@@ -161,3 +161,55 @@ pub struct Notification {
     /// When.
     pub created_at: DateTime<Utc>,
 }
+
+/// A 督办 order to issue.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    /// Center.
+    pub center_id: i64,
+    /// Case.
+    pub case_no: String,
+    /// Department ordered (被督办机构).
+    pub department: String,
+    /// Matter type (事项类型).
+    pub matter_kind: String,
+    /// Warning type at issuance (监察预警类型): the case's light.
+    pub warning: String,
+    /// Content (督办内容).
+    pub content: String,
+    /// Working days to reply.
+    pub reply_days: u32,
+    /// Reply due date.
+    pub due_on: NaiveDate,
+}
+
+/// A stored 督办 order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SupervisionOrder {
+    /// Id.
+    pub id: i64,
+    /// 监察编号.
+    pub number: String,
+    /// Case.
+    pub case_no: String,
+    /// Department.
+    pub department: String,
+    /// Matter type.
+    pub matter_kind: String,
+    /// Warning type at issuance.
+    pub warning: String,
+    /// Content.
+    pub content: String,
+    /// Reply due date.
+    pub due_on: NaiveDate,
+    /// Issued by.
+    pub issued_by: String,
+    /// Issued at.
+    pub issued_at: DateTime<Utc>,
+    /// Reply (监察结果描述).
+    pub reply: Option<String>,
+    /// Replied at.
+    pub replied_at: Option<DateTime<Utc>>,
+    /// Escalated at (late reply).
+    pub escalated_at: Option<DateTime<Utc>>,
+}

@@ -284,6 +284,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         limit: u32,
     ) -> Result<Vec<Notification>>;
 
+    /// Issues a 督办 order (numbered `DB-<center>-<id>`) with its event on the case's timeline.
+    async fn issue_order(&self, order: &NewOrder, ctx: &Ctx) -> Result<SupervisionOrder>;
+
+    /// Records the department's reply (once), with its event on the case's timeline.
+    async fn reply_order(&self, id: i64, reply: &str, ctx: &Ctx) -> Result<SupervisionOrder>;
+
+    /// Marks unanswered orders due before `today` as escalated (once each), with an event and a
+    /// notification to the department. Returns the escalated orders.
+    async fn escalate_orders(&self, today: NaiveDate, ctx: &Ctx) -> Result<Vec<SupervisionOrder>>;
+
+    /// An order by id.
+    async fn order(&self, id: i64) -> Result<Option<SupervisionOrder>>;
+
     // ---- events --------------------------------------------------------------------------
 
     /// The events of one subject, oldest first.

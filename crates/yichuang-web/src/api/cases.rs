@@ -566,3 +566,90 @@ pub(crate) async fn notifications(
             .collect(),
     ))
 }
+
+/// A 督办 order to issue.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct OrderBody {
+    case_no: String,
+    content: String,
+    /// Working days to reply (1–30).
+    reply_days: u32,
+}
+
+/// A reply.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct ReplyBody {
+    content: String,
+}
+
+/// A 督办 order (GB/T 39046 Table 11 elements).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct OrderDto {
+    id: i64,
+    /// 监察编号.
+    number: String,
+    case_no: String,
+    /// 被督办机构 (department code).
+    department: String,
+    /// 事项类型.
+    matter_kind: String,
+    /// 监察预警类型 at issuance: green | yellow | red | legal_overdue | none.
+    warning: String,
+    content: String,
+    due: String,
+    issued_by: String,
+    issued_at: String,
+    /// 监察结果描述.
+    reply: Option<String>,
+    replied_at: Option<String>,
+    escalated_at: Option<String>,
+}
+
+fn order_dto(o: yichuang_core::store::SupervisionOrder) -> OrderDto {
+    OrderDto {
+        id: o.id,
+        number: o.number,
+        case_no: o.case_no,
+        department: o.department,
+        matter_kind: o.matter_kind,
+        warning: o.warning,
+        content: o.content,
+        due: o.due_on.to_string(),
+        issued_by: o.issued_by,
+        issued_at: ts(o.issued_at),
+        reply: o.reply,
+        replied_at: o.replied_at.map(ts),
+        escalated_at: o.escalated_at.map(ts),
+    }
+}
+
+/// Issue a 督办 order on a case (supervisors).
+#[utoipa::path(post, path = "/api/v1/supervision/orders", tag = "cases", security(("bearer" = [])), request_body = OrderBody,
+    responses((status = 201, body = OrderDto), (status = 400, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody),
+        (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn issue_order(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    ApiJson(b): ApiJson<OrderBody>,
+) -> Result<(StatusCode, axum::Json<OrderDto>), ApiError> {
+    let o = state
+        .core
+        .issue_order(&staff.user, &b.case_no, &b.content, b.reply_days)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(order_dto(o))))
+}
+
+/// The ordered department replies.
+#[utoipa::path(post, path = "/api/v1/supervision/orders/{id}/reply", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ReplyBody,
+    responses((status = 200, body = OrderDto), (status = 403, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody)))]
+pub(crate) async fn reply_order(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<ReplyBody>,
+) -> Result<axum::Json<OrderDto>, ApiError> {
+    Ok(axum::Json(order_dto(
+        state.core.reply_order(&staff.user, id, &b.content).await?,
+    )))
+}

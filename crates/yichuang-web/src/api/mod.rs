@@ -48,6 +48,8 @@ pub(crate) use cases::{available_notices, progress_of};
         cases::progress,
         cases::lights,
         cases::notifications,
+        cases::issue_order,
+        cases::reply_order,
         queue::create,
         queue::call,
         queue::act,
@@ -134,6 +136,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/public/progress", get(cases::progress))
         .route("/api/v1/supervision/lights", get(cases::lights))
         .route("/api/v1/notifications", get(cases::notifications))
+        .route("/api/v1/supervision/orders", post(cases::issue_order))
+        .route(
+            "/api/v1/supervision/orders/{id}/reply",
+            post(cases::reply_order),
+        )
         .route("/api/v1/tickets", post(queue::create))
         .route("/api/v1/tickets/{id}", get(queue::show))
         .route("/api/v1/tickets/{id}/actions", post(queue::act))

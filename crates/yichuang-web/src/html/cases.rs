@@ -524,6 +524,10 @@ fn event_label(kind: &str) -> &'static str {
         "case_concluded" => "办结",
         "case_delivered" => "送达",
         "case_withdrawn" => "撤件",
+        "light_changed" => "亮灯变化",
+        "supervision_order_issued" => "督办",
+        "supervision_order_replied" => "督办回复",
+        "supervision_order_escalated" => "督办逾期升级",
         _ => "其他",
     }
 }
@@ -555,6 +559,11 @@ fn event_detail(payload: &Value, steps: &[String]) -> String {
     }
     if e["deemed"].as_bool() == Some(true) {
         parts.push("逾期未告知补正，视为受理".into());
+    }
+    for k in ["content", "reply", "number", "to"] {
+        if let Some(v) = payload[k].as_str().filter(|v| !v.is_empty()) {
+            parts.push(v.to_owned());
+        }
     }
     for k in ["comment", "reason", "note", "tracking_no", "recipient"] {
         let v = s(k);

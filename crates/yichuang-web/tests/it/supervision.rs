@@ -84,3 +84,132 @@ async fn postgres_light_changes_are_recorded_exactly_once() {
     };
     walk_the_lights(&app).await;
 }
+
+#[tokio::test]
+async fn a_supervision_order_is_answered_or_escalated_on_the_timeline() {
+    use reqwest::Method;
+    let app = TestApp::sqlite().await;
+    let body = json!({"matter_code": FIRST_MATTER, "applicant": crate::api_cases::person(),
+        "materials": crate::api_cases::all_materials(), "decision": "accept"});
+    let (_, c) = crate::api_cases::open(&app, "clerk1", body.clone()).await;
+    let no = c["case_no"].as_str().unwrap().to_owned();
+    let (_, c2) = crate::api_cases::open(&app, "clerk2", body).await;
+    let no2 = c2["case_no"].as_str().unwrap().to_owned();
+    let supervisor = app.token("supervisor").await;
+    let order = json!({"case_no": no, "content": "请说明办理进度并加快办理", "reply_days": 2});
+    let clerk = app.token("clerk1").await;
+    assert_eq!(
+        app.send_json(
+            Method::POST,
+            "/api/v1/supervision/orders",
+            Some(&clerk),
+            &order
+        )
+        .await
+        .0,
+        403
+    );
+    let bad = json!({"case_no": no, "content": "", "reply_days": 2});
+    assert_eq!(
+        app.send_json(
+            Method::POST,
+            "/api/v1/supervision/orders",
+            Some(&supervisor),
+            &bad
+        )
+        .await
+        .0,
+        400
+    );
+    let (s, o) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/supervision/orders",
+            Some(&supervisor),
+            &order,
+        )
+        .await;
+    assert_eq!(s, 201, "{o}");
+    assert_eq!(
+        (
+            o["due"].as_str(),
+            o["warning"].as_str(),
+            o["department"].as_str()
+        ),
+        (Some("2026-11-04"), Some("green"), Some("cgj"))
+    );
+    assert!(o["number"].as_str().unwrap().starts_with("DB-"));
+    let other = app.token("rsj-approver").await;
+    let reply = json!({"content": "已组织现场核查，本周内办结"});
+    let url = format!("/api/v1/supervision/orders/{}/reply", o["id"]);
+    assert_eq!(
+        app.send_json(Method::POST, &url, Some(&other), &reply)
+            .await
+            .0,
+        403
+    );
+    let approver = app.token("cgj-approver").await;
+    let (s, r) = app
+        .send_json(Method::POST, &url, Some(&approver), &reply)
+        .await;
+    assert_eq!(
+        (s, r["reply"].as_str()),
+        (200, Some("已组织现场核查，本周内办结"))
+    );
+    assert_eq!(
+        app.send_json(Method::POST, &url, Some(&approver), &reply)
+            .await
+            .0,
+        409,
+        "answered once"
+    );
+    let events = app.core.store().events_for("case", &no).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert!(
+        kinds.contains(&"supervision_order_issued") && kinds.contains(&"supervision_order_replied"),
+        "{kinds:?}"
+    );
+
+    let late = json!({"case_no": no2, "content": "请尽快办理", "reply_days": 1});
+    let (_, o2) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/supervision/orders",
+            Some(&supervisor),
+            &late,
+        )
+        .await;
+    app.clock
+        .set(yichuang_testkit::start_instant() + Duration::days(1));
+    assert_eq!(
+        app.core.sweep_orders().await.unwrap(),
+        0,
+        "due Tuesday, still in time on Tuesday"
+    );
+    app.clock
+        .set(yichuang_testkit::start_instant() + Duration::days(2));
+    assert_eq!(app.core.sweep_orders().await.unwrap(), 1);
+    assert_eq!(app.core.sweep_orders().await.unwrap(), 0, "escalated once");
+    let stored = app
+        .core
+        .store()
+        .order(o2["id"].as_i64().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.escalated_at.is_some());
+    let head = app.token("cgj-head").await;
+    let (_, list) = app.get_json_as(&head, "/api/v1/notifications").await;
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "order_escalated")
+    );
+    let events = app.core.store().events_for("case", &no2).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "supervision_order_escalated")
+    );
+}
