@@ -517,6 +517,10 @@ impl Store for PgStore {
         cases::order(&self.pool, id).await
     }
 
+    async fn orders_for_case(&self, case_no: &str) -> Result<Vec<SupervisionOrder>> {
+        cases::orders_for_case(&self.pool, case_no).await
+    }
+
     async fn events_for(&self, subject_kind: &str, subject_id: &str) -> Result<Vec<Event>> {
         events::for_subject(&self.pool, subject_kind, subject_id).await
     }

@@ -559,3 +559,17 @@ pub(crate) async fn order(pool: &SqlitePool, id: i64) -> Result<Option<Supervisi
     let mut conn = pool.acquire().await.map_err(db)?;
     order_by_id(&mut conn, id).await
 }
+
+pub(crate) async fn orders_for_case(
+    pool: &SqlitePool,
+    case_no: &str,
+) -> Result<Vec<SupervisionOrder>> {
+    let rows: Vec<OrderRow> = sqlx::query_as(&format!(
+        "select {ORDER_COLUMNS} from supervision_orders where case_no = $1 order by id"
+    ))
+    .bind(case_no)
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    Ok(rows.into_iter().map(to_order).collect())
+}

@@ -523,6 +523,10 @@ impl Store for SqliteStore {
         cases::order(&self.reader, id).await
     }
 
+    async fn orders_for_case(&self, case_no: &str) -> Result<Vec<SupervisionOrder>> {
+        cases::orders_for_case(&self.reader, case_no).await
+    }
+
     async fn events_for(&self, subject_kind: &str, subject_id: &str) -> Result<Vec<Event>> {
         events::for_subject(&self.reader, subject_kind, subject_id).await
     }

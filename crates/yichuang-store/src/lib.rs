@@ -297,6 +297,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// An order by id.
     async fn order(&self, id: i64) -> Result<Option<SupervisionOrder>>;
 
+    /// The orders of a case, oldest first.
+    async fn orders_for_case(&self, case_no: &str) -> Result<Vec<SupervisionOrder>>;
+
     // ---- events --------------------------------------------------------------------------
 
     /// The events of one subject, oldest first.

@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveTime, TimeZone};
 use chrono_tz::Asia::Shanghai;
 use serde::Deserialize;
-use serde_json::Value;
 use yichuang_core::CoreError;
 use yichuang_core::cases::CaseDetail;
 use yichuang_core::store::{CaseFilter, MatterFilter};
@@ -23,6 +22,7 @@ use yichuang_domain::clock::to_shanghai;
 use yichuang_domain::mask::{mask_id, mask_phone};
 
 use super::Chrome;
+use super::timeline::{event_detail, event_label, notice_label};
 use crate::action;
 use crate::api::{available_notices, progress_of};
 use crate::error::AppError;
@@ -493,95 +493,22 @@ pub(crate) struct CasePage {
     pending_extension: String,
     can_deliver: bool,
     can_withdraw: bool,
+    orders: Vec<OrderLine>,
+    can_order: bool,
+    can_reply: bool,
 }
 
-fn notice_label(kind: &str) -> &'static str {
-    match kind {
-        "receipt" => "收件凭证",
-        "acceptance" => "受理通知书",
-        "refusal" => "不予受理通知书",
-        "correction" => "一次性告知书",
-        "extension" => "延期告知书",
-        "special_procedure" => "特别程序告知书",
-        "decision" => "决定书",
-        _ => "送达回证",
-    }
+/// A 督办 order on the case page.
+pub(crate) struct OrderLine {
+    id: i64,
+    number: String,
+    content: String,
+    due: String,
+    reply: Option<String>,
+    escalated: bool,
 }
 
-fn event_label(kind: &str) -> &'static str {
-    match kind {
-        "case_received" => "收件",
-        "case_correction_requested" => "一次性告知补正",
-        "case_supplemented" => "补正材料",
-        "case_accepted" => "受理",
-        "case_refused" => "不予受理",
-        "case_step_passed" => "环节通过",
-        "case_step_returned" => "退回",
-        "case_suspended" => "特别程序开始",
-        "case_resumed" => "特别程序结束",
-        "case_extension_requested" => "申请延期",
-        "case_extension_approved" => "批准延期",
-        "case_concluded" => "办结",
-        "case_delivered" => "送达",
-        "case_withdrawn" => "撤件",
-        "light_changed" => "亮灯变化",
-        "supervision_order_issued" => "督办",
-        "supervision_order_replied" => "督办回复",
-        "supervision_order_escalated" => "督办逾期升级",
-        _ => "其他",
-    }
-}
-
-fn event_detail(payload: &Value, steps: &[String]) -> String {
-    let e = &payload["event"];
-    let s = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
-    let mut parts = Vec::new();
-    if let Some(step) = e["step"]
-        .as_u64()
-        .and_then(|i| steps.get(usize::try_from(i).ok()?))
-    {
-        parts.push(format!("环节：{step}"));
-    }
-    if let Some(p) = e["procedure"].as_str().and_then(Procedure::parse) {
-        parts.push(format!(
-            "{}，预计 {} 个工作日",
-            p.label(),
-            e["expected_days"]
-        ));
-    }
-    if let Some(d) = e["days"].as_u64() {
-        parts.push(format!("延期 {d} 个工作日"));
-    }
-    match e["outcome"].as_str() {
-        Some("approved") => parts.push("准予".into()),
-        Some("denied") => parts.push("不予".into()),
-        _ => {}
-    }
-    if e["deemed"].as_bool() == Some(true) {
-        parts.push("逾期未告知补正，视为受理".into());
-    }
-    for k in ["content", "reply", "number", "to"] {
-        if let Some(v) = payload[k].as_str().filter(|v| !v.is_empty()) {
-            parts.push(v.to_owned());
-        }
-    }
-    for k in ["comment", "reason", "note", "tracking_no", "recipient"] {
-        let v = s(k);
-        if !v.is_empty() {
-            parts.push(v);
-        }
-    }
-    let place = payload["actor_window"]
-        .as_str()
-        .or(payload["actor_department"].as_str())
-        .unwrap_or_default();
-    if !place.is_empty() {
-        parts.push(format!("（{place}）"));
-    }
-    parts.join("；")
-}
-
-async fn case_page(
+pub(crate) async fn case_page(
     state: &AppState,
     user: &StaffUser,
     chrome: Chrome,
@@ -695,6 +622,23 @@ async fn case_page(
                     && r.handling == Handling::Immediate
                     && user.window.as_deref() == Some(r.window.as_str()))),
         can_withdraw: status.is_open() && (clerk || office),
+        orders: state
+            .core
+            .store()
+            .orders_for_case(case_no)
+            .await?
+            .into_iter()
+            .map(|o| OrderLine {
+                id: o.id,
+                number: o.number,
+                content: o.content,
+                due: o.due_on.to_string(),
+                reply: o.reply,
+                escalated: o.escalated_at.is_some(),
+            })
+            .collect(),
+        can_order: user.has_role(Role::Supervisor) && status.is_open(),
+        can_reply: office,
         chrome,
     })
 }

@@ -6,7 +6,9 @@ mod admin;
 mod auth;
 mod cases;
 mod catalog;
+mod orders;
 mod queue;
+mod timeline;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
@@ -42,6 +44,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/issuance", get(cases::issuance))
         .route("/cases/{case_no}", get(cases::show))
         .route("/cases/{case_no}/action", axum::routing::post(cases::act))
+        .route("/cases/{case_no}/order", axum::routing::post(orders::order))
+        .route(
+            "/supervision/orders/{id}/reply",
+            axum::routing::post(orders::reply),
+        )
         .route("/progress", get(cases::progress))
         .route("/kiosk", get(queue::kiosk).post(queue::take))
         .route("/kiosk/tickets/{id}", get(queue::kiosk_ticket))

@@ -246,3 +246,46 @@ async fn browser_a_correction_notice_then_supplement_then_acceptance() {
     assert!(items.contains("建筑垃圾处置方案") && items.contains("消纳场所证明材料"));
     b.quit().await;
 }
+
+#[tokio::test]
+async fn browser_a_supervision_order_and_its_reply_show_on_the_timeline() {
+    let Some(b) = browser::start("browser supervision order journey").await else {
+        return;
+    };
+    let app = TestApp::sqlite().await;
+    let body = serde_json::json!({"matter_code": FIRST_MATTER, "applicant": crate::api_cases::person(),
+        "materials": crate::api_cases::all_materials(), "decision": "accept"});
+    let (_, c) = crate::api_cases::open(&app, "clerk1", body).await;
+    let case_no = c["case_no"].as_str().unwrap().to_owned();
+    let d = &b.driver;
+    login(d, &app, "supervisor").await;
+    d.goto(app.url(&format!("/cases/{case_no}"))).await.unwrap();
+    d.find(By::Css("#order-form input[name=content]"))
+        .await
+        .unwrap()
+        .send_keys("请说明进度并加快办理")
+        .await
+        .unwrap();
+    submit_form(d, "#order-form").await;
+    assert!(text(d, "flash").await.contains("已下达督办单"));
+    login(d, &app, "cgj-approver").await;
+    d.goto(app.url(&format!("/cases/{case_no}"))).await.unwrap();
+    d.find(By::Css(".reply-form input[name=content]"))
+        .await
+        .unwrap()
+        .send_keys("已组织核查，本周办结")
+        .await
+        .unwrap();
+    submit_form(d, ".reply-form").await;
+    assert!(text(d, "flash").await.contains("已回复督办单"));
+    let timeline = text(d, "timeline").await;
+    assert!(
+        timeline.contains("督办") && timeline.contains("请说明进度并加快办理"),
+        "{timeline}"
+    );
+    assert!(
+        timeline.contains("督办回复") && timeline.contains("已组织核查，本周办结"),
+        "{timeline}"
+    );
+    b.quit().await;
+}

@@ -4,12 +4,22 @@
 use thirtyfour::prelude::*;
 use yichuang_testkit::{TestApp, browser};
 
+/// Clicks and waits (at most 10 s) until the browser has left the old page.
 async fn wait_nav(d: &WebDriver, css: &str) {
     let old = d.find(By::Tag("html")).await.unwrap();
     d.find(By::Css(css)).await.unwrap().click().await.unwrap();
-    while old.tag_name().await.is_ok() {
+    for _ in 0..400 {
+        if old.tag_name().await.is_err() {
+            return;
+        }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
+    let url = d
+        .current_url()
+        .await
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    panic!("clicking {css} did not navigate (still on {url})");
 }
 
 #[tokio::test]
