@@ -66,7 +66,11 @@ pub(crate) async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
 pub(crate) async fn open_core(cfg: &Config) -> anyhow::Result<Core> {
     let store = open_store(cfg).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    Ok(Core::new(store, clock, cfg.auth.settings()))
+    Ok(Core::new(store, clock, cfg.auth.settings())
+        .with_evaluation_settings(yichuang_core::EvaluationSettings {
+            rectification_days: cfg.evaluation.rectification_days,
+        })
+        .with_performance_formula(cfg.performance.clone()))
 }
 
 /// `yichuang migrate`.

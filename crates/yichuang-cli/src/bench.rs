@@ -19,6 +19,9 @@ pub(crate) enum BenchCommand {
     /// Concurrent clients create and accept cases (5 materials) over HTTP, beside raw durable
     /// single-row SQLite inserts measured in the same run.
     Intake(IntakeArgs),
+    /// Simulated days, then the 日报 and monthly report latency and a full counter rebuild,
+    /// beside raw durable inserts.
+    Report(crate::bench_report::ReportArgs),
     /// Ticket issue and call throughput, call latency with many windows calling at once, and
     /// the latency from a call to a connected display, beside raw durable inserts.
     Queue(QueueArgs),
@@ -61,7 +64,7 @@ pub(crate) struct LoadArgs {
 }
 
 /// Latency summary of one scenario.
-struct Summary {
+pub(crate) struct Summary {
     name: String,
     requests: usize,
     errors: usize,
@@ -151,6 +154,7 @@ pub(crate) async fn run(cfg: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Catalog(args) => catalog(cfg, &args).await,
         BenchCommand::Intake(args) => intake(cfg, &args).await,
         BenchCommand::Queue(args) => queue(cfg, &args).await,
+        BenchCommand::Report(args) => crate::bench_report::run(cfg, &args).await,
     }
 }
 
@@ -279,7 +283,12 @@ async fn catalog(cfg: &Config, args: &LoadArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn summarize(name: &str, mut all: Vec<Duration>, errors: usize, elapsed: f64) -> Summary {
+pub(crate) fn summarize(
+    name: &str,
+    mut all: Vec<Duration>,
+    errors: usize,
+    elapsed: f64,
+) -> Summary {
     all.sort_unstable();
     Summary {
         name: name.to_owned(),
@@ -293,7 +302,13 @@ fn summarize(name: &str, mut all: Vec<Duration>, errors: usize, elapsed: f64) ->
     }
 }
 
-fn print_row(s: &Summary) {
+/// Prints the header of the latency table.
+pub(crate) fn print_header() {
+    println!("| scenario | requests | errors | req/s | p50 ms | p90 ms | p99 ms | max ms |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+}
+
+pub(crate) fn print_row(s: &Summary) {
     println!(
         "| {} | {} | {} | {:.0} | {} | {} | {} | {} |",
         s.name,

@@ -22,6 +22,26 @@ pub(crate) struct Config {
     pub(crate) log: LogConfig,
     /// Logins and sessions.
     pub(crate) auth: AuthConfig,
+    /// 好差评.
+    pub(crate) evaluation: EvaluationConfig,
+    /// The published formula of the monthly performance ranking.
+    pub(crate) performance: yichuang_core::reports::PerformanceFormula,
+}
+
+/// `[evaluation]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct EvaluationConfig {
+    /// Working days a department has to rectify a bad review (差评整改).
+    pub(crate) rectification_days: u32,
+}
+
+impl Default for EvaluationConfig {
+    fn default() -> Self {
+        Self {
+            rectification_days: yichuang_core::EvaluationSettings::default().rectification_days,
+        }
+    }
 }
 
 /// `[server]`.

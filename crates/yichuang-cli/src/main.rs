@@ -3,8 +3,10 @@
 
 mod app;
 mod bench;
+mod bench_report;
 mod config;
 mod import;
+mod ops;
 
 use std::path::PathBuf;
 
@@ -52,6 +54,11 @@ enum Command {
     /// Benchmarks against a release build.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Reports: rebuild the counters from the event log, print a 日报.
+    #[command(subcommand)]
+    Report(ops::ReportCommand),
+    /// Fill the database with realistic simulated hall days (demo center loaded if empty).
+    Simulate(ops::SimulateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +158,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Config(ConfigCommand::Example) => Ok(()),
         Command::Bench(cmd) => bench::run(&cfg, cmd).await,
+        Command::Report(cmd) => ops::report(&cfg, cmd).await,
+        Command::Simulate(args) => ops::simulate(&cfg, &args).await,
     }
 }
 

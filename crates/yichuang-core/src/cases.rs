@@ -189,12 +189,25 @@ impl Core {
         expected: u64,
     ) -> Result<String> {
         let cal = self.calendar(case.received.center_id).await?;
+        // Timeliness of a conclusion is a fact of that moment (the calendar may change later),
+        // so it is recorded with the event for the reports.
+        let concluded_on_time = events
+            .iter()
+            .find(|e| matches!(e.event, CaseEvent::Concluded { .. }))
+            .map(|e| {
+                let d = deadlines(&case, &cal);
+                match d.immediate_due_at {
+                    Some(due_at) => e.at <= due_at,
+                    None => d.due_promised.is_none_or(|due| shanghai_date(e.at) <= due),
+                }
+            });
         let write = CaseWrite {
             index: case_index(&case, &cal),
             case,
             events,
             actor_window: user.and_then(|u| u.window.clone()),
             actor_department: user.and_then(|u| u.department.clone()),
+            concluded_on_time,
         };
         let actor = user.map_or("system", |u| u.username.as_str());
         let ctx = self.ctx(actor);

@@ -9,7 +9,10 @@ pub mod cases;
 pub mod catalog;
 pub mod demo;
 mod error;
+pub mod evaluations;
 pub mod queue;
+pub mod reports;
+pub mod simulate;
 pub mod supervision;
 
 use std::sync::Arc;
@@ -61,6 +64,21 @@ impl Default for CaseSettings {
     }
 }
 
+/// Settings of 好差评.
+#[derive(Debug, Clone)]
+pub struct EvaluationSettings {
+    /// Working days a department has to rectify a bad review.
+    pub rectification_days: u32,
+}
+
+impl Default for EvaluationSettings {
+    fn default() -> Self {
+        Self {
+            rectification_days: evaluations::RECTIFICATION_DAYS,
+        }
+    }
+}
+
 /// The application core: the store, the clock and settings. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Core {
@@ -68,6 +86,8 @@ pub struct Core {
     clock: Arc<dyn Clock>,
     auth: AuthSettings,
     cases: CaseSettings,
+    evaluation: EvaluationSettings,
+    performance: reports::PerformanceFormula,
     /// The first center never changes once it exists; caching it saves a query per request.
     default_center: Arc<tokio::sync::OnceCell<Center>>,
     /// Calendars by center (every intake and case read computes deadlines).
@@ -93,6 +113,8 @@ impl Core {
             clock,
             auth,
             cases: CaseSettings::default(),
+            evaluation: EvaluationSettings::default(),
+            performance: reports::PerformanceFormula::default(),
             default_center: Arc::default(),
             calendars: Arc::default(),
             matters: Arc::default(),
@@ -107,6 +129,20 @@ impl Core {
     #[must_use]
     pub fn with_case_settings(mut self, cases: CaseSettings) -> Self {
         self.cases = cases;
+        self
+    }
+
+    /// Replaces the evaluation settings.
+    #[must_use]
+    pub fn with_evaluation_settings(mut self, evaluation: EvaluationSettings) -> Self {
+        self.evaluation = evaluation;
+        self
+    }
+
+    /// Replaces the performance formula.
+    #[must_use]
+    pub fn with_performance_formula(mut self, formula: reports::PerformanceFormula) -> Self {
+        self.performance = formula;
         self
     }
 

@@ -114,6 +114,56 @@ pub const ONSITE_INDICATORS: [(&str, &str); 3] = [
     ("attitude", "服务态度"),
 ];
 
+/// Online indicators (网上评价指标, besides 整体满意度 which is the overall level): code and
+/// Chinese name.
+pub const ONLINE_INDICATORS: [(&str, &str); 4] = [
+    ("efficiency", "办事效率"),
+    ("guide_accuracy", "办事指南精确度"),
+    ("convenience", "办事便捷度"),
+    ("usability", "平台操作性"),
+];
+
+impl Channel {
+    /// Whether the channel is online (web, phone app, SMS link, QR code) rather than on site.
+    pub fn is_online(self) -> bool {
+        matches!(self, Self::Web | Self::Mobile | Self::Sms | Self::Qr)
+    }
+
+    /// The indicators asked on this channel.
+    pub fn indicators(self) -> &'static [(&'static str, &'static str)] {
+        if self.is_online() {
+            &ONLINE_INDICATORS
+        } else {
+            &ONSITE_INDICATORS
+        }
+    }
+
+    /// Chinese label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pad => "窗口评价器",
+            Self::Web => "网上",
+            Self::Mobile => "移动端",
+            Self::Sms => "短信",
+            Self::Qr => "二维码",
+            Self::Phone => "电话回访",
+        }
+    }
+}
+
+/// Share of evaluations that are not bad reviews (满意率 = 非常满意 + 满意 + 基本满意 over all),
+/// or `None` when there are none.
+pub fn satisfaction_rate(counts: &[(Level, i64)]) -> Option<f64> {
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let good: i64 = counts
+        .iter()
+        .filter(|(l, _)| !l.is_bad())
+        .map(|(_, n)| n)
+        .sum();
+    #[allow(clippy::cast_precision_loss)]
+    (total > 0).then(|| good as f64 / total as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

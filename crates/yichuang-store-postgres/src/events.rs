@@ -1,4 +1,5 @@
-//! The append-only event log. `append` is called inside the transaction of every write.
+//! The append-only event log. `append` is called inside the transaction of every write and adds
+//! the event's report counters in it.
 
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
@@ -27,9 +28,20 @@ pub(crate) async fn append(
     .bind(subject.1)
     .bind(kind)
     .bind(payload.to_string())
-    .execute(conn)
+    .execute(&mut *conn)
     .await
     .map_err(db)?;
+    // The report counters of the event, in the same transaction.
+    let deltas = yichuang_store::report::deltas(&yichuang_store::report::EventFacts {
+        center_id,
+        at: ctx.now,
+        actor: &ctx.actor,
+        kind,
+        payload: &payload,
+    });
+    if !deltas.is_empty() {
+        crate::counters::apply(conn, &deltas, now).await?;
+    }
     Ok(())
 }
 

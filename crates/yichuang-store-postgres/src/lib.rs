@@ -7,6 +7,8 @@ mod accounts;
 mod calendar;
 mod cases;
 mod catalog;
+mod counters;
+mod evaluations;
 mod events;
 pub mod testing;
 mod tickets;
@@ -19,10 +21,11 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use yichuang_domain::calendar::{Calendar, DayKind};
 use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window, WindowGroup};
 use yichuang_store::{
-    Appointment, CallRequest, CaseFilter, CaseNumbering, CaseWrite, Center, Ctx, EvaluationRecord,
-    Event, ImportReport, LightChange, MatterFilter, MatterSummary, MatterVersion, NewAppointment,
-    NewCenter, NewEvaluation, NewOrder, NewSession, NewTicket, NewUser, Notification, Progress,
-    Result, Session, StaffUserRecord, Store, StoreError, StoredCase, SupervisionOrder, Ticket,
+    Appointment, CallRequest, CaseFilter, CaseNumbering, CaseWrite, Center, Ctx, EvaluationOutcome,
+    EvaluationRecord, Event, ImportReport, LightChange, MatterFilter, MatterSummary, MatterVersion,
+    NewAppointment, NewCenter, NewEvaluation, NewOrder, NewSession, NewTicket, NewUser,
+    Notification, Progress, Rectification, RectificationFilter, RectificationStatus, Result,
+    Session, StaffUserRecord, Store, StoreError, StoredCase, SupervisionOrder, Ticket,
 };
 
 /// The PostgreSQL store.
@@ -387,15 +390,73 @@ impl Store for PgStore {
         tx.commit().await.map_err(db)
     }
 
-    async fn record_evaluation(&self, e: &NewEvaluation, ctx: &Ctx) -> Result<i64> {
+    async fn record_evaluation(&self, e: &NewEvaluation, ctx: &Ctx) -> Result<EvaluationOutcome> {
         let mut tx = self.begin().await?;
-        let id = tickets::record_evaluation(&mut tx, e, ctx).await?;
+        let out = evaluations::record(&mut tx, e, ctx).await?;
         tx.commit().await.map_err(db)?;
-        Ok(id)
+        Ok(out)
     }
 
     async fn evaluations(&self, center_id: i64, limit: u32) -> Result<Vec<EvaluationRecord>> {
-        tickets::evaluations(&self.pool, center_id, limit).await
+        evaluations::list(&self.pool, center_id, limit).await
+    }
+
+    async fn case_evaluations(&self, case_no: &str) -> Result<Vec<EvaluationRecord>> {
+        evaluations::for_case(&self.pool, case_no).await
+    }
+
+    async fn create_invite(
+        &self,
+        center_id: i64,
+        case_no: &str,
+        token_hash: &str,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        evaluations::create_invite(&mut tx, center_id, case_no, token_hash, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn invite(&self, token_hash: &str) -> Result<Option<String>> {
+        evaluations::invite(&self.pool, token_hash).await
+    }
+
+    async fn rectifications(&self, filter: &RectificationFilter) -> Result<Vec<Rectification>> {
+        evaluations::rect_list(&self.pool, filter).await
+    }
+
+    async fn rectification(&self, id: i64) -> Result<Option<Rectification>> {
+        evaluations::get(&self.pool, id).await
+    }
+
+    async fn update_rectification(
+        &self,
+        r: &Rectification,
+        expected: RectificationStatus,
+        kind: &str,
+        payload: serde_json::Value,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        evaluations::update(&mut tx, r, expected, kind, payload, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn report_counters(
+        &self,
+        center_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+        dim: Option<&str>,
+    ) -> Result<Vec<yichuang_store::report::Counter>> {
+        counters::read(&self.pool, center_id, from, to, dim).await
+    }
+
+    async fn rebuild_reports(&self, ctx: &Ctx, progress: Progress<'_>) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let n = counters::rebuild(&mut tx, ctx.now.timestamp_millis(), progress).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(n)
     }
 
     async fn book_appointment(&self, a: &NewAppointment, ctx: &Ctx) -> Result<Appointment> {

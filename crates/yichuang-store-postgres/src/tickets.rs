@@ -6,8 +6,7 @@ use serde_json::json;
 use sqlx::{PgConnection, PgPool, QueryBuilder};
 use yichuang_domain::queue::{CallClass, TicketKind, TicketStatus, next_class, ticket_number};
 use yichuang_store::{
-    Appointment, CallRequest, Ctx, EvaluationRecord, NewAppointment, NewEvaluation, NewTicket,
-    Result, StoreError, Ticket,
+    Appointment, CallRequest, Ctx, NewAppointment, NewTicket, Result, StoreError, Ticket,
 };
 
 use crate::{db, events, ms};
@@ -365,96 +364,6 @@ pub(crate) async fn paused(pool: &PgPool, center_id: i64, window: &str) -> Resul
     .await
     .map_err(db)?;
     Ok(v.unwrap_or(false))
-}
-
-pub(crate) async fn record_evaluation(
-    conn: &mut PgConnection,
-    e: &NewEvaluation,
-    ctx: &Ctx,
-) -> Result<i64> {
-    let now = ctx.now.timestamp_millis();
-    let indicators: serde_json::Map<String, serde_json::Value> = e
-        .indicators
-        .iter()
-        .map(|(k, l)| (k.clone(), json!(l.code())))
-        .collect();
-    let id: i64 = sqlx::query_scalar(
-        "insert into evaluations (center_id, ticket_id, case_no, window_code, clerk, level, \
-         indicators, channel, comment, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) returning id",
-    )
-    .bind(e.center_id)
-    .bind(e.ticket_id)
-    .bind(&e.case_no)
-    .bind(&e.window)
-    .bind(&e.clerk)
-    .bind(e.level.code())
-    .bind(serde_json::Value::Object(indicators.clone()).to_string())
-    .bind(e.channel.code())
-    .bind(&e.comment)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(|err| match db(err) {
-        StoreError::Conflict(_) => StoreError::Conflict("该号已经评价过了".into()),
-        other => other,
-    })?;
-    let payload = json!({"level": e.level.code(), "channel": e.channel.code(), "ticket_id": e.ticket_id,
-        "case_no": e.case_no, "window": e.window, "indicators": indicators});
-    events::append(
-        conn,
-        ctx,
-        Some(e.center_id),
-        ("evaluation", &id.to_string()),
-        "evaluation_recorded",
-        payload,
-    )
-    .await?;
-    Ok(id)
-}
-
-type EvaluationRow = (
-    i64,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-    i64,
-);
-
-pub(crate) async fn evaluations(
-    pool: &PgPool,
-    center_id: i64,
-    limit: u32,
-) -> Result<Vec<EvaluationRecord>> {
-    let rows: Vec<EvaluationRow> = sqlx::query_as(
-        "select id, ticket_id, case_no, window_code, clerk, level, indicators, channel, comment, \
-         created_at from evaluations where center_id = $1 order by id desc limit $2",
-    )
-    .bind(center_id)
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| EvaluationRecord {
-            id: r.0,
-            ticket_id: r.1,
-            case_no: r.2,
-            window: r.3,
-            clerk: r.4,
-            level: r.5,
-            indicators: serde_json::from_str(&r.6).unwrap_or_default(),
-            channel: r.7,
-            comment: r.8,
-            created_at: ms(r.9),
-        })
-        .collect())
 }
 
 type AppointmentRow = (

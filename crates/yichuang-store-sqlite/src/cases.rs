@@ -44,11 +44,7 @@ pub(crate) async fn next_case_no(
 async fn append_events(conn: &mut SqliteConnection, w: &CaseWrite, ctx: &Ctx) -> Result<()> {
     let c = &w.case;
     for e in &w.events {
-        let payload = event_payload(
-            &e.event,
-            w.actor_window.as_deref(),
-            w.actor_department.as_deref(),
-        );
+        let payload = event_payload(&e.event, w);
         let at_ctx = Ctx::new(ctx.actor.clone(), e.at);
         events::append(
             conn,
@@ -527,8 +523,8 @@ pub(crate) async fn escalate_orders(
         let Some(o) = order_by_id(conn, id).await? else {
             continue;
         };
-        let payload =
-            serde_json::json!({"order_id": id, "number": o.number, "due_on": o.due_on.to_string()});
+        let payload = serde_json::json!({"order_id": id, "number": o.number, "due_on": o.due_on.to_string(),
+                "department": o.department});
         events::append(
             conn,
             ctx,

@@ -64,6 +64,9 @@ pub struct CaseWrite {
     pub actor_window: Option<String>,
     /// Department of the acting user, recorded with each event.
     pub actor_department: Option<String>,
+    /// Whether a conclusion among `events` came within the promised limit (recorded with the
+    /// conclusion event for the reports).
+    pub concluded_on_time: Option<bool>,
 }
 
 /// A stored case.
@@ -98,13 +101,20 @@ pub struct CaseFilter {
     pub before_id: Option<i64>,
 }
 
-/// The event log payload of a case event: the event and where the actor works.
-pub fn event_payload(
-    event: &CaseEvent,
-    window: Option<&str>,
-    department: Option<&str>,
-) -> serde_json::Value {
-    serde_json::json!({"event": event, "actor_window": window, "actor_department": department})
+/// The event log payload of a case event: the event, where the actor works, and the case's
+/// department, accepting window and matter, so that the report counters can be recomputed from
+/// the event log alone.
+pub fn event_payload(event: &CaseEvent, w: &CaseWrite) -> serde_json::Value {
+    let r = &w.case.received;
+    let mut v = serde_json::json!({"event": event, "actor_window": w.actor_window,
+        "actor_department": w.actor_department, "department": r.department,
+        "window": r.window, "matter": r.matter_code});
+    if matches!(event, CaseEvent::Concluded { .. })
+        && let (Some(on_time), Some(m)) = (w.concluded_on_time, v.as_object_mut())
+    {
+        m.insert("on_time".into(), on_time.into());
+    }
+    v
 }
 
 /// How to number a new case: `<prefix><daily sequence>` for the center's `day`.

@@ -5,6 +5,8 @@
 
 mod cases;
 mod error;
+mod evaluations;
+pub mod report;
 mod tickets;
 mod types;
 
@@ -18,6 +20,7 @@ use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window,
 
 pub use cases::*;
 pub use error::{Result, StoreError};
+pub use evaluations::*;
 pub use tickets::*;
 pub use types::*;
 
@@ -226,11 +229,60 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         ctx: &Ctx,
     ) -> Result<()>;
 
-    /// Records an evaluation; a second one for the same ticket is a conflict.
-    async fn record_evaluation(&self, e: &NewEvaluation, ctx: &Ctx) -> Result<i64>;
+    /// Records an evaluation, and with `rectification_due` opens its rectification, in one
+    /// transaction. A second evaluation of the same ticket, or of the same case and stage, is a
+    /// conflict.
+    async fn record_evaluation(&self, e: &NewEvaluation, ctx: &Ctx) -> Result<EvaluationOutcome>;
 
     /// Evaluations of a center, newest first.
     async fn evaluations(&self, center_id: i64, limit: u32) -> Result<Vec<EvaluationRecord>>;
+
+    /// Case evaluations (一事一评) of a case, oldest first.
+    async fn case_evaluations(&self, case_no: &str) -> Result<Vec<EvaluationRecord>>;
+
+    /// Stores an invitation to rate a case (by the SHA-256 of its token).
+    async fn create_invite(
+        &self,
+        center_id: i64,
+        case_no: &str,
+        token_hash: &str,
+        ctx: &Ctx,
+    ) -> Result<()>;
+
+    /// The case an invitation token hash is for.
+    async fn invite(&self, token_hash: &str) -> Result<Option<String>>;
+
+    /// Rectifications matching a filter, newest first.
+    async fn rectifications(&self, filter: &RectificationFilter) -> Result<Vec<Rectification>>;
+
+    /// A rectification by id.
+    async fn rectification(&self, id: i64) -> Result<Option<Rectification>>;
+
+    /// Stores a rectification's new state if it is still in `expected` status (else
+    /// `Conflict`), with one event of `kind` (its payload gets the department added).
+    async fn update_rectification(
+        &self,
+        r: &Rectification,
+        expected: RectificationStatus,
+        kind: &str,
+        payload: serde_json::Value,
+        ctx: &Ctx,
+    ) -> Result<()>;
+
+    // ---- reports ---------------------------------------------------------------------------
+
+    /// Report counters of a center for the days `from..=to`, optionally of one dimension.
+    async fn report_counters(
+        &self,
+        center_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+        dim: Option<&str>,
+    ) -> Result<Vec<report::Counter>>;
+
+    /// Replaces every report counter by the replay of the event log, atomically. Returns the
+    /// number of events replayed.
+    async fn rebuild_reports(&self, ctx: &Ctx, progress: Progress<'_>) -> Result<u64>;
 
     /// Books an appointment if the slot still has room (else `Conflict`), all in one transaction.
     async fn book_appointment(&self, a: &NewAppointment, ctx: &Ctx) -> Result<Appointment>;

@@ -98,6 +98,15 @@ pub struct NewEvaluation {
     pub channel: yichuang_domain::evaluation::Channel,
     /// Free text.
     pub comment: String,
+    /// Responsible department of the rated case.
+    pub department: Option<String>,
+    /// Matter of the rated case.
+    pub matter: Option<String>,
+    /// Stage of a case evaluation (`handling` or `result`); `None` for a ticket's.
+    pub stage: Option<String>,
+    /// A bad review opens a rectification due on this date for `department` (empty: the
+    /// center).
+    pub rectification_due: Option<chrono::NaiveDate>,
 }
 
 /// A stored evaluation.
@@ -121,6 +130,8 @@ pub struct EvaluationRecord {
     pub channel: String,
     /// Comment.
     pub comment: String,
+    /// Stage of a case evaluation.
+    pub stage: Option<String>,
     /// When.
     pub created_at: DateTime<Utc>,
 }

@@ -33,6 +33,8 @@ pub(crate) struct NoticeDoc {
 struct NoticePage {
     doc: NoticeDoc,
     qr_svg: String,
+    /// The 好差评 invitation (link, QR) printed on the 送达回证.
+    rate: Option<(String, String)>,
 }
 
 const REMEDY: &str = "申请人如对本决定不服，可以自收到本文书之日起六十日内依法申请行政复议，或者在六个月内依法向人民法院提起行政诉讼。";
@@ -261,16 +263,36 @@ pub(crate) fn progress_url(headers: &HeaderMap, case_no: &str, name: &str) -> St
     )
 }
 
-/// Renders a notice page with its QR code.
-pub(crate) fn render(doc: NoticeDoc, url: &str) -> Result<String, CoreError> {
-    let qr_svg = QrCode::new(url.as_bytes())
+fn qr(url: &str) -> Result<String, CoreError> {
+    QrCode::new(url.as_bytes())
         .map(|q| {
             q.render::<svg::Color<'_>>()
                 .min_dimensions(160, 160)
                 .build()
         })
-        .map_err(|e| CoreError::Internal(anyhow::anyhow!("QR encoding failed: {e}")))?;
-    NoticePage { doc, qr_svg }
-        .render()
-        .map_err(|e| CoreError::Internal(anyhow::anyhow!("notice template failed: {e}")))
+        .map_err(|e| CoreError::Internal(anyhow::anyhow!("QR encoding failed: {e}")))
+}
+
+/// The invitation link to rate a case, from the request's Host header.
+pub(crate) fn rate_url(headers: &HeaderMap, token: &str) -> String {
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    format!("http://{host}/rate/{token}")
+}
+
+/// Renders a notice page with its QR code to the progress page and, on a 送达回证, the QR code
+/// of the invitation to rate the service.
+pub(crate) fn render(doc: NoticeDoc, url: &str, rate: Option<&str>) -> Result<String, CoreError> {
+    let rate = rate
+        .map(|u| Ok::<_, CoreError>((u.to_owned(), qr(u)?)))
+        .transpose()?;
+    NoticePage {
+        doc,
+        qr_svg: qr(url)?,
+        rate,
+    }
+    .render()
+    .map_err(|e| CoreError::Internal(anyhow::anyhow!("notice template failed: {e}")))
 }

@@ -275,7 +275,7 @@ impl Core {
                 }
                 next.status = TicketStatus::NoShow;
                 next.no_show_at = Some(now);
-                ("no_show", serde_json::json!({}))
+                ("no_show", serde_json::json!({"window": t.window}))
             }
             TicketAction::Start => {
                 if t.status != TicketStatus::Called || !own_window {
@@ -291,7 +291,15 @@ impl Core {
                 }
                 next.status = TicketStatus::Finished;
                 next.finished_at = Some(now);
-                ("finished", serde_json::json!({}))
+                // The wait the daily report counts: from when the ticket could be called (its
+                // issue, or an appointment's slot start) to its last call.
+                let wait = t
+                    .called_at
+                    .map(|c| (c - t.issued_at.max(t.callable_at)).num_seconds().max(0));
+                (
+                    "finished",
+                    serde_json::json!({"window": t.window, "wait_seconds": wait}),
+                )
             }
             TicketAction::Transfer {
                 to_group,

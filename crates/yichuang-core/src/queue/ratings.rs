@@ -58,7 +58,7 @@ impl Core {
         rating: TicketRating,
         pad_window: Option<&str>,
         user: Option<&StaffUser>,
-    ) -> Result<i64> {
+    ) -> Result<yichuang_store::EvaluationOutcome> {
         let t = self
             .store()
             .ticket(rating.ticket_id)
@@ -82,9 +82,13 @@ impl Core {
                 "服务尚未结束，暂不能评价".into(),
             ));
         }
-        if rating.comment.chars().count() > 500 {
-            return Err(CoreError::invalid("comment", "评价内容最多 500 字"));
-        }
+        crate::evaluations::validate_rating(rating.channel, &rating.indicators, &rating.comment)?;
+        // A bad review of a ticket linked to a case goes to the case's department; otherwise to
+        // the center's hall management (empty department).
+        let case = match &t.case_no {
+            Some(no) => self.store().case_by_no(no).await?,
+            None => None,
+        };
         let clerk = self
             .store()
             .events_for("ticket", &t.id.to_string())
@@ -103,6 +107,10 @@ impl Core {
             indicators: rating.indicators,
             channel: rating.channel,
             comment: rating.comment.trim().to_owned(),
+            department: case.as_ref().map(|c| c.case.received.department.clone()),
+            matter: case.as_ref().map(|c| c.case.received.matter_code.clone()),
+            stage: None,
+            rectification_due: self.rectification_due(t.center_id, rating.level).await?,
         };
         let actor = pad_window.map_or_else(
             || user.map_or("system".to_owned(), |u| u.username.clone()),

@@ -436,6 +436,7 @@ fn write_of(
         events,
         actor_window: Some("W01".into()),
         actor_department: None,
+        concluded_on_time: None,
     }
 }
 

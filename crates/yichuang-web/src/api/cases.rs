@@ -518,7 +518,18 @@ pub(crate) async fn notice(
     let center = state.core.center(None).await?;
     let doc = crate::notice::build(&d, &kind, &center.name)?;
     let url = crate::notice::progress_url(&headers, &case_no, &d.case.received.applicant.name);
-    Ok(axum::response::Html(crate::notice::render(doc, &url)?))
+    // Each printed 送达回证 carries a fresh invitation to rate the case.
+    let rate = if kind == "delivery" {
+        let token = state.core.invite_to_rate(&staff.user, &case_no).await?;
+        Some(crate::notice::rate_url(&headers, &token))
+    } else {
+        None
+    };
+    Ok(axum::response::Html(crate::notice::render(
+        doc,
+        &url,
+        rate.as_deref(),
+    )?))
 }
 
 /// Query of the notification list.

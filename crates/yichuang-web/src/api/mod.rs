@@ -7,6 +7,8 @@ pub(crate) mod cases;
 mod catalog;
 mod ops;
 pub(crate) mod queue;
+mod reports;
+pub(crate) mod reviews;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -56,7 +58,11 @@ pub(crate) use cases::{available_notices, progress_of};
         queue::show,
         queue::status,
         queue::events,
-        queue::evaluate,
+        reviews::evaluate,
+        reviews::list,
+        reviews::act,
+        reports::daily,
+        reports::performance,
         queue::slots,
         queue::book,
         queue::cancel,
@@ -70,7 +76,9 @@ pub(crate) use cases::{available_notices, progress_of};
         (name = "catalog", description = "事项目录与办事指南"),
         (name = "calendar", description = "工作日历"),
         (name = "cases", description = "办件：受理、审批、出件、进度、亮灯"),
-        (name = "queue", description = "排队叫号")
+        (name = "queue", description = "排队叫号"),
+        (name = "evaluations", description = "好差评与差评整改"),
+        (name = "reports", description = "日报与绩效排名")
     )
 )]
 struct ApiDoc;
@@ -149,7 +157,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/queue/events", get(queue::events))
         .route("/api/v1/queue/measures", get(queue::measures))
         .route("/api/v1/kiosks", post(queue::register_kiosk))
-        .route("/api/v1/evaluations", post(queue::evaluate))
+        .route("/api/v1/evaluations", post(reviews::evaluate))
+        .route("/api/v1/rectifications", get(reviews::list))
+        .route("/api/v1/rectifications/{id}/actions", post(reviews::act))
+        .route("/api/v1/reports/daily", get(reports::daily))
+        .route("/api/v1/reports/performance", get(reports::performance))
         .route("/api/v1/appointments/slots", get(queue::slots))
         .route("/api/v1/appointments", post(queue::book))
         .route(

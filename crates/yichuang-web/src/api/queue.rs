@@ -339,63 +339,6 @@ where
     )
 }
 
-/// An evaluation (好差评) of a finished ticket.
-#[derive(Deserialize, ToSchema)]
-pub(crate) struct EvaluationBody {
-    ticket_id: i64,
-    /// very_satisfied | satisfied | basically_satisfied | dissatisfied | very_dissatisfied
-    level: String,
-    /// Indicator code → level, e.g. `{"attitude": "satisfied"}`.
-    indicators: Option<std::collections::HashMap<String, String>>,
-    /// pad | web | mobile | sms | qr | phone
-    channel: String,
-    comment: Option<String>,
-}
-
-/// The id of a recorded evaluation.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct EvaluationCreated {
-    id: i64,
-}
-
-/// Record an evaluation of a finished ticket (staff of the center; the window's pad uses
-/// `/pad/{window}`).
-#[utoipa::path(post, path = "/api/v1/evaluations", tag = "queue", security(("bearer" = [])),
-    request_body = EvaluationBody,
-    responses((status = 201, body = EvaluationCreated), (status = 400, body = crate::api::ErrorBody),
-        (status = 409, description = "已评价或服务未结束", body = crate::api::ErrorBody)))]
-pub(crate) async fn evaluate(
-    State(state): State<AppState>,
-    staff: ApiStaff,
-    ApiJson(body): ApiJson<EvaluationBody>,
-) -> Result<(StatusCode, axum::Json<EvaluationCreated>), ApiError> {
-    use yichuang_domain::evaluation::{Channel, Level};
-    let level = Level::parse(&body.level)
-        .ok_or_else(|| CoreError::invalid("level", "level 应为 very_satisfied、satisfied、basically_satisfied、dissatisfied 或 very_dissatisfied"))?;
-    let channel = Channel::parse(&body.channel).ok_or_else(|| {
-        CoreError::invalid("channel", "channel 应为 pad、web、mobile、sms、qr 或 phone")
-    })?;
-    let mut indicators = Vec::new();
-    for (k, v) in body.indicators.unwrap_or_default() {
-        let l = Level::parse(&v)
-            .ok_or_else(|| CoreError::invalid("indicators", format!("指标 {k} 的评价等级无效")))?;
-        indicators.push((k, l));
-    }
-    indicators.sort_by(|a, b| a.0.cmp(&b.0));
-    let rating = yichuang_core::queue::TicketRating {
-        ticket_id: body.ticket_id,
-        level,
-        indicators,
-        channel,
-        comment: body.comment.unwrap_or_default(),
-    };
-    let id = state
-        .core
-        .rate_ticket(rating, None, Some(&staff.user))
-        .await?;
-    Ok((StatusCode::CREATED, axum::Json(EvaluationCreated { id })))
-}
-
 /// Query of the slot list.
 #[derive(Deserialize, utoipa::IntoParams)]
 pub(crate) struct SlotQuery {

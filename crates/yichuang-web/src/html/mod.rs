@@ -8,6 +8,8 @@ mod cases;
 mod catalog;
 mod orders;
 mod queue;
+mod reports;
+mod reviews;
 mod timeline;
 
 use axum::Router;
@@ -57,6 +59,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/display/window/{code}", get(queue::display_window))
         .route("/desk/ticket", axum::routing::post(queue::desk_ticket))
         .route("/pad/{code}", get(queue::pad).post(queue::pad_rate))
+        .route("/rate/{token}", get(reviews::rate_form).post(reviews::rate))
+        .route("/rectifications", get(reviews::rectifications))
+        .route("/reports/daily", get(reports::daily))
+        .route("/reports/performance", get(reports::performance))
+        .route(
+            "/rectifications/{id}/action",
+            axum::routing::post(reviews::rectification_action),
+        )
         .layer(axum::middleware::from_fn(ensure_csrf_cookie))
         .route("/static/app.css", get(stylesheet))
 }
@@ -69,6 +79,8 @@ pub(crate) struct Chrome {
     pub(crate) is_clerk: bool,
     pub(crate) is_office: bool,
     pub(crate) is_issuer: bool,
+    /// Reads reports (admins, supervisors, department heads).
+    pub(crate) is_reporter: bool,
     pub(crate) large: bool,
     pub(crate) csrf: String,
     pub(crate) path_encoded: String,
@@ -102,6 +114,9 @@ impl FromRequestParts<AppState> for Chrome {
                 u.has_any_role(&[Role::Approver, Role::DeptHead, Role::Supervisor])
             }),
             is_issuer: user.as_ref().is_some_and(|u| u.has_role(Role::Issuer)),
+            is_reporter: user
+                .as_ref()
+                .is_some_and(|u| u.has_any_role(&yichuang_core::reports::REPORT_ROLES)),
             user_name: user.map(|u| u.display_name),
             large,
             csrf,

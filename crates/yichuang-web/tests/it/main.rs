@@ -13,6 +13,8 @@ mod browser_cases;
 mod browser_hall;
 mod pages;
 mod postgres;
+mod reports;
+mod reviews;
 mod supervision;
 
 /// The value of the hidden `csrf` field of a page.

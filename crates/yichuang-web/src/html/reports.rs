@@ -1,0 +1,223 @@
+//! Report pages: the 日报 with SVG charts and an Excel download, and the monthly ranking.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use serde::Deserialize;
+use yichuang_core::reports::{PerformanceReport, PeriodReport, ScopeRow};
+use yichuang_domain::evaluation::Level;
+
+use super::Chrome;
+use crate::error::AppError;
+use crate::extract::{AnyStaff, PageQuery, PageStaff};
+use crate::state::AppState;
+
+/// One bar of a horizontal SVG bar chart (drawn by the template, so labels are escaped there).
+pub(crate) struct Bar {
+    label: String,
+    value: String,
+    y: u32,
+    width: u32,
+}
+
+/// A horizontal bar chart.
+pub(crate) struct Chart {
+    title: &'static str,
+    bars: Vec<Bar>,
+    height: u32,
+}
+
+const BAR_MAX: f64 = 360.0;
+
+/// Builds a chart of `(label, value)`, longest bar = the largest value.
+fn chart(title: &'static str, items: Vec<(String, f64, String)>) -> Chart {
+    let max = items.iter().map(|i| i.1).fold(0.0_f64, f64::max);
+    let bars: Vec<Bar> = (0u32..)
+        .zip(items)
+        .map(|(i, (label, v, shown))| Bar {
+            label,
+            value: shown,
+            y: i * 26 + 4,
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            width: if max > 0.0 {
+                (v / max * BAR_MAX).round() as u32
+            } else {
+                0
+            },
+        })
+        .collect();
+    Chart {
+        title,
+        height: u32::try_from(bars.len()).unwrap_or(0) * 26 + 8,
+        bars,
+    }
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".to_owned(), |x| format!("{:.1}%", x * 100.0))
+}
+
+/// The 日报 page.
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/report_daily.html")]
+pub(crate) struct DailyPage {
+    chrome: Chrome,
+    r: PeriodReport,
+    charts: Vec<Chart>,
+    satisfaction: String,
+    on_time_rate: String,
+    callback_rate: String,
+}
+
+impl DailyPage {
+    fn avg_wait(&self) -> String {
+        self.r
+            .total
+            .tickets
+            .avg_wait_minutes
+            .map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))
+    }
+
+    fn p90_wait(&self) -> String {
+        self.r
+            .total
+            .tickets
+            .p90_wait_minutes
+            .map_or_else(|| "—".to_owned(), |v| v.to_string())
+    }
+
+    fn rate(row: &ScopeRow) -> String {
+        pct(row.figures.evaluations.satisfaction_rate)
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DailyQuery {
+    date: Option<String>,
+}
+
+/// `GET /reports/daily?date=`.
+pub(crate) async fn daily(
+    State(state): State<AppState>,
+    staff: PageStaff<AnyStaff>,
+    chrome: Chrome,
+    PageQuery(q): PageQuery<DailyQuery>,
+) -> Result<DailyPage, AppError> {
+    let date = match q.date.as_deref().filter(|d| !d.is_empty()) {
+        Some(d) => crate::api::parse_date("date", d)?,
+        None => state.core.clock().today(),
+    };
+    let center = state.core.default_center().await?;
+    let r = state.core.daily_report(&staff.user, &center, date).await?;
+    #[allow(clippy::cast_precision_loss)]
+    let mut by_dept: Vec<(String, f64, String)> = r
+        .departments
+        .iter()
+        .filter(|d| d.figures.cases.received > 0)
+        .map(|d| {
+            let n = d.figures.cases.received;
+            (d.name.clone(), n as f64, n.to_string())
+        })
+        .collect();
+    by_dept.sort_by(|a, b| b.1.total_cmp(&a.1));
+    by_dept.truncate(12);
+    let levels = &r.total.evaluations.by_level;
+    #[allow(clippy::cast_precision_loss)]
+    let by_level = Level::ALL
+        .iter()
+        .zip([
+            levels.very_satisfied,
+            levels.satisfied,
+            levels.basically_satisfied,
+            levels.dissatisfied,
+            levels.very_dissatisfied,
+        ])
+        .map(|(l, n)| (l.label().to_owned(), n as f64, n.to_string()))
+        .collect();
+    let c = &r.total.cases;
+    #[allow(clippy::cast_precision_loss)]
+    let flow = [
+        ("收件", c.received),
+        ("受理", c.accepted),
+        ("补正告知", c.correction_requested),
+        ("不予受理", c.refused),
+        ("准予", c.concluded_approved),
+        ("不予准予", c.concluded_denied),
+        ("送达", c.delivered),
+    ]
+    .into_iter()
+    .map(|(l, n)| (l.to_owned(), n as f64, n.to_string()))
+    .collect();
+    let on_time = {
+        let done = c.on_time + c.overdue;
+        #[allow(clippy::cast_precision_loss)]
+        (done > 0).then(|| c.on_time as f64 / done as f64)
+    };
+    Ok(DailyPage {
+        chrome,
+        charts: vec![
+            chart("办件流转", flow),
+            chart("各部门收件（前 12 位）", by_dept),
+            chart("评价等级分布", by_level),
+        ],
+        satisfaction: pct(r.total.evaluations.satisfaction_rate),
+        on_time_rate: pct(on_time),
+        callback_rate: pct(r.rectification_rates.callback_rate),
+        r,
+    })
+}
+
+/// The ranking page.
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/report_performance.html")]
+pub(crate) struct PerformancePage {
+    chrome: Chrome,
+    p: PerformanceReport,
+    chart: Chart,
+}
+
+impl PerformancePage {
+    fn pct(v: &Option<f64>) -> String {
+        pct(*v)
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct MonthQuery {
+    month: Option<String>,
+}
+
+/// `GET /reports/performance?month=`.
+pub(crate) async fn performance(
+    State(state): State<AppState>,
+    staff: PageStaff<AnyStaff>,
+    chrome: Chrome,
+    PageQuery(q): PageQuery<MonthQuery>,
+) -> Result<PerformancePage, AppError> {
+    let month = q
+        .month
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| state.core.clock().today().format("%Y-%m").to_string());
+    let center = state.core.default_center().await?;
+    let p = state
+        .core
+        .performance_report(&staff.user, &center, &month)
+        .await?;
+    let items = p
+        .departments
+        .iter()
+        .take(15)
+        .map(|d| {
+            (
+                d.name.clone(),
+                d.rates.score,
+                format!("{:.2}", d.rates.score),
+            )
+        })
+        .collect();
+    Ok(PerformancePage {
+        chrome,
+        chart: chart("部门得分（前 15 位）", items),
+        p,
+    })
+}

@@ -1,0 +1,251 @@
+//! Reports: the 日报 of simulated days equals counts computed here from the cases, tickets and
+//! evaluations themselves; `report rebuild` equals the live counters; the xlsx parses back.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use yichuang_core::simulate::Plan;
+use yichuang_domain::clock::shanghai_date;
+use yichuang_domain::queue::TicketStatus;
+use yichuang_testkit::TestApp;
+
+fn on(d: NaiveDate, t: Option<DateTime<Utc>>) -> bool {
+    t.is_some_and(|t| shanghai_date(t) == d)
+}
+
+async fn simulate(app: &TestApp, visitors: u32) -> NaiveDate {
+    let plan = Plan {
+        start: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+        days: 2,
+        visitors_per_day: visitors,
+        seed: 7,
+    };
+    let s = app.core.simulate(&app.clock, &plan, &|_| {}).await.unwrap();
+    assert_eq!(s.days, 2);
+    assert!(s.cases > u64::from(visitors), "{s:?}");
+    NaiveDate::from_ymd_opt(2026, 11, 3).unwrap()
+}
+
+/// Counts of `day` computed from the records, independently of the counters.
+async fn expected(app: &TestApp, day: NaiveDate) -> serde_json::Value {
+    let store = app.core.store();
+    let center = app.core.default_center().await.unwrap();
+    let all = [
+        TicketStatus::Waiting,
+        TicketStatus::Called,
+        TicketStatus::Serving,
+        TicketStatus::Finished,
+        TicketStatus::NoShow,
+    ];
+    let tickets = store.tickets(center.id, day, &all).await.unwrap();
+    let finished: Vec<_> = tickets
+        .iter()
+        .filter(|t| t.status == TicketStatus::Finished)
+        .collect();
+    let mut waits: Vec<i64> = finished
+        .iter()
+        .map(|t| (t.called_at.unwrap() - t.issued_at.max(t.callable_at)).num_seconds())
+        .collect();
+    waits.sort_unstable();
+    let avg = (waits.iter().sum::<i64>() as f64 / waits.len() as f64 / 60.0 * 10.0).round() / 10.0;
+    let mut minutes: Vec<i64> = waits.iter().map(|w| w / 60).collect();
+    minutes.sort_unstable();
+    let p90 = minutes[(minutes.len() * 9).div_ceil(10) - 1];
+    let filter = yichuang_core::store::CaseFilter {
+        center_id: center.id,
+        limit: 100_000,
+        ..Default::default()
+    };
+    let cal = app.core.calendar(center.id).await.unwrap();
+    let cases = store.list_cases(&filter).await.unwrap();
+    let (mut received, mut accepted, mut refused, mut corrections) = (0, 0, 0, 0);
+    let (mut approved, mut denied, mut delivered, mut on_time, mut overdue) = (0, 0, 0, 0, 0);
+    for s in &cases {
+        let c = &s.case;
+        let got_today = on(day, Some(c.received_at));
+        received += i32::from(got_today);
+        refused += i32::from(got_today && c.status == yichuang_domain::case::CaseStatus::Refused);
+        corrections += i32::from(on(day, c.correction_requested_at));
+        accepted += i32::from(on(day, c.accepted_at));
+        delivered += i32::from(on(day, c.delivery.as_ref().map(|d| d.delivered_at)));
+        if on(day, c.concluded_at) {
+            match c.outcome {
+                Some(yichuang_domain::case::Outcome::Approved) => approved += 1,
+                _ => denied += 1,
+            }
+            let d = yichuang_domain::case::deadlines(c, &cal);
+            let done = c.concluded_at.unwrap();
+            let in_time = match d.immediate_due_at {
+                Some(due) => done <= due,
+                None => d.due_promised.is_none_or(|due| shanghai_date(done) <= due),
+            };
+            if in_time {
+                on_time += 1;
+            } else {
+                overdue += 1;
+            }
+        }
+    }
+    let evaluations: Vec<_> = store
+        .evaluations(center.id, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| on(day, Some(e.created_at)))
+        .collect();
+    let level = |l: &str| evaluations.iter().filter(|e| e.level == l).count();
+    serde_json::json!({
+        "tickets": {"issued": tickets.len(), "served": finished.len(),
+            "no_show": tickets.iter().filter(|t| t.status == TicketStatus::NoShow).count(),
+            "avg_wait_minutes": avg, "p90_wait_minutes": p90},
+        "cases": {"received": received, "accepted": accepted, "refused": refused,
+            "correction_requested": corrections, "concluded_approved": approved,
+            "concluded_denied": denied, "delivered": delivered, "on_time": on_time,
+            "overdue": overdue},
+        "evaluations": {"total": evaluations.len(), "by_level": {
+            "very_satisfied": level("very_satisfied"), "satisfied": level("satisfied"),
+            "basically_satisfied": level("basically_satisfied"),
+            "dissatisfied": level("dissatisfied"), "very_dissatisfied": level("very_dissatisfied")}},
+    })
+}
+
+async fn counters(app: &TestApp) -> Vec<yichuang_core::store::report::Counter> {
+    let center = app.core.default_center().await.unwrap();
+    let from = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let to = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+    app.core
+        .store()
+        .report_counters(center.id, from, to, None)
+        .await
+        .unwrap()
+}
+
+async fn check(app: &TestApp, visitors: u32) {
+    let day = simulate(app, visitors).await;
+    let supervisor = app.token("supervisor").await;
+    let (s, r) = app
+        .get_json_as(&supervisor, &format!("/api/v1/reports/daily?date={day}"))
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let want = expected(app, day).await;
+    for section in ["tickets", "cases"] {
+        for (k, v) in want[section].as_object().unwrap() {
+            assert_eq!(&r[section][k], v, "{section}.{k}");
+        }
+    }
+    assert_eq!(r["evaluations"]["total"], want["evaluations"]["total"]);
+    assert_eq!(
+        r["evaluations"]["by_level"],
+        want["evaluations"]["by_level"]
+    );
+    assert!(r["cases"]["received"].as_i64().unwrap() > 0);
+    assert!(r["cases"]["delivered"].as_i64().unwrap() > 0);
+    // Departments add up to the total.
+    let sum: i64 = r["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["cases"]["received"].as_i64().unwrap())
+        .sum();
+    assert_eq!(sum, r["cases"]["received"].as_i64().unwrap());
+    assert!(!r["clerks"].as_array().unwrap().is_empty());
+
+    // A rebuild from the event log gives the same counters.
+    let live = counters(app).await;
+    assert!(live.len() > 100);
+    app.core.rebuild_reports(&|_| {}).await.unwrap();
+    assert_eq!(counters(app).await, live);
+}
+
+#[tokio::test]
+async fn the_daily_report_of_simulated_days_matches_the_records_and_a_rebuild() {
+    let app = TestApp::sqlite().await;
+    check(&app, 60).await;
+
+    // The xlsx parses back with Chinese sheet names and the same figures.
+    let supervisor = app.token("supervisor").await;
+    let r = app
+        .client
+        .get(app.url("/api/v1/reports/daily?date=2026-11-03&format=xlsx"))
+        .bearer_auth(&supervisor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''")
+    );
+    let bytes = r.bytes().await.unwrap().to_vec();
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        vec!["汇总", "部门", "窗口", "人员", "事项"]
+    );
+    let sheet = wb.worksheet_range("汇总").unwrap();
+    assert_eq!(
+        sheet.get_value((0, 7)),
+        Some(&calamine::Data::String("收件".into()))
+    );
+    let (_, json) = app
+        .get_json_as(&supervisor, "/api/v1/reports/daily?date=2026-11-03")
+        .await;
+    assert_eq!(
+        sheet.get_value((1, 7)),
+        Some(&calamine::Data::Float(
+            json["cases"]["received"].as_f64().unwrap()
+        ))
+    );
+    let depts = wb.worksheet_range("部门").unwrap();
+    assert_eq!(
+        depts.height() - 1,
+        json["departments"].as_array().unwrap().len()
+    );
+
+    // Access: a clerk may not read reports; bad dates and formats are refused.
+    let clerk = app.token("clerk1").await;
+    assert_eq!(
+        app.get_json_as(&clerk, "/api/v1/reports/daily").await.0,
+        403
+    );
+    let (s, e) = app
+        .get_json_as(&supervisor, "/api/v1/reports/daily?date=2026-02-30")
+        .await;
+    assert_eq!(s, 400, "{e}");
+    assert_eq!(
+        app.get_json_as(&supervisor, "/api/v1/reports/daily?format=pdf")
+            .await
+            .0,
+        400
+    );
+    // The report page draws its charts.
+    let page = app
+        .client
+        .get(app.url("/reports/daily?date=2026-11-03"))
+        .bearer_auth(&supervisor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("<svg") && page.contains("各部门收件"));
+    let perf = app
+        .client
+        .get(app.url("/reports/performance?month=2026-11"))
+        .bearer_auth(&supervisor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(perf.status(), 200);
+    assert!(perf.text().await.unwrap().contains("评分公式"));
+}
+
+#[tokio::test]
+async fn report_counters_rebuild_identically_on_postgres() {
+    let Some(app) = TestApp::postgres("report_rebuild").await else {
+        return;
+    };
+    check(&app, 30).await;
+}
