@@ -22,6 +22,9 @@ pub(crate) enum BenchCommand {
     /// Simulated days, then the 日报 and monthly report latency and a full counter rebuild,
     /// beside raw durable inserts.
     Report(crate::bench_report::ReportArgs),
+    /// Bulk-loads open cases (default one million), then times the light board, the 日报 and
+    /// the re-projection of every open case after a calendar change, beside raw durable inserts.
+    Board(crate::bench_report::BoardArgs),
     /// Ticket issue and call throughput, call latency with many windows calling at once, and
     /// the latency from a call to a connected display, beside raw durable inserts.
     Queue(QueueArgs),
@@ -155,6 +158,7 @@ pub(crate) async fn run(cfg: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Intake(args) => intake(cfg, &args).await,
         BenchCommand::Queue(args) => queue(cfg, &args).await,
         BenchCommand::Report(args) => crate::bench_report::run(cfg, &args).await,
+        BenchCommand::Board(args) => crate::bench_report::board(cfg, &args).await,
     }
 }
 

@@ -100,3 +100,129 @@ pub(crate) async fn run(cfg: &Config, args: &ReportArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Parameters of the board benchmark.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct BoardArgs {
+    /// Open cases to load in bulk.
+    #[arg(long, default_value_t = 1_000_000)]
+    open: u64,
+    /// Working days the cases were received over.
+    #[arg(long, default_value_t = 40)]
+    spread: u32,
+    /// Reads per scenario.
+    #[arg(long, default_value_t = 20)]
+    reads: usize,
+}
+
+/// Loads `open` accepted open cases, then times the light board, the 日报 and the re-projection
+/// of every open case after a calendar change.
+pub(crate) async fn board(cfg: &Config, args: &BoardArgs) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut cfg = cfg.clone();
+    if cfg.database.url.is_empty() {
+        cfg.database.data_dir = dir.path().to_path_buf();
+    }
+    let store = crate::app::open_store(&cfg).await?;
+    let end = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default();
+    let clock = Arc::new(FakeClock::new(
+        end.and_hms_opt(1, 0, 0).unwrap_or_default().and_utc(),
+    ));
+    let core = Core::new(store, clock.clone(), cfg.auth.settings());
+    if core.is_empty().await? {
+        core.load_demo().await?;
+    }
+    let bar = indicatif::ProgressBar::new(args.open);
+    let t = Instant::now();
+    let n = core
+        .bulk_open_cases(&clock, args.open, end, args.spread, 5, &|n| {
+            bar.set_position(n)
+        })
+        .await?;
+    bar.finish_and_clear();
+    let load = t.elapsed().as_secs_f64();
+    println!(
+        "loaded {n} open cases in {load:.1} s ({:.0} cases/s, receipt + acceptance events and counters included)",
+        n as f64 / load
+    );
+    let anchor_start = Instant::now();
+    let anchor =
+        yichuang_store_sqlite::durable_insert_anchor(dir.path(), Duration::from_secs(2)).await?;
+    print_header();
+    print_row(&summarize(
+        "raw SQLite single-row durable insert (anchor)",
+        anchor,
+        0,
+        anchor_start.elapsed().as_secs_f64(),
+    ));
+    let supervisor = core
+        .store()
+        .user_by_username("supervisor")
+        .await?
+        .map(|r| r.user)
+        .ok_or_else(|| anyhow::anyhow!("demo supervisor missing"))?;
+    let center = core.default_center().await?;
+    clock.set(yichuang_core::simulate::at_for_bench(end, 9 * 60));
+    let filter = yichuang_core::board::BoardFilter::default();
+    let mut lat = Vec::new();
+    let t = Instant::now();
+    let mut last = None;
+    for _ in 0..args.reads {
+        let q = Instant::now();
+        let b = core.board(&supervisor, clock_now(&clock), &filter).await?;
+        lat.push(q.elapsed());
+        last = Some(b);
+    }
+    print_row(&summarize(
+        "light board: counts by department + 500 red + 500 yellow + Friday forecast",
+        lat,
+        0,
+        t.elapsed().as_secs_f64(),
+    ));
+    if let Some(b) = last {
+        println!(
+            "board: green {} yellow {} red {} (legal overdue {}), {} turning red by Friday",
+            b.total.green,
+            b.total.yellow,
+            b.total.red,
+            b.total.legal_overdue,
+            b.turning_red.len()
+        );
+    }
+    let day = end - chrono::Duration::days(3);
+    let mut lat = Vec::new();
+    let t = Instant::now();
+    for _ in 0..args.reads {
+        let q = Instant::now();
+        std::hint::black_box(core.period_report(&center, day, day).await?);
+        lat.push(q.elapsed());
+    }
+    print_row(&summarize(
+        "日报 of one day",
+        lat,
+        0,
+        t.elapsed().as_secs_f64(),
+    ));
+    // A local holiday on a working day inside every open case's deadline window moves them all.
+    let holiday = end + chrono::Duration::days(2);
+    let t = Instant::now();
+    core.set_calendar_day(
+        center.id,
+        holiday,
+        Some(yichuang_domain::calendar::DayKind::Holiday),
+        "基准测试：临时休息日",
+        "bench",
+    )
+    .await?;
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "calendar change re-projected every open case in {secs:.1} s ({:.0} cases/s)",
+        n as f64 / secs
+    );
+    Ok(())
+}
+
+fn clock_now(clock: &FakeClock) -> chrono::DateTime<chrono::Utc> {
+    use yichuang_domain::clock::Clock;
+    clock.now()
+}

@@ -39,6 +39,10 @@ pub(crate) struct SimulateArgs {
     /// Random seed.
     #[arg(long, default_value_t = 2026)]
     seed: u64,
+    /// Afterwards, add this many accepted open cases received over the 40 working days before
+    /// the first simulated day (volume for the light board and benchmarks).
+    #[arg(long, default_value_t = 0)]
+    open_cases: u64,
 }
 
 fn bar(len: u64, msg: &'static str) -> ProgressBar {
@@ -101,6 +105,22 @@ pub(crate) async fn simulate(cfg: &Config, args: &SimulateArgs) -> anyhow::Resul
         .simulate(&clock, &plan, &|n| bar.set_position(n))
         .await?;
     bar.finish_and_clear();
+    if args.open_cases > 0 {
+        let bulk = ProgressBar::new(args.open_cases);
+        bulk.set_style(
+            ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bulk.set_message("批量在办件");
+        let n = core
+            .bulk_open_cases(&clock, args.open_cases, start, 40, args.seed, &|n| {
+                bulk.set_position(n);
+            })
+            .await?;
+        bulk.finish_and_clear();
+        println!("已加入 {n} 件在办承诺件");
+    }
     println!(
         "已模拟 {} 个工作日：取号 {}，办件 {}，办结 {}，评价 {}，被规则拒绝的操作 {}（{:.1} 秒）",
         s.days,

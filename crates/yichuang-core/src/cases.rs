@@ -69,7 +69,7 @@ pub struct CaseDetail {
     pub id: i64,
 }
 
-fn validate_applicant(a: ApplicantInput) -> Result<Applicant> {
+pub(crate) fn validate_applicant(a: ApplicantInput) -> Result<Applicant> {
     let name = a.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(CoreError::invalid(

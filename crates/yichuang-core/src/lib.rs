@@ -3,6 +3,8 @@
 
 pub mod access;
 pub mod auth;
+pub mod board;
+pub mod bulk;
 mod cache;
 pub mod calendar;
 pub mod cases;

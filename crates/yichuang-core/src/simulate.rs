@@ -82,7 +82,13 @@ const GIVEN: [&str; 12] = [
     "伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰",
 ];
 
-fn at(day: NaiveDate, minutes: i64) -> DateTime<Utc> {
+/// The instant `minutes` after midnight of `day` in Shanghai (for benchmarks).
+pub fn at_for_bench(day: NaiveDate, minutes: i64) -> DateTime<Utc> {
+    at(day, minutes)
+}
+
+/// The instant `minutes` after midnight of `day` in Shanghai.
+pub(crate) fn at(day: NaiveDate, minutes: i64) -> DateTime<Utc> {
     let local = day.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minutes);
     chrono_tz::Asia::Shanghai
         .from_local_datetime(&local)

@@ -4,6 +4,7 @@
 //! the same operations on both; only pool setup, migrations and locking differ.
 
 mod accounts;
+mod board;
 mod calendar;
 mod cases;
 mod catalog;
@@ -440,6 +441,46 @@ impl Store for PgStore {
         let mut tx = self.begin().await?;
         evaluations::update(&mut tx, r, expected, kind, payload, ctx).await?;
         tx.commit().await.map_err(db)
+    }
+
+    async fn light_board(
+        &self,
+        center_id: i64,
+        day: NaiveDate,
+    ) -> Result<Vec<yichuang_store::board::DepartmentLights>> {
+        board::counts(&self.pool, center_id, day).await
+    }
+
+    async fn light_cases(
+        &self,
+        q: &yichuang_store::board::LightQuery,
+    ) -> Result<Vec<yichuang_store::board::LightRow>> {
+        board::list(&self.pool, q).await
+    }
+
+    async fn create_cases(
+        &self,
+        writes: &[CaseWrite],
+        numbering: &CaseNumbering,
+        ctx: &Ctx,
+    ) -> Result<Vec<String>> {
+        let mut tx = self.begin().await?;
+        let mut out = Vec::with_capacity(writes.len());
+        for w in writes {
+            let center = w.case.received.center_id;
+            let no = cases::next_case_no(
+                &mut tx,
+                center,
+                numbering.day,
+                &numbering.prefix,
+                day_ms(numbering.day),
+            )
+            .await?;
+            cases::create(&mut tx, &w.numbered(&no), ctx).await?;
+            out.push(no);
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(out)
     }
 
     async fn report_counters(

@@ -220,44 +220,77 @@ pub(crate) async fn list(pool: &SqlitePool, f: &CaseFilter) -> Result<Vec<Stored
 
 /// Recomputes the deadline columns of every open case of a center on `cal`, in the caller's
 /// transaction (the calendar change and the new deadlines commit together).
+/// Recomputes the deadline columns of every open case of a center on `cal`, page by page in
+/// the caller's transaction, writing only the rows whose columns change. Returns that number.
 pub(crate) async fn reproject_open(
     conn: &mut SqliteConnection,
     center_id: i64,
     cal: &Calendar,
 ) -> Result<u64> {
-    let mut qb = QueryBuilder::new("select id, state from cases where center_id = ");
-    qb.push_bind(center_id);
-    qb.push(" and status in (");
-    let mut sep = qb.separated(", ");
-    for code in open_codes() {
-        sep.push_bind(code);
-    }
-    sep.push_unseparated(")");
-    let rows: Vec<(i64, String)> = qb
-        .build_query_as()
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?;
+    type Row = (
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<String>,
+    );
     let mut changed = 0;
-    for (id, state) in rows {
-        let case: Case = serde_json::from_str(&state)
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("stored case state is corrupt: {e}")))?;
-        let ix = case_index(&case, cal);
-        changed += sqlx::query(
-            "update cases set accepted_on = $2, due_promised = $3, due_legal = $4, \
-             yellow_from = $5, correction_due = $6, frozen_on = $7 where id = $1",
-        )
-        .bind(id)
-        .bind(date(ix.accepted_on))
-        .bind(date(ix.due_promised))
-        .bind(date(ix.due_legal))
-        .bind(date(ix.yellow_from))
-        .bind(ix.correction_due.to_string())
-        .bind(date(ix.frozen_on))
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?
-        .rows_affected();
+    let mut after = 0i64;
+    loop {
+        let mut qb = QueryBuilder::new(
+            "select id, state, accepted_on, due_promised, due_legal, yellow_from, correction_due, \
+             frozen_on from cases where center_id = ",
+        );
+        qb.push_bind(center_id);
+        qb.push(" and id > ").push_bind(after);
+        qb.push(" and status in (");
+        let mut sep = qb.separated(", ");
+        for code in open_codes() {
+            sep.push_bind(code);
+        }
+        sep.push_unseparated(") order by id limit 5000");
+        let rows: Vec<Row> = qb
+            .build_query_as()
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        for r in rows {
+            let case: Case = serde_json::from_str(&r.1).map_err(|e| {
+                StoreError::Other(anyhow::anyhow!("stored case state is corrupt: {e}"))
+            })?;
+            let ix = case_index(&case, cal);
+            let stored = CaseIndex {
+                accepted_on: parse_date(r.2),
+                due_promised: parse_date(r.3),
+                due_legal: parse_date(r.4),
+                yellow_from: parse_date(r.5),
+                correction_due: parse_date(Some(r.6)).unwrap_or(ix.correction_due),
+                frozen_on: parse_date(r.7),
+            };
+            if stored == ix {
+                continue;
+            }
+            changed += sqlx::query(
+                "update cases set accepted_on = $2, due_promised = $3, due_legal = $4, \
+                 yellow_from = $5, correction_due = $6, frozen_on = $7 where id = $1",
+            )
+            .bind(r.0)
+            .bind(date(ix.accepted_on))
+            .bind(date(ix.due_promised))
+            .bind(date(ix.due_legal))
+            .bind(date(ix.yellow_from))
+            .bind(ix.correction_due.to_string())
+            .bind(date(ix.frozen_on))
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        }
     }
     Ok(changed)
 }

@@ -3,6 +3,7 @@
 //! projections it changes. Two backends implement it (`yichuang-store-sqlite`,
 //! `yichuang-store-postgres`) and both must pass the [`conformance`] suite.
 
+pub mod board;
 mod cases;
 mod error;
 mod evaluations;
@@ -351,6 +352,25 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The orders of a case, oldest first.
     async fn orders_for_case(&self, case_no: &str) -> Result<Vec<SupervisionOrder>>;
+
+    /// Light counts by department of the clocked open cases on `day` (see [`board`]).
+    async fn light_board(
+        &self,
+        center_id: i64,
+        day: NaiveDate,
+    ) -> Result<Vec<board::DepartmentLights>>;
+
+    /// Clocked open cases by light (see [`board::LightQuery`]), most urgent first.
+    async fn light_cases(&self, q: &board::LightQuery) -> Result<Vec<board::LightRow>>;
+
+    /// Stores many new cases, numbered in the center's daily sequence of `numbering.day`, in one
+    /// transaction (bulk loads: `yichuang simulate --open-cases`).
+    async fn create_cases(
+        &self,
+        writes: &[CaseWrite],
+        numbering: &CaseNumbering,
+        ctx: &Ctx,
+    ) -> Result<Vec<String>>;
 
     // ---- events --------------------------------------------------------------------------
 

@@ -58,6 +58,9 @@ pub mod metric {
     pub const RECT_ON_TIME: &str = "rect_on_time";
     /// Rectifications voided by an upheld appeal.
     pub const RECT_VOIDED: &str = "rect_voided";
+    /// Prefix of light changes by the light turned to: `light:yellow`, `light:red`,
+    /// `light:legal_overdue` (电子监察 trend).
+    pub const LIGHT: &str = "light:";
     /// 督办 orders issued.
     pub const ORDERS: &str = "orders_issued";
     /// 督办 orders escalated for a late reply.
@@ -188,6 +191,14 @@ pub fn add_deltas(f: &EventFacts<'_>, out: &mut Deltas) {
                         a.add(metric::RECT_ON_TIME, 1, &dims);
                     }
                 }
+            }
+        }
+        "light_changed" => {
+            let dims = [("department", text(p, "department"))];
+            if p.get("legal_overdue").and_then(Value::as_bool) == Some(true) {
+                a.add(&format!("{}legal_overdue", metric::LIGHT), 1, &dims);
+            } else if let Some(to) = text(p, "to").filter(|t| *t != "green") {
+                a.add(&format!("{}{to}", metric::LIGHT), 1, &dims);
             }
         }
         "supervision_order_issued" => {

@@ -1,6 +1,7 @@
 //! Reports (日报、绩效) read from the report counters: a report reads the counter rows of its days,
 //! never the cases, so it costs the same for a hall with a thousand cases or ten million.
 
+mod bulletin;
 mod performance;
 mod xlsx;
 
@@ -17,6 +18,7 @@ use crate::access::{require_center, require_role};
 use crate::evaluations::{RectificationRates, rectification_rates};
 use crate::{Core, Result};
 
+pub use bulletin::{Bulletin, BulletinRow, bulletin_xlsx};
 pub use performance::{
     PerformanceFormula, PerformanceRates, PerformanceReport, PerformanceRow, month_bounds,
 };
@@ -126,6 +128,19 @@ pub struct Figures {
     pub rectifications: RectificationCounts,
     /// 督办 orders issued and escalated for a late reply.
     pub orders: OrderCounts,
+    /// Light changes recorded by the 电子监察 sweep.
+    pub lights: LightCounts,
+}
+
+/// Light changes recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LightCounts {
+    /// Turned yellow.
+    pub yellow: i64,
+    /// Turned red.
+    pub red: i64,
+    /// Passed the legal deadline.
+    pub legal_overdue: i64,
 }
 
 /// Rectification counters.
@@ -228,6 +243,11 @@ impl Figures {
             orders: OrderCounts {
                 issued: g(metric::ORDERS),
                 late: g(metric::ORDERS_LATE),
+            },
+            lights: LightCounts {
+                yellow: g(&format!("{}yellow", metric::LIGHT)),
+                red: g(&format!("{}red", metric::LIGHT)),
+                legal_overdue: g(&format!("{}legal_overdue", metric::LIGHT)),
             },
         }
     }

@@ -7,8 +7,9 @@ pub(crate) mod cases;
 mod catalog;
 mod ops;
 pub(crate) mod queue;
-mod reports;
+pub(crate) mod reports;
 pub(crate) mod reviews;
+pub(crate) mod supervision;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -63,6 +64,8 @@ pub(crate) use cases::{available_notices, progress_of};
         reviews::act,
         reports::daily,
         reports::performance,
+        supervision::alerts,
+        supervision::bulletin,
         queue::slots,
         queue::book,
         queue::cancel,
@@ -162,6 +165,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/rectifications/{id}/actions", post(reviews::act))
         .route("/api/v1/reports/daily", get(reports::daily))
         .route("/api/v1/reports/performance", get(reports::performance))
+        .route("/api/v1/reports/bulletin", get(supervision::bulletin))
+        .route("/api/v1/supervision/alerts", get(supervision::alerts))
         .route("/api/v1/appointments/slots", get(queue::slots))
         .route("/api/v1/appointments", post(queue::book))
         .route(

@@ -10,6 +10,7 @@ mod orders;
 mod queue;
 mod reports;
 mod reviews;
+mod supervision;
 mod timeline;
 
 use axum::Router;
@@ -63,6 +64,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/rectifications", get(reviews::rectifications))
         .route("/reports/daily", get(reports::daily))
         .route("/reports/performance", get(reports::performance))
+        .route("/reports/bulletin", get(supervision::bulletin))
+        .route("/supervision", get(supervision::board))
         .route(
             "/rectifications/{id}/action",
             axum::routing::post(reviews::rectification_action),

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use yichuang_core::simulate::Plan;
-use yichuang_domain::clock::shanghai_date;
+use yichuang_domain::clock::{Clock, shanghai_date};
 use yichuang_domain::queue::TicketStatus;
 use yichuang_testkit::TestApp;
 
@@ -147,6 +147,36 @@ async fn check(app: &TestApp, visitors: u32) {
         .sum();
     assert_eq!(sum, r["cases"]["received"].as_i64().unwrap());
     assert!(!r["clerks"].as_array().unwrap().is_empty());
+
+    // The SQL light board agrees with the domain's light of every case, now and later.
+    let user = app
+        .core
+        .authenticate(&app.token("supervisor").await)
+        .await
+        .unwrap();
+    for days in [0, 5, 12, 40] {
+        let at = app.clock.now() + chrono::Duration::days(days);
+        let mut want = std::collections::BTreeMap::<String, [u64; 4]>::new();
+        for d in app.core.lights_at(&user, at).await.unwrap() {
+            let Some(l) = d.light else { continue };
+            let e = want.entry(d.case.received.department.clone()).or_default();
+            e[l.level as usize] += 1;
+            e[3] += u64::from(l.legal_overdue);
+        }
+        let board = app
+            .core
+            .board(&user, at, &yichuang_core::board::BoardFilter::default())
+            .await
+            .unwrap();
+        let got: std::collections::BTreeMap<String, [u64; 4]> = board
+            .departments
+            .iter()
+            .map(|d| (d.code.clone(), [d.green, d.yellow, d.red, d.legal_overdue]))
+            .collect();
+        assert_eq!(got, want, "{days} days later");
+        let listed_red = board.alerts.iter().filter(|a| a.light == "red").count() as u64;
+        assert_eq!(listed_red, board.total.red.min(500));
+    }
 
     // A rebuild from the event log gives the same counters.
     let live = counters(app).await;

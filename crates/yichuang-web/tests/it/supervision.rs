@@ -213,3 +213,82 @@ async fn a_supervision_order_is_answered_or_escalated_on_the_timeline() {
             .any(|e| e.kind == "supervision_order_escalated")
     );
 }
+
+#[tokio::test]
+async fn the_board_filters_alerts_forecasts_and_the_bulletin_counts_them() {
+    let app = TestApp::sqlite().await;
+    walk_the_lights(&app).await;
+    let sup = app.token("supervisor").await;
+    let (s, b) = app
+        .get_json_as(&sup, "/api/v1/supervision/alerts?level=legal_overdue")
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["alerts"].as_array().unwrap().len(), 1);
+    assert_eq!(b["total"]["legal_overdue"], 1);
+    assert_eq!(b["departments"][0]["code"], "cgj");
+    let (_, b) = app
+        .get_json_as(&sup, "/api/v1/supervision/alerts?level=green")
+        .await;
+    assert!(b["alerts"].as_array().unwrap().is_empty());
+    let (_, b) = app
+        .get_json_as(&sup, "/api/v1/supervision/alerts?department=rsj")
+        .await;
+    assert!(b["alerts"].as_array().unwrap().is_empty());
+    assert_eq!(
+        app.get_json_as(&sup, "/api/v1/supervision/alerts?level=blue")
+            .await
+            .0,
+        400
+    );
+    let clerk = app.token("clerk1").await;
+    assert_eq!(
+        app.get_json_as(&clerk, "/api/v1/supervision/alerts")
+            .await
+            .0,
+        403
+    );
+    // The case is due Monday 11-09: on that morning it is yellow, and red by Friday 11-13.
+    let (_, b) = app
+        .get_json_as(
+            &sup,
+            "/api/v1/supervision/alerts?at=2026-11-09T09:00:00%2B08:00",
+        )
+        .await;
+    assert_eq!(b["turning_red"].as_array().unwrap().len(), 1, "{b}");
+    // The page shows the counts, the trend and the case.
+    let page = app
+        .client
+        .get(app.url("/supervision"))
+        .bearer_auth(&sup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("近 14 天亮灯趋势") && html.contains("/cases/341800-"));
+    // 通报: red in November, past the legal deadline in December.
+    let (s, nov) = app
+        .get_json_as(&sup, "/api/v1/reports/bulletin?month=2026-11")
+        .await;
+    assert_eq!(s, 200, "{nov}");
+    assert_eq!(nov["departments"][0]["code"], "cgj", "{nov}");
+    assert_eq!(nov["departments"][0]["turned_red"], 1);
+    let (_, dec) = app
+        .get_json_as(&sup, "/api/v1/reports/bulletin?month=2026-12")
+        .await;
+    assert_eq!(dec["departments"][0]["legal_overdue"], 1);
+    let r = app
+        .client
+        .get(app.url("/api/v1/reports/bulletin?month=2026-11&format=xlsx"))
+        .bearer_auth(&sup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes().await.unwrap().to_vec()))
+            .unwrap();
+    let sheet = wb.worksheet_range("通报").unwrap();
+    assert_eq!(sheet.get_value((2, 2)), Some(&calamine::Data::Float(1.0)));
+}
