@@ -466,6 +466,7 @@ impl Store for PgStore {
     ) -> Result<Vec<String>> {
         let mut tx = self.begin().await?;
         let mut out = Vec::with_capacity(writes.len());
+        let mut deltas = yichuang_store::report::Deltas::new();
         for w in writes {
             let center = w.case.received.center_id;
             let no = cases::next_case_no(
@@ -476,9 +477,10 @@ impl Store for PgStore {
                 day_ms(numbering.day),
             )
             .await?;
-            cases::create(&mut tx, &w.numbered(&no), ctx).await?;
+            cases::create_with(&mut tx, &w.numbered(&no), ctx, Some(&mut deltas)).await?;
             out.push(no);
         }
+        counters::apply(&mut tx, &deltas, ctx.now.timestamp_millis()).await?;
         tx.commit().await.map_err(db)?;
         Ok(out)
     }

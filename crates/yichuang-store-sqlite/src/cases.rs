@@ -41,18 +41,24 @@ pub(crate) async fn next_case_no(
     Ok(format!("{prefix}{seq:04}"))
 }
 
-async fn append_events(conn: &mut SqliteConnection, w: &CaseWrite, ctx: &Ctx) -> Result<()> {
+async fn append_events(
+    conn: &mut SqliteConnection,
+    w: &CaseWrite,
+    ctx: &Ctx,
+    mut deferred: Option<&mut yichuang_store::report::Deltas>,
+) -> Result<()> {
     let c = &w.case;
     for e in &w.events {
         let payload = event_payload(&e.event, w);
         let at_ctx = Ctx::new(ctx.actor.clone(), e.at);
-        events::append(
+        events::append_with(
             conn,
             &at_ctx,
             Some(c.received.center_id),
             ("case", c.case_no()),
             e.event.kind(),
             payload,
+            deferred.as_deref_mut(),
         )
         .await?;
     }
@@ -64,6 +70,16 @@ fn state_json(case: &Case) -> Result<String> {
 }
 
 pub(crate) async fn create(conn: &mut SqliteConnection, w: &CaseWrite, ctx: &Ctx) -> Result<()> {
+    create_with(conn, w, ctx, None).await
+}
+
+/// [`create`], with the counters summed into `deferred` when given (bulk loads).
+pub(crate) async fn create_with(
+    conn: &mut SqliteConnection,
+    w: &CaseWrite,
+    ctx: &Ctx,
+    deferred: Option<&mut yichuang_store::report::Deltas>,
+) -> Result<()> {
     let c = &w.case;
     let now = ctx.now.timestamp_millis();
     sqlx::query(
@@ -93,7 +109,7 @@ pub(crate) async fn create(conn: &mut SqliteConnection, w: &CaseWrite, ctx: &Ctx
     .execute(&mut *conn)
     .await
     .map_err(db)?;
-    append_events(conn, w, ctx).await
+    append_events(conn, w, ctx, deferred).await
 }
 
 pub(crate) async fn update(
@@ -128,7 +144,7 @@ pub(crate) async fn update(
             "办件已被其他人更新，请刷新后重试".into(),
         ));
     }
-    append_events(conn, w, ctx).await
+    append_events(conn, w, ctx, None).await
 }
 
 type CaseRow = (
@@ -218,6 +234,35 @@ pub(crate) async fn list(pool: &SqlitePool, f: &CaseFilter) -> Result<Vec<Stored
     rows.into_iter().map(to_stored).collect()
 }
 
+/// Writes new deadline columns, 250 rows per statement.
+async fn update_indexes(conn: &mut SqliteConnection, rows: &[(i64, CaseIndex)]) -> Result<u64> {
+    let mut n = 0;
+    for chunk in rows.chunks(250) {
+        let mut qb = QueryBuilder::<sqlx::Sqlite>::new(
+            "update cases set accepted_on = v.column2, due_promised = v.column3, \
+             due_legal = v.column4, yellow_from = v.column5, correction_due = v.column6, \
+             frozen_on = v.column7 from (",
+        );
+        qb.push_values(chunk, |mut b, (id, ix)| {
+            b.push_bind(*id)
+                .push_bind(date(ix.accepted_on))
+                .push_bind(date(ix.due_promised))
+                .push_bind(date(ix.due_legal))
+                .push_bind(date(ix.yellow_from))
+                .push_bind(ix.correction_due.to_string())
+                .push_bind(date(ix.frozen_on));
+        });
+        qb.push(") as v where cases.id = v.column1");
+        n += qb
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?
+            .rows_affected();
+    }
+    Ok(n)
+}
+
 /// Recomputes the deadline columns of every open case of a center on `cal`, in the caller's
 /// transaction (the calendar change and the new deadlines commit together).
 /// Recomputes the deadline columns of every open case of a center on `cal`, page by page in
@@ -239,6 +284,7 @@ pub(crate) async fn reproject_open(
     );
     let mut changed = 0;
     let mut after = 0i64;
+    let mut pending: Vec<(i64, CaseIndex)> = Vec::new();
     loop {
         let mut qb = QueryBuilder::new(
             "select id, state, accepted_on, due_promised, due_legal, yellow_from, correction_due, \
@@ -272,26 +318,16 @@ pub(crate) async fn reproject_open(
                 correction_due: parse_date(Some(r.6)).unwrap_or(ix.correction_due),
                 frozen_on: parse_date(r.7),
             };
-            if stored == ix {
-                continue;
+            if stored != ix {
+                pending.push((r.0, ix));
             }
-            changed += sqlx::query(
-                "update cases set accepted_on = $2, due_promised = $3, due_legal = $4, \
-                 yellow_from = $5, correction_due = $6, frozen_on = $7 where id = $1",
-            )
-            .bind(r.0)
-            .bind(date(ix.accepted_on))
-            .bind(date(ix.due_promised))
-            .bind(date(ix.due_legal))
-            .bind(date(ix.yellow_from))
-            .bind(ix.correction_due.to_string())
-            .bind(date(ix.frozen_on))
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?
-            .rows_affected();
+        }
+        if pending.len() >= 2_000 {
+            changed += update_indexes(conn, &pending).await?;
+            pending.clear();
         }
     }
+    changed += update_indexes(conn, &pending).await?;
     Ok(changed)
 }
 

@@ -7,7 +7,7 @@ use yichuang_store::{Ctx, Event, Result};
 
 use crate::{db, ms};
 
-/// Appends one event in the caller's transaction.
+/// Appends one event in the caller's transaction, with its report counters.
 pub(crate) async fn append(
     conn: &mut SqliteConnection,
     ctx: &Ctx,
@@ -15,6 +15,19 @@ pub(crate) async fn append(
     subject: (&str, &str),
     kind: &str,
     payload: Value,
+) -> Result<()> {
+    append_with(conn, ctx, center_id, subject, kind, payload, None).await
+}
+
+/// Appends one event; with `deferred`, its counters are added there instead of to the table.
+pub(crate) async fn append_with(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    center_id: Option<i64>,
+    subject: (&str, &str),
+    kind: &str,
+    payload: Value,
+    deferred: Option<&mut yichuang_store::report::Deltas>,
 ) -> Result<()> {
     let now = ctx.now.timestamp_millis();
     sqlx::query(
@@ -31,16 +44,23 @@ pub(crate) async fn append(
     .execute(&mut *conn)
     .await
     .map_err(db)?;
-    // The report counters of the event, in the same transaction.
-    let deltas = yichuang_store::report::deltas(&yichuang_store::report::EventFacts {
+    // The report counters of the event, in the same transaction (or, for a bulk load, summed by
+    // the caller and added once per batch).
+    let facts = yichuang_store::report::EventFacts {
         center_id,
         at: ctx.now,
         actor: &ctx.actor,
         kind,
         payload: &payload,
-    });
-    if !deltas.is_empty() {
-        crate::counters::apply(conn, &deltas, now).await?;
+    };
+    match deferred {
+        Some(out) => yichuang_store::report::add_deltas(&facts, out),
+        None => {
+            let deltas = yichuang_store::report::deltas(&facts);
+            if !deltas.is_empty() {
+                crate::counters::apply(conn, &deltas, now).await?;
+            }
+        }
     }
     Ok(())
 }

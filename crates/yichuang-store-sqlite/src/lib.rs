@@ -496,6 +496,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<String>> {
         let mut tx = self.begin().await?;
         let mut out = Vec::with_capacity(writes.len());
+        let mut deltas = yichuang_store::report::Deltas::new();
         for w in writes {
             let center = w.case.received.center_id;
             let no = cases::next_case_no(
@@ -506,9 +507,10 @@ impl Store for SqliteStore {
                 day_ms(numbering.day),
             )
             .await?;
-            cases::create(&mut tx, &w.numbered(&no), ctx).await?;
+            cases::create_with(&mut tx, &w.numbered(&no), ctx, Some(&mut deltas)).await?;
             out.push(no);
         }
+        counters::apply(&mut tx, &deltas, ctx.now.timestamp_millis()).await?;
         tx.commit().await.map_err(db)?;
         Ok(out)
     }

@@ -148,6 +148,14 @@ async fn check(app: &TestApp, visitors: u32) {
     assert_eq!(sum, r["cases"]["received"].as_i64().unwrap());
     assert!(!r["clerks"].as_array().unwrap().is_empty());
 
+    // Bulk-loaded open cases (counters summed per batch) join the board and the rebuild check.
+    let n = app
+        .core
+        .bulk_open_cases(&app.clock, 1_200, day, 10, 3, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(n, 1_200);
+
     // The SQL light board agrees with the domain's light of every case, now and later.
     let user = app
         .core
