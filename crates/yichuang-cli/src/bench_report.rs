@@ -189,6 +189,39 @@ pub(crate) async fn board(cfg: &Config, args: &BoardArgs) -> anyhow::Result<()> 
             b.turning_red.len()
         );
     }
+    // Its parts: the counts, and each list.
+    let today = end;
+    let mut parts = vec![("  counts by department and light", String::new())];
+    for level in ["red", "yellow", "turning_red"] {
+        parts.push(("  list of 500", level.to_owned()));
+    }
+    for (name, level) in parts {
+        let mut lat = Vec::new();
+        let t = Instant::now();
+        for _ in 0..args.reads {
+            let q = Instant::now();
+            if level.is_empty() {
+                std::hint::black_box(core.store().light_board(center.id, today).await?);
+            } else {
+                let query = yichuang_core::store::board::LightQuery {
+                    center_id: center.id,
+                    day: today,
+                    level: level.clone(),
+                    later: today + chrono::Duration::days(4),
+                    department: String::new(),
+                    limit: 500,
+                };
+                std::hint::black_box(core.store().light_cases(&query).await?);
+            }
+            lat.push(q.elapsed());
+        }
+        print_row(&summarize(
+            &format!("{name} {level}"),
+            lat,
+            0,
+            t.elapsed().as_secs_f64(),
+        ));
+    }
     let day = end - chrono::Duration::days(3);
     let mut lat = Vec::new();
     let t = Instant::now();

@@ -2,53 +2,39 @@
 
 use chrono::NaiveDate;
 use sqlx::PgPool;
-use yichuang_store::Result;
 use yichuang_store::board::{
-    DepartmentLights, LightQuery, LightRow, board_sql, list_sql, parse_day,
+    BOARD_SQL, DepartmentLights, LightQuery, LightRow, fold_counts, list_sql, parse_day,
 };
+use yichuang_store::{Result, StoreError};
 
 use crate::db;
+
+type CountRow = (String, String, i64, i64, i64, i64);
 
 pub(crate) async fn counts(
     pool: &PgPool,
     center_id: i64,
     day: NaiveDate,
 ) -> Result<Vec<DepartmentLights>> {
-    let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(&board_sql())
+    let rows: Vec<CountRow> = sqlx::query_as(BOARD_SQL)
         .bind(center_id)
-        .bind(day.to_string())
         .bind(day.to_string())
         .fetch_all(pool)
         .await
         .map_err(db)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| DepartmentLights {
-            department: r.0,
-            green: r.1,
-            yellow: r.2,
-            red: r.3,
-            legal_overdue: r.4,
-        })
-        .collect())
+    Ok(fold_counts(rows))
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-);
+type Row = (String, String, String, String, String, Option<String>, Option<String>);
 
 pub(crate) async fn list(pool: &PgPool, q: &LightQuery) -> Result<Vec<LightRow>> {
-    let rows: Vec<Row> = sqlx::query_as(&list_sql())
+    let sql = list_sql(&q.level).ok_or_else(|| {
+        StoreError::Other(anyhow::anyhow!("unknown light level {:?}", q.level))
+    })?;
+    let rows: Vec<Row> = sqlx::query_as(&sql)
         .bind(q.center_id)
         .bind(q.day.to_string())
         .bind(q.later.to_string())
-        .bind(&q.level)
         .bind(&q.department)
         .bind(i64::from(q.limit))
         .fetch_all(pool)

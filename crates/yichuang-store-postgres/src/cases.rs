@@ -2,7 +2,7 @@
 //! when the calendar changes.
 
 use chrono::NaiveDate;
-use sqlx::{PgConnection, PgPool, QueryBuilder};
+use sqlx::{PgConnection, PgPool, QueryBuilder, Row};
 use yichuang_domain::calendar::Calendar;
 use yichuang_domain::case::{Case, CaseStatus};
 use yichuang_store::{
@@ -82,11 +82,12 @@ pub(crate) async fn create_with(
 ) -> Result<()> {
     let c = &w.case;
     let now = ctx.now.timestamp_millis();
-    sqlx::query(
+    let id = sqlx::query(
         "insert into cases (center_id, case_no, matter_code, matter_version, department_code, \
          window_code, status, applicant_name, received_at, accepted_on, due_promised, due_legal, \
-         yellow_from, correction_due, frozen_on, state, version, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)",
+         yellow_from, correction_due, frozen_on, version, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
+         returning id",
     )
     .bind(c.received.center_id)
     .bind(c.case_no())
@@ -103,8 +104,17 @@ pub(crate) async fn create_with(
     .bind(date(w.index.yellow_from))
     .bind(w.index.correction_due.to_string())
     .bind(date(w.index.frozen_on))
-    .bind(state_json(c)?)
     .bind(i64::try_from(c.version).unwrap_or(i64::MAX))
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db)?;
+    let id: i64 = id.try_get(0).map_err(db)?;
+    sqlx::query(
+        "insert into case_states (case_id, state, created_at, updated_at) values ($1, $2, $3, $3)",
+    )
+    .bind(id)
+    .bind(state_json(c)?)
     .bind(now)
     .execute(&mut *conn)
     .await
@@ -121,8 +131,8 @@ pub(crate) async fn update(
     let c = &w.case;
     let done = sqlx::query(
         "update cases set status = $2, accepted_on = $3, due_promised = $4, due_legal = $5, \
-         yellow_from = $6, correction_due = $7, frozen_on = $8, state = $9, version = $10, \
-         updated_at = $11 where case_no = $1 and version = $12",
+         yellow_from = $6, correction_due = $7, frozen_on = $8, version = $9, \
+         updated_at = $10 where case_no = $1 and version = $11 returning id",
     )
     .bind(c.case_no())
     .bind(c.status.code())
@@ -132,18 +142,25 @@ pub(crate) async fn update(
     .bind(date(w.index.yellow_from))
     .bind(w.index.correction_due.to_string())
     .bind(date(w.index.frozen_on))
-    .bind(state_json(c)?)
     .bind(i64::try_from(c.version).unwrap_or(i64::MAX))
     .bind(ctx.now.timestamp_millis())
     .bind(i64::try_from(expected_version).unwrap_or(i64::MAX))
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await
     .map_err(db)?;
-    if done.rows_affected() == 0 {
+    let Some(row) = done else {
         return Err(StoreError::Conflict(
             "办件已被其他人更新，请刷新后重试".into(),
         ));
-    }
+    };
+    let id: i64 = row.try_get(0).map_err(db)?;
+    sqlx::query("update case_states set state = $2, updated_at = $3 where case_id = $1")
+        .bind(id)
+        .bind(state_json(c)?)
+        .bind(ctx.now.timestamp_millis())
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
     append_events(conn, w, ctx, None).await
 }
 
@@ -158,8 +175,12 @@ type CaseRow = (
     Option<String>,
 );
 
-const COLUMNS: &str =
-    "id, state, accepted_on, due_promised, due_legal, yellow_from, correction_due, frozen_on";
+const COLUMNS: &str = "cases.id, case_states.state, accepted_on, due_promised, due_legal, \
+     yellow_from, correction_due, frozen_on";
+
+/// The case rows with their state (kept in its own table so that the narrow `cases` rows are
+/// cheap to rewrite when deadlines are re-projected).
+const FROM_CASES: &str = "from cases join case_states on case_states.case_id = cases.id";
 
 fn to_stored(r: CaseRow) -> Result<StoredCase> {
     let case: Case = serde_json::from_str(&r.1)
@@ -180,7 +201,7 @@ fn to_stored(r: CaseRow) -> Result<StoredCase> {
 
 pub(crate) async fn by_no(pool: &PgPool, case_no: &str) -> Result<Option<StoredCase>> {
     let row: Option<CaseRow> =
-        sqlx::query_as(&format!("select {COLUMNS} from cases where case_no = $1"))
+        sqlx::query_as(&format!("select {COLUMNS} {FROM_CASES} where case_no = $1"))
             .bind(case_no)
             .fetch_optional(pool)
             .await
@@ -198,7 +219,7 @@ fn open_codes() -> Vec<&'static str> {
 }
 
 pub(crate) async fn list(pool: &PgPool, f: &CaseFilter) -> Result<Vec<StoredCase>> {
-    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from cases where center_id = "));
+    let mut qb = QueryBuilder::new(format!("select {COLUMNS} {FROM_CASES} where center_id = "));
     qb.push_bind(f.center_id);
     if let Some(s) = f.status {
         qb.push(" and status = ");
@@ -225,10 +246,10 @@ pub(crate) async fn list(pool: &PgPool, f: &CaseFilter) -> Result<Vec<StoredCase
         qb.push_bind(since.timestamp_millis());
     }
     if let Some(before) = f.before_id {
-        qb.push(" and id < ");
+        qb.push(" and cases.id < ");
         qb.push_bind(before);
     }
-    qb.push(" order by id desc limit ");
+    qb.push(" order by cases.id desc limit ");
     qb.push_bind(i64::from(f.limit.max(1)));
     let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(pool).await.map_err(db)?;
     rows.into_iter().map(to_stored).collect()
@@ -287,17 +308,18 @@ pub(crate) async fn reproject_open(
     let mut pending: Vec<(i64, CaseIndex)> = Vec::new();
     loop {
         let mut qb = QueryBuilder::new(
-            "select id, state, accepted_on, due_promised, due_legal, yellow_from, correction_due, \
-             frozen_on from cases where center_id = ",
+            "select cases.id, case_states.state, accepted_on, due_promised, due_legal, \
+             yellow_from, correction_due, frozen_on from cases \
+             join case_states on case_states.case_id = cases.id where cases.center_id = ",
         );
         qb.push_bind(center_id);
-        qb.push(" and id > ").push_bind(after);
+        qb.push(" and cases.id > ").push_bind(after);
         qb.push(" and status in (");
         let mut sep = qb.separated(", ");
         for code in open_codes() {
             sep.push_bind(code);
         }
-        sep.push_unseparated(") order by id limit 5000");
+        sep.push_unseparated(") order by cases.id limit 5000");
         let rows: Vec<Row> = qb
             .build_query_as()
             .fetch_all(&mut *conn)

@@ -2,7 +2,7 @@
 //! when the calendar changes.
 
 use chrono::NaiveDate;
-use sqlx::{QueryBuilder, SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Row, SqliteConnection, SqlitePool};
 use yichuang_domain::calendar::Calendar;
 use yichuang_domain::case::{Case, CaseStatus};
 use yichuang_store::{
@@ -82,11 +82,12 @@ pub(crate) async fn create_with(
 ) -> Result<()> {
     let c = &w.case;
     let now = ctx.now.timestamp_millis();
-    sqlx::query(
+    let id = sqlx::query(
         "insert into cases (center_id, case_no, matter_code, matter_version, department_code, \
          window_code, status, applicant_name, received_at, accepted_on, due_promised, due_legal, \
-         yellow_from, correction_due, frozen_on, state, version, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)",
+         yellow_from, correction_due, frozen_on, version, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
+         returning id",
     )
     .bind(c.received.center_id)
     .bind(c.case_no())
@@ -103,8 +104,17 @@ pub(crate) async fn create_with(
     .bind(date(w.index.yellow_from))
     .bind(w.index.correction_due.to_string())
     .bind(date(w.index.frozen_on))
-    .bind(state_json(c)?)
     .bind(i64::try_from(c.version).unwrap_or(i64::MAX))
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db)?;
+    let id: i64 = id.try_get(0).map_err(db)?;
+    sqlx::query(
+        "insert into case_states (case_id, state, created_at, updated_at) values ($1, $2, $3, $3)",
+    )
+    .bind(id)
+    .bind(state_json(c)?)
     .bind(now)
     .execute(&mut *conn)
     .await
@@ -121,8 +131,8 @@ pub(crate) async fn update(
     let c = &w.case;
     let done = sqlx::query(
         "update cases set status = $2, accepted_on = $3, due_promised = $4, due_legal = $5, \
-         yellow_from = $6, correction_due = $7, frozen_on = $8, state = $9, version = $10, \
-         updated_at = $11 where case_no = $1 and version = $12",
+         yellow_from = $6, correction_due = $7, frozen_on = $8, version = $9, \
+         updated_at = $10 where case_no = $1 and version = $11 returning id",
     )
     .bind(c.case_no())
     .bind(c.status.code())
@@ -132,18 +142,25 @@ pub(crate) async fn update(
     .bind(date(w.index.yellow_from))
     .bind(w.index.correction_due.to_string())
     .bind(date(w.index.frozen_on))
-    .bind(state_json(c)?)
     .bind(i64::try_from(c.version).unwrap_or(i64::MAX))
     .bind(ctx.now.timestamp_millis())
     .bind(i64::try_from(expected_version).unwrap_or(i64::MAX))
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await
     .map_err(db)?;
-    if done.rows_affected() == 0 {
+    let Some(row) = done else {
         return Err(StoreError::Conflict(
             "办件已被其他人更新，请刷新后重试".into(),
         ));
-    }
+    };
+    let id: i64 = row.try_get(0).map_err(db)?;
+    sqlx::query("update case_states set state = $2, updated_at = $3 where case_id = $1")
+        .bind(id)
+        .bind(state_json(c)?)
+        .bind(ctx.now.timestamp_millis())
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
     append_events(conn, w, ctx, None).await
 }
 
@@ -158,8 +175,12 @@ type CaseRow = (
     Option<String>,
 );
 
-const COLUMNS: &str =
-    "id, state, accepted_on, due_promised, due_legal, yellow_from, correction_due, frozen_on";
+const COLUMNS: &str = "cases.id, case_states.state, accepted_on, due_promised, due_legal, \
+     yellow_from, correction_due, frozen_on";
+
+/// The case rows with their state (kept in its own table so that the narrow `cases` rows are
+/// cheap to rewrite when deadlines are re-projected).
+const FROM_CASES: &str = "from cases join case_states on case_states.case_id = cases.id";
 
 fn to_stored(r: CaseRow) -> Result<StoredCase> {
     let case: Case = serde_json::from_str(&r.1)
@@ -180,7 +201,7 @@ fn to_stored(r: CaseRow) -> Result<StoredCase> {
 
 pub(crate) async fn by_no(pool: &SqlitePool, case_no: &str) -> Result<Option<StoredCase>> {
     let row: Option<CaseRow> =
-        sqlx::query_as(&format!("select {COLUMNS} from cases where case_no = $1"))
+        sqlx::query_as(&format!("select {COLUMNS} {FROM_CASES} where case_no = $1"))
             .bind(case_no)
             .fetch_optional(pool)
             .await
@@ -198,7 +219,7 @@ fn open_codes() -> Vec<&'static str> {
 }
 
 pub(crate) async fn list(pool: &SqlitePool, f: &CaseFilter) -> Result<Vec<StoredCase>> {
-    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from cases where center_id = "));
+    let mut qb = QueryBuilder::new(format!("select {COLUMNS} {FROM_CASES} where center_id = "));
     qb.push_bind(f.center_id);
     if let Some(s) = f.status {
         qb.push(" and status = ");
@@ -225,13 +246,55 @@ pub(crate) async fn list(pool: &SqlitePool, f: &CaseFilter) -> Result<Vec<Stored
         qb.push_bind(since.timestamp_millis());
     }
     if let Some(before) = f.before_id {
-        qb.push(" and id < ");
+        qb.push(" and cases.id < ");
         qb.push_bind(before);
     }
-    qb.push(" order by id desc limit ");
+    qb.push(" order by cases.id desc limit ");
     qb.push_bind(i64::from(f.limit.max(1)));
     let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(pool).await.map_err(db)?;
     rows.into_iter().map(to_stored).collect()
+}
+
+/// A stored case: id, state, and its stored deadline columns.
+type ReprojectRow = (
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
+/// Waits for a page's recomputation.
+async fn join_reindex(
+    job: tokio::task::JoinHandle<Result<Vec<(i64, CaseIndex)>>>,
+) -> Result<Vec<(i64, CaseIndex)>> {
+    job.await
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("re-projection task failed: {e}")))?
+}
+
+/// The cases of `rows` whose deadline columns differ from their recomputation on `cal`.
+fn reindex(rows: &[ReprojectRow], cal: &Calendar) -> Result<Vec<(i64, CaseIndex)>> {
+    let mut out = Vec::new();
+    for r in rows {
+        let case: Case = serde_json::from_str(&r.1)
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("stored case state is corrupt: {e}")))?;
+        let ix = case_index(&case, cal);
+        let stored = CaseIndex {
+            accepted_on: parse_date(r.2.clone()),
+            due_promised: parse_date(r.3.clone()),
+            due_legal: parse_date(r.4.clone()),
+            yellow_from: parse_date(r.5.clone()),
+            correction_due: parse_date(Some(r.6.clone())).unwrap_or(ix.correction_due),
+            frozen_on: parse_date(r.7.clone()),
+        };
+        if stored != ix {
+            out.push((r.0, ix));
+        }
+    }
+    Ok(out)
 }
 
 /// Writes new deadline columns, 250 rows per statement.
@@ -272,62 +335,91 @@ pub(crate) async fn reproject_open(
     center_id: i64,
     cal: &Calendar,
 ) -> Result<u64> {
-    type Row = (
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        String,
-        Option<String>,
-    );
     let mut changed = 0;
     let mut after = 0i64;
     let mut pending: Vec<(i64, CaseIndex)> = Vec::new();
+    let mut timing = [std::time::Duration::ZERO; 3];
+    let cal_shared = std::sync::Arc::new(cal.clone());
+    let mut in_flight: Option<tokio::task::JoinHandle<Result<Vec<(i64, CaseIndex)>>>> = None;
     loop {
+        // One row per page: sqlx hands SQLite rows over one by one between threads, which costs
+        // more than reading them, so the page comes back as a single text of records (unit
+        // separator between fields, record separator between rows; JSON escapes both).
         let mut qb = QueryBuilder::new(
-            "select id, state, accepted_on, due_promised, due_legal, yellow_from, correction_due, \
-             frozen_on from cases where center_id = ",
+            "select group_concat(r, char(30)) from (select cases.id || char(31) || \
+             case_states.state || char(31) || coalesce(accepted_on, '') || char(31) || \
+             coalesce(due_promised, '') || char(31) || coalesce(due_legal, '') || char(31) || \
+             coalesce(yellow_from, '') || char(31) || correction_due || char(31) || \
+             coalesce(frozen_on, '') as r from cases \
+             join case_states on case_states.case_id = cases.id where +cases.center_id = ",
         );
         qb.push_bind(center_id);
-        qb.push(" and id > ").push_bind(after);
-        qb.push(" and status in (");
+        qb.push(" and cases.id > ").push_bind(after);
+        // The unary plus keeps the planner on the primary key: pages follow the id order
+        // instead of sorting every open case again for each page.
+        qb.push(" and +status in (");
         let mut sep = qb.separated(", ");
         for code in open_codes() {
             sep.push_bind(code);
         }
-        sep.push_unseparated(") order by id limit 5000");
-        let rows: Vec<Row> = qb
-            .build_query_as()
-            .fetch_all(&mut *conn)
+        sep.push_unseparated(") order by cases.id limit 5000)");
+        let t = std::time::Instant::now();
+        let page: Option<String> = qb
+            .build_query_scalar()
+            .fetch_one(&mut *conn)
             .await
             .map_err(db)?;
+        timing[0] += t.elapsed();
+        let t = std::time::Instant::now();
+        let Some(page) = page else { break };
+        let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        let mut rows: Vec<ReprojectRow> = Vec::new();
+        for rec in page.split('\u{1e}') {
+            let f: Vec<&str> = rec.split('\u{1f}').collect();
+            let [id, state, a, d, l, y, c, z] = f[..] else {
+                return Err(StoreError::Other(anyhow::anyhow!("bad re-projection record")));
+            };
+            let id = id
+                .parse()
+                .map_err(|_| StoreError::Other(anyhow::anyhow!("bad case id {id}")))?;
+            rows.push((id, state.to_owned(), opt(a), opt(d), opt(l), opt(y), c.to_owned(), opt(z)));
+        }
         let Some(last) = rows.last() else { break };
         after = last.0;
-        for r in rows {
-            let case: Case = serde_json::from_str(&r.1).map_err(|e| {
-                StoreError::Other(anyhow::anyhow!("stored case state is corrupt: {e}"))
-            })?;
-            let ix = case_index(&case, cal);
-            let stored = CaseIndex {
-                accepted_on: parse_date(r.2),
-                due_promised: parse_date(r.3),
-                due_legal: parse_date(r.4),
-                yellow_from: parse_date(r.5),
-                correction_due: parse_date(Some(r.6)).unwrap_or(ix.correction_due),
-                frozen_on: parse_date(r.7),
-            };
-            if stored != ix {
-                pending.push((r.0, ix));
-            }
+        // Parsing the states and computing the deadlines is the CPU part: both cores share it,
+        // off the async threads, while the next page is read.
+        let cal_page = std::sync::Arc::clone(&cal_shared);
+        let job = tokio::task::spawn_blocking(move || {
+            let mid = rows.len() / 2;
+            let (a, b) = rows.split_at(mid);
+            std::thread::scope(|scope| {
+                let first = scope.spawn(|| reindex(a, &cal_page));
+                let second = reindex(b, &cal_page);
+                let mut out = first.join().map_err(|_| {
+                    StoreError::Other(anyhow::anyhow!("re-projection thread failed"))
+                })??;
+                out.extend(second?);
+                Ok::<_, StoreError>(out)
+            })
+        });
+        if let Some(previous) = in_flight.replace(job) {
+            pending.extend(join_reindex(previous).await?);
         }
+        timing[1] += t.elapsed();
         if pending.len() >= 2_000 {
+            let t = std::time::Instant::now();
             changed += update_indexes(conn, &pending).await?;
+            timing[2] += t.elapsed();
             pending.clear();
         }
     }
+    if let Some(last) = in_flight.take() {
+        pending.extend(join_reindex(last).await?);
+    }
+    let t = std::time::Instant::now();
     changed += update_indexes(conn, &pending).await?;
+    timing[2] += t.elapsed();
+    tracing::info!(changed, read = ?timing[0], compute = ?timing[1], write = ?timing[2], "open cases re-projected");
     Ok(changed)
 }
 

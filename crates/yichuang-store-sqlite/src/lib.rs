@@ -54,10 +54,12 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
+        // The writer keeps 64 MB of pages: big transactions (catalog imports, re-projecting every
+        // open case after a calendar change) otherwise spill to the WAL page by page.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
-            .connect_with(options.clone())
+            .connect_with(options.clone().pragma("cache_size", "-65536"))
             .await
             .map_err(db)?;
         let reader = SqlitePoolOptions::new()

@@ -26,7 +26,7 @@ pub struct DepartmentLights {
     pub legal_overdue: i64,
 }
 
-/// Which cases to list.
+/// Which cases to list (see [`list_sql`] for the levels).
 #[derive(Debug, Clone)]
 pub struct LightQuery {
     /// Center.
@@ -81,59 +81,93 @@ impl LightRow {
     }
 }
 
-/// The effective day on `$2` and on `$3`, from index columns only.
-const EFF: &str = "case when frozen_on is not null and frozen_on < $2 then frozen_on else $2 end";
-const EFF_LATER: &str =
-    "case when frozen_on is not null and frozen_on < $3 then frozen_on else $3 end";
+/// Counts by status and department: `$1` center, `$2` day. Columns: status, department,
+/// clocked cases, red, yellow, legal overdue (green is the rest). Grouping in the order of the
+/// covering index `cases_light_board` lets the database aggregate as it scans, without sorting.
+///
+/// Only a running special procedure sets `frozen_on`; the light of such a case is read on the
+/// earlier of the day and `frozen_on`, which the conditions spell out without a computed column.
+pub const BOARD_SQL: &str = "select status, department_code, count(*), \
+     count(*) filter (where due_promised < $2 \
+         and (frozen_on is null or frozen_on > due_promised)), \
+     count(*) filter (where yellow_from <= $2 \
+         and (frozen_on is null or frozen_on >= yellow_from) \
+         and not (due_promised < $2 and (frozen_on is null or frozen_on > due_promised))), \
+     count(*) filter (where due_legal < $2 and (frozen_on is null or frozen_on > due_legal)) \
+     from cases where center_id = $1 and status in ('accepted', 'in_process', 'suspended') \
+     and due_promised is not null group by status, department_code";
 
-/// The clocked open cases of center `$1`: every column read is in the covering index
-/// `cases_light_board`, so SQLite and PostgreSQL never read a case's state here.
-const CLOCKED: &str = "from cases where center_id = $1 \
-     and status in ('accepted', 'in_process', 'suspended') and due_promised is not null";
-
-/// Counts by department: `$1` center, `$2` day, `$3` the day again (unused by the counts).
-pub fn board_sql() -> String {
-    format!(
-        "select department_code, \
-         sum(case when eff > due_promised then 0 \
-             when yellow_from is not null and eff >= yellow_from then 0 else 1 end), \
-         sum(case when eff > due_promised then 0 \
-             when yellow_from is not null and eff >= yellow_from then 1 else 0 end), \
-         sum(case when eff > due_promised then 1 else 0 end), \
-         sum(case when due_legal is not null and eff > due_legal then 1 else 0 end) \
-         from (select department_code, due_promised, due_legal, yellow_from, {EFF} as eff, \
-               {EFF_LATER} as eff_later {CLOCKED}) c \
-         group by department_code order by department_code"
-    )
+/// The condition of a level for running cases (light read on the day `$2` itself; `$3` is the
+/// forecast day), or `None` for an unknown level.
+fn running(level: &str) -> Option<&'static str> {
+    Some(match level {
+        "red" => "due_promised < $2",
+        "yellow" => "due_promised >= $2 and yellow_from <= $2",
+        "green" => "due_promised >= $2 and (yellow_from is null or yellow_from > $2)",
+        "legal_overdue" => "due_legal < $2",
+        "turning_red" => "due_promised >= $2 and due_promised < $3",
+        "" => "1 = 1",
+        _ => return None,
+    })
 }
 
-/// The listed cases: `$1` center, `$2` day, `$3` later day, `$4` level, `$5` department or
-/// empty, `$6` limit. The candidates are chosen and ordered on index columns; only the listed
-/// rows are read from the table.
-pub fn list_sql() -> String {
-    format!(
+/// The same for suspended cases, whose light is frozen at the start of the procedure.
+fn suspended(level: &str) -> Option<&'static str> {
+    Some(match level {
+        "red" => "eff > due_promised",
+        "yellow" => "eff <= due_promised and yellow_from <= eff",
+        "green" => "eff <= due_promised and (yellow_from is null or yellow_from > eff)",
+        "legal_overdue" => "eff > due_legal",
+        "turning_red" => "eff <= due_promised and eff_later > due_promised",
+        "" => "1 = 1",
+        _ => return None,
+    })
+}
+
+/// The list of one level: `$1` center, `$2` day, `$3` forecast day, `$4` department or empty,
+/// `$5` limit. Running cases come from the partial index `cases_running_due` in due-date order,
+/// so the database stops after `$5` matches; suspended cases (few) are added, and only the
+/// listed rows are read from the table. `None` for an unknown level.
+pub fn list_sql(level: &str) -> Option<String> {
+    let (run, sus) = (running(level)?, suspended(level)?);
+    Some(format!(
         "select c.case_no, c.matter_code, c.department_code, x.eff, c.due_promised, \
          c.due_legal, c.yellow_from from ( \
+           select * from (select id, due_promised, $2 as eff from cases \
+             where center_id = $1 and status in ('accepted', 'in_process') \
+             and due_promised is not null and ($4 = '' or department_code = $4) and {run} \
+             order by due_promised limit $5) r \
+           union all \
            select id, due_promised, eff from ( \
              select id, department_code, due_promised, due_legal, yellow_from, \
-             {EFF} as eff, {EFF_LATER} as eff_later {CLOCKED} \
-             and ($4 <> 'red' or due_promised < $2) \
-             and ($4 <> 'turning_red' or due_promised < $3)) k \
-           where ($5 = '' or department_code = $5) and ( \
-             $4 = '' \
-             or ($4 = 'red' and eff > due_promised) \
-             or ($4 = 'yellow' and eff <= due_promised and yellow_from is not null \
-                 and eff >= yellow_from) \
-             or ($4 = 'green' and eff <= due_promised \
-                 and (yellow_from is null or eff < yellow_from)) \
-             or ($4 = 'legal_overdue' and due_legal is not null and eff > due_legal) \
-             or ($4 = 'turning_red' and eff <= due_promised and eff_later > due_promised)) \
-           order by due_promised, id limit $6) x \
-         join cases c on c.id = x.id order by x.due_promised, c.id"
-    )
+             case when frozen_on is not null and frozen_on < $2 then frozen_on else $2 end as eff, \
+             case when frozen_on is not null and frozen_on < $3 then frozen_on else $3 end \
+               as eff_later \
+             from cases where center_id = $1 and status = 'suspended' \
+             and due_promised is not null and ($4 = '' or department_code = $4)) s \
+           where {sus}) x \
+         join cases c on c.id = x.id order by x.due_promised, c.id limit $5"
+    ))
 }
 
 /// Parses a stored date column.
 pub fn parse_day(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// Sums the rows of [`BOARD_SQL`] (status, department, clocked, red, yellow, legal overdue) into
+/// departments.
+pub fn fold_counts(rows: Vec<(String, String, i64, i64, i64, i64)>) -> Vec<DepartmentLights> {
+    let mut out: std::collections::BTreeMap<String, DepartmentLights> = Default::default();
+    for (_, dept, total, red, yellow, legal) in rows {
+        let d = out.entry(dept.clone()).or_insert_with(|| DepartmentLights {
+            department: dept,
+            ..DepartmentLights::default()
+        });
+        d.green += total - red - yellow;
+        d.yellow += yellow;
+        d.red += red;
+        d.legal_overdue += legal;
+    }
+    out.into_values().collect()
 }

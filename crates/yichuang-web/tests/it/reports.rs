@@ -182,8 +182,42 @@ async fn check(app: &TestApp, visitors: u32) {
             .map(|d| (d.code.clone(), [d.green, d.yellow, d.red, d.legal_overdue]))
             .collect();
         assert_eq!(got, want, "{days} days later");
-        let listed_red = board.alerts.iter().filter(|a| a.light == "red").count() as u64;
-        assert_eq!(listed_red, board.total.red.min(500));
+        let listed = |l: &str| board.alerts.iter().filter(|a| a.light == l).count() as u64;
+        assert_eq!(listed("red"), board.total.red.min(500));
+        assert_eq!(listed("yellow"), board.total.yellow.min(500));
+        // The forecast lists exactly the cases the domain says turn red by Friday evening.
+        let red_at = |t| {
+            let user = user.clone();
+            let core = app.core.clone();
+            async move {
+                core.lights_at(&user, t)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|d| d.light.is_some_and(|l| l.level == yichuang_domain::case::LightLevel::Red))
+                    .map(|d| d.case.case_no().to_owned())
+                    .collect::<std::collections::BTreeSet<_>>()
+            }
+        };
+        let (now_red, then_red) = (red_at(at).await, red_at(board.forecast_at).await);
+        let turning: std::collections::BTreeSet<String> =
+            then_red.difference(&now_red).cloned().collect();
+        let listed_turning: std::collections::BTreeSet<String> =
+            board.turning_red.iter().map(|a| a.case_no.clone()).collect();
+        if turning.len() <= 500 {
+            assert_eq!(listed_turning, turning, "{days} days later");
+        }
+        for (level, alerts) in [("legal_overdue", 20), ("green", 20)] {
+            let f = yichuang_core::board::BoardFilter {
+                level: Some(level.into()),
+                department: None,
+                limit: alerts,
+            };
+            let b = app.core.board(&user, at, &f).await.unwrap();
+            let want = if level == "green" { board.total.green } else { board.total.legal_overdue };
+            assert_eq!(b.alerts.len() as u64, want.min(20), "{level}");
+            assert!(b.alerts.iter().all(|a| if level == "green" { a.light == "green" } else { a.legal_overdue }));
+        }
     }
 
     // A rebuild from the event log gives the same counters.
