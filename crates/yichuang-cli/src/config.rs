@@ -26,6 +26,57 @@ pub(crate) struct Config {
     pub(crate) evaluation: EvaluationConfig,
     /// The published formula of the monthly performance ranking.
     pub(crate) performance: yichuang_core::reports::PerformanceFormula,
+    /// 电子监察 thresholds.
+    pub(crate) supervision: SupervisionConfig,
+}
+
+/// `[supervision]`: when a case turns yellow, for the center and for particular matters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct SupervisionConfig {
+    /// Yellow once this share (percent) of the promised working days is used.
+    pub(crate) yellow_percent: u32,
+    /// Yellow when this many working days or fewer are left.
+    pub(crate) yellow_remaining_days: u32,
+    /// Per matter code: `{ yellow_percent = 80, yellow_remaining_days = 2 }`.
+    pub(crate) matters: std::collections::BTreeMap<String, yichuang_domain::case::LightRules>,
+}
+
+impl Default for SupervisionConfig {
+    fn default() -> Self {
+        let d = yichuang_domain::case::LightRules::default();
+        Self {
+            yellow_percent: d.yellow_percent,
+            yellow_remaining_days: d.yellow_remaining_days,
+            matters: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl SupervisionConfig {
+    /// The core's case settings with these thresholds.
+    pub(crate) fn case_settings(&self) -> anyhow::Result<yichuang_core::CaseSettings> {
+        let check = |what: &str, r: &yichuang_domain::case::LightRules| {
+            anyhow::ensure!(
+                (1..=100).contains(&r.yellow_percent),
+                "配置有误：{what} 的 yellow_percent 应在 1 至 100 之间"
+            );
+            Ok(())
+        };
+        let center = yichuang_domain::case::LightRules {
+            yellow_percent: self.yellow_percent,
+            yellow_remaining_days: self.yellow_remaining_days,
+        };
+        check("[supervision]", &center)?;
+        for (code, r) in &self.matters {
+            check(code, r)?;
+        }
+        Ok(yichuang_core::CaseSettings {
+            light_rules: center,
+            matter_light_rules: self.matters.clone().into_iter().collect(),
+            ..yichuang_core::CaseSettings::default()
+        })
+    }
 }
 
 /// `[evaluation]`.
@@ -220,6 +271,19 @@ mod tests {
             toml::to_string(&parsed).unwrap(),
             toml::to_string(&Config::default()).unwrap()
         );
+    }
+
+    #[test]
+    fn supervision_thresholds_are_checked_and_reach_the_core() {
+        let cfg: Config = toml::from_str(
+            "[supervision]\nyellow_percent = 80\n[supervision.matters.M1]\nyellow_percent = 50\nyellow_remaining_days = 2\n",
+        )
+        .unwrap();
+        let s = cfg.supervision.case_settings().unwrap();
+        assert_eq!(s.light_rules.yellow_percent, 80);
+        assert_eq!(s.matter_light_rules["M1"].yellow_remaining_days, 2);
+        let bad: Config = toml::from_str("[supervision]\nyellow_percent = 0\n").unwrap();
+        assert!(bad.supervision.case_settings().is_err());
     }
 
     #[test]

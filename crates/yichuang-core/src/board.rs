@@ -80,6 +80,39 @@ pub struct Board {
     pub turning_red: Vec<Alert>,
     /// Light changes recorded per day over the last 14 days.
     pub trend: Vec<TrendDay>,
+    /// Received cases whose 5-working-day window for a correction notice has passed (or ends
+    /// today) without a notice or an acceptance: they count as accepted on receipt.
+    pub correction_overdue: Vec<PendingIntake>,
+    /// Tickets waiting longer than [`Board::long_wait_minutes`].
+    pub long_waits: Vec<LongWait>,
+    /// The waiting threshold in minutes.
+    pub long_wait_minutes: i64,
+}
+
+/// A received case still without a correction notice or an acceptance decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PendingIntake {
+    /// Case number.
+    pub case_no: String,
+    /// Matter name.
+    pub matter_name: String,
+    /// Accepting window.
+    pub window: String,
+    /// Last day for a correction notice.
+    pub correction_due: NaiveDate,
+    /// The window has passed (not just ending today).
+    pub lapsed: bool,
+}
+
+/// A ticket waiting too long.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LongWait {
+    /// Number shown.
+    pub number: String,
+    /// Window group.
+    pub group: String,
+    /// Minutes waited so far.
+    pub minutes: i64,
 }
 
 /// Friday 17:30 in Shanghai of the week of `today` (next week's from Saturday on).
@@ -219,6 +252,44 @@ impl Core {
                 }
             })
             .collect();
+        let received = self
+            .store()
+            .list_cases(&yichuang_store::CaseFilter {
+                center_id,
+                status: Some(yichuang_domain::case::CaseStatus::Received),
+                limit: 1000,
+                ..Default::default()
+            })
+            .await?;
+        let correction_overdue = received
+            .into_iter()
+            .filter(|c| c.case.correction_requested_at.is_none() && c.index.correction_due <= day)
+            .map(|c| PendingIntake {
+                case_no: c.case.case_no().to_owned(),
+                matter_name: c.case.received.matter_name.clone(),
+                window: c.case.received.window.clone(),
+                correction_due: c.index.correction_due,
+                lapsed: c.index.correction_due < day,
+            })
+            .collect();
+        let threshold = self.queue.long_wait_minutes;
+        let mut long_waits: Vec<LongWait> = self
+            .store()
+            .tickets(
+                center_id,
+                day,
+                &[yichuang_domain::queue::TicketStatus::Waiting],
+            )
+            .await?
+            .into_iter()
+            .map(|t| LongWait {
+                minutes: (at - t.queue_at.max(t.callable_at)).num_minutes(),
+                number: t.number,
+                group: t.group,
+            })
+            .filter(|w| w.minutes > threshold)
+            .collect();
+        long_waits.sort_by_key(|w| std::cmp::Reverse(w.minutes));
         Ok(Board {
             at,
             total,
@@ -227,6 +298,9 @@ impl Core {
             forecast_at,
             turning_red,
             trend,
+            correction_overdue,
+            long_waits,
+            long_wait_minutes: threshold,
         })
     }
 }

@@ -94,6 +94,7 @@ impl Core {
                     materials,
                     decision: IntakeDecision::Accept,
                     immediate_minutes: 30,
+                    light_rules: Default::default(),
                     now: at,
                     today: day,
                 })

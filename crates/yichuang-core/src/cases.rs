@@ -256,6 +256,7 @@ impl Core {
             materials: input.materials.clone(),
             decision: input.decision.clone(),
             immediate_minutes: self.cases.immediate_minutes,
+            light_rules: self.light_rules_for(&version.matter.code),
             now,
             today,
         };

@@ -259,6 +259,22 @@ impl Core {
             level = rating.level.code(),
             "case evaluated"
         );
+        if let Some(r) = &out.rectification {
+            self.notify(yichuang_store::OutboxMessage {
+                center_id,
+                channel: "sms".into(),
+                recipient: r.department.clone(),
+                subject_kind: "rectification".into(),
+                subject_id: r.id.to_string(),
+                message: format!(
+                    "【一窗通好差评】办件 {case_no} 收到“{}”评价，已生成整改单 {}，请于 {} 前完成整改并回访",
+                    rating.level.label(),
+                    r.id,
+                    r.due_on
+                ),
+            })
+            .await;
+        }
         Ok(out)
     }
 

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod demo;
 mod error;
 pub mod evaluations;
+pub mod notify;
 pub mod queue;
 pub mod reports;
 pub mod simulate;
@@ -56,12 +57,18 @@ impl Default for AuthSettings {
 pub struct CaseSettings {
     /// Minute budget of immediate matters (即办件).
     pub immediate_minutes: u32,
+    /// 电子监察 thresholds of the center.
+    pub light_rules: yichuang_domain::case::LightRules,
+    /// Thresholds of particular matters, by matter code.
+    pub matter_light_rules: std::collections::HashMap<String, yichuang_domain::case::LightRules>,
 }
 
 impl Default for CaseSettings {
     fn default() -> Self {
         Self {
             immediate_minutes: 30,
+            light_rules: yichuang_domain::case::LightRules::default(),
+            matter_light_rules: std::collections::HashMap::new(),
         }
     }
 }
@@ -90,6 +97,7 @@ pub struct Core {
     cases: CaseSettings,
     evaluation: EvaluationSettings,
     performance: reports::PerformanceFormula,
+    notifier: Arc<dyn notify::Notifier>,
     /// The first center never changes once it exists; caching it saves a query per request.
     default_center: Arc<tokio::sync::OnceCell<Center>>,
     /// Calendars by center (every intake and case read computes deadlines).
@@ -111,6 +119,7 @@ impl Core {
     /// Wires the core.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
         Self {
+            notifier: Arc::new(notify::OutboxNotifier::new(Arc::clone(&store))),
             store,
             clock,
             auth,
@@ -134,11 +143,50 @@ impl Core {
         self
     }
 
+    /// The 电子监察 thresholds of a matter: its own, or the center's.
+    pub fn light_rules_for(&self, matter_code: &str) -> yichuang_domain::case::LightRules {
+        self.cases
+            .matter_light_rules
+            .get(matter_code)
+            .copied()
+            .unwrap_or(self.cases.light_rules)
+    }
+
     /// Replaces the evaluation settings.
     #[must_use]
     pub fn with_evaluation_settings(mut self, evaluation: EvaluationSettings) -> Self {
         self.evaluation = evaluation;
         self
+    }
+
+    /// Replaces the notifier of outside channels (the default queues in the outbox table).
+    #[must_use]
+    pub fn with_notifier(mut self, notifier: Arc<dyn notify::Notifier>) -> Self {
+        self.notifier = notifier;
+        self
+    }
+
+    /// Sends a message through the notifier; a failure is logged, never fatal (the in-app
+    /// notification is already recorded).
+    pub(crate) async fn notify(&self, msg: yichuang_store::OutboxMessage) {
+        if let Err(e) = self.notifier.send(&msg, &self.ctx("system")).await {
+            tracing::warn!(error = %e, subject = msg.subject_id, "notifier failed");
+        }
+    }
+
+    /// Queued outside messages of the user's center (administrators and supervisors).
+    pub async fn outbox_for(
+        &self,
+        user: &yichuang_domain::account::StaffUser,
+    ) -> Result<Vec<yichuang_store::OutboxRecord>> {
+        access::require_role(
+            user,
+            &[
+                yichuang_domain::account::Role::Admin,
+                yichuang_domain::account::Role::Supervisor,
+            ],
+        )?;
+        Ok(self.store.outbox(user.center_id, 500).await?)
     }
 
     /// Replaces the performance formula.

@@ -67,7 +67,20 @@ impl Core {
                         .record_light(&change, &self.ctx("system"))
                         .await
                     {
-                        Ok(true) => recorded += 1,
+                        Ok(true) => {
+                            recorded += 1;
+                            if change.light != "green" {
+                                self.notify(yichuang_store::OutboxMessage {
+                                    center_id: center.id,
+                                    channel: "sms".into(),
+                                    recipient: change.department.clone(),
+                                    subject_kind: "case".into(),
+                                    subject_id: change.case_no.clone(),
+                                    message: format!("【一窗通电子监察】{}", change.message),
+                                })
+                                .await;
+                            }
+                        }
                         Ok(false) => {}
                         // One case's failure does not stop the sweep.
                         Err(e) => {
@@ -198,6 +211,23 @@ impl Core {
             .store()
             .escalate_orders(self.clock().today(), &self.ctx("system"))
             .await?;
+        for o in &escalated {
+            let Some(case) = self.store().case_by_no(&o.case_no).await? else {
+                continue;
+            };
+            self.notify(yichuang_store::OutboxMessage {
+                center_id: case.case.received.center_id,
+                channel: "sms".into(),
+                recipient: o.department.clone(),
+                subject_kind: "order".into(),
+                subject_id: o.number.clone(),
+                message: format!(
+                    "【一窗通督办】督办单 {}（办件 {}）已超过回复期限 {}，请立即回复",
+                    o.number, o.case_no, o.due_on
+                ),
+            })
+            .await;
+        }
         Ok(escalated.len() as u64)
     }
 }

@@ -25,12 +25,19 @@ pub(crate) async fn counts(
     Ok(fold_counts(rows))
 }
 
-type Row = (String, String, String, String, String, Option<String>, Option<String>);
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 pub(crate) async fn list(pool: &PgPool, q: &LightQuery) -> Result<Vec<LightRow>> {
-    let sql = list_sql(&q.level).ok_or_else(|| {
-        StoreError::Other(anyhow::anyhow!("unknown light level {:?}", q.level))
-    })?;
+    let sql = list_sql(&q.level)
+        .ok_or_else(|| StoreError::Other(anyhow::anyhow!("unknown light level {:?}", q.level)))?;
     let rows: Vec<Row> = sqlx::query_as(&sql)
         .bind(q.center_id)
         .bind(q.day.to_string())

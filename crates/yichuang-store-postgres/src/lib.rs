@@ -443,6 +443,21 @@ impl Store for PgStore {
         tx.commit().await.map_err(db)
     }
 
+    async fn push_outbox(&self, msg: &yichuang_store::OutboxMessage, ctx: &Ctx) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let id = evaluations::push_outbox(&mut tx, msg, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(id)
+    }
+
+    async fn outbox(
+        &self,
+        center_id: i64,
+        limit: u32,
+    ) -> Result<Vec<yichuang_store::OutboxRecord>> {
+        evaluations::outbox(&self.pool, center_id, limit).await
+    }
+
     async fn light_board(
         &self,
         center_id: i64,

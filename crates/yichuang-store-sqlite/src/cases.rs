@@ -267,10 +267,11 @@ type ReprojectRow = (
     Option<String>,
 );
 
+/// A page's recomputation running on the blocking pool.
+type ReindexJob = tokio::task::JoinHandle<Result<Vec<(i64, CaseIndex)>>>;
+
 /// Waits for a page's recomputation.
-async fn join_reindex(
-    job: tokio::task::JoinHandle<Result<Vec<(i64, CaseIndex)>>>,
-) -> Result<Vec<(i64, CaseIndex)>> {
+async fn join_reindex(job: ReindexJob) -> Result<Vec<(i64, CaseIndex)>> {
     job.await
         .map_err(|e| StoreError::Other(anyhow::anyhow!("re-projection task failed: {e}")))?
 }
@@ -340,7 +341,7 @@ pub(crate) async fn reproject_open(
     let mut pending: Vec<(i64, CaseIndex)> = Vec::new();
     let mut timing = [std::time::Duration::ZERO; 3];
     let cal_shared = std::sync::Arc::new(cal.clone());
-    let mut in_flight: Option<tokio::task::JoinHandle<Result<Vec<(i64, CaseIndex)>>>> = None;
+    let mut in_flight: Option<ReindexJob> = None;
     loop {
         // One row per page: sqlx hands SQLite rows over one by one between threads, which costs
         // more than reading them, so the page comes back as a single text of records (unit
@@ -377,12 +378,23 @@ pub(crate) async fn reproject_open(
         for rec in page.split('\u{1e}') {
             let f: Vec<&str> = rec.split('\u{1f}').collect();
             let [id, state, a, d, l, y, c, z] = f[..] else {
-                return Err(StoreError::Other(anyhow::anyhow!("bad re-projection record")));
+                return Err(StoreError::Other(anyhow::anyhow!(
+                    "bad re-projection record"
+                )));
             };
             let id = id
                 .parse()
                 .map_err(|_| StoreError::Other(anyhow::anyhow!("bad case id {id}")))?;
-            rows.push((id, state.to_owned(), opt(a), opt(d), opt(l), opt(y), c.to_owned(), opt(z)));
+            rows.push((
+                id,
+                state.to_owned(),
+                opt(a),
+                opt(d),
+                opt(l),
+                opt(y),
+                c.to_owned(),
+                opt(z),
+            ));
         }
         let Some(last) = rows.last() else { break };
         after = last.0;

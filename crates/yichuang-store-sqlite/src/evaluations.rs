@@ -316,3 +316,56 @@ pub(crate) async fn update(
     )
     .await
 }
+
+pub(crate) async fn push_outbox(
+    conn: &mut SqliteConnection,
+    m: &yichuang_store::OutboxMessage,
+    ctx: &Ctx,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "insert into outbox (center_id, channel, recipient, subject_kind, subject_id, message, \
+         status, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, 'queued', $7, $7) \
+         returning id",
+    )
+    .bind(m.center_id)
+    .bind(&m.channel)
+    .bind(&m.recipient)
+    .bind(&m.subject_kind)
+    .bind(&m.subject_id)
+    .bind(&m.message)
+    .bind(ctx.now.timestamp_millis())
+    .fetch_one(conn)
+    .await
+    .map_err(db)
+}
+
+type OutboxRow = (i64, String, String, String, String, String, String, i64);
+
+pub(crate) async fn outbox(
+    pool: &SqlitePool,
+    center_id: i64,
+    limit: u32,
+) -> Result<Vec<yichuang_store::OutboxRecord>> {
+    let rows: Vec<OutboxRow> = sqlx::query_as(
+        "select id, channel, recipient, subject_kind, subject_id, message, status, created_at \
+         from outbox where center_id = $1 order by id desc limit $2",
+    )
+    .bind(center_id)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| yichuang_store::OutboxRecord {
+            id: r.0,
+            channel: r.1,
+            recipient: r.2,
+            subject_kind: r.3,
+            subject_id: r.4,
+            message: r.5,
+            status: r.6,
+            created_at: ms(r.7),
+        })
+        .collect())
+}

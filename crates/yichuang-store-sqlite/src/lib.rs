@@ -54,12 +54,12 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        // The writer keeps 64 MB of pages: big transactions (catalog imports, re-projecting every
+        // The writer keeps 128 MB of pages: big transactions (catalog imports, re-projecting every
         // open case after a calendar change) otherwise spill to the WAL page by page.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
-            .connect_with(options.clone().pragma("cache_size", "-65536"))
+            .connect_with(options.clone().pragma("cache_size", "-131072"))
             .await
             .map_err(db)?;
         let reader = SqlitePoolOptions::new()
@@ -473,6 +473,21 @@ impl Store for SqliteStore {
         let mut tx = self.begin().await?;
         evaluations::update(&mut tx, r, expected, kind, payload, ctx).await?;
         tx.commit().await.map_err(db)
+    }
+
+    async fn push_outbox(&self, msg: &yichuang_store::OutboxMessage, ctx: &Ctx) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let id = evaluations::push_outbox(&mut tx, msg, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(id)
+    }
+
+    async fn outbox(
+        &self,
+        center_id: i64,
+        limit: u32,
+    ) -> Result<Vec<yichuang_store::OutboxRecord>> {
+        evaluations::outbox(&self.reader, center_id, limit).await
     }
 
     async fn light_board(

@@ -120,3 +120,41 @@ pub struct RectificationFilter {
     /// At most this many, newest first.
     pub limit: u32,
 }
+
+/// A message for an outside channel (SMS, WeChat).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    /// Center.
+    pub center_id: i64,
+    /// `sms` or `wechat`.
+    pub channel: String,
+    /// A department code (its duty phone is configured in the gateway) or a phone number.
+    pub recipient: String,
+    /// What it is about: `case`, `rectification`, `order`.
+    pub subject_kind: String,
+    /// Its id.
+    pub subject_id: String,
+    /// The text.
+    pub message: String,
+}
+
+/// A queued message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxRecord {
+    /// Id.
+    pub id: i64,
+    /// Channel.
+    pub channel: String,
+    /// Recipient.
+    pub recipient: String,
+    /// Subject kind.
+    pub subject_kind: String,
+    /// Subject id.
+    pub subject_id: String,
+    /// Text.
+    pub message: String,
+    /// `queued` (the default notifier) or a gateway's status.
+    pub status: String,
+    /// Queued at.
+    pub created_at: DateTime<Utc>,
+}

@@ -270,6 +270,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         ctx: &Ctx,
     ) -> Result<()>;
 
+    /// Queues a message for an outside channel; returns its id.
+    async fn push_outbox(&self, msg: &OutboxMessage, ctx: &Ctx) -> Result<i64>;
+
+    /// Queued messages of a center, newest first.
+    async fn outbox(&self, center_id: i64, limit: u32) -> Result<Vec<OutboxRecord>>;
+
     // ---- reports ---------------------------------------------------------------------------
 
     /// Report counters of a center for the days `from..=to`, optionally of one dimension.

@@ -21,6 +21,8 @@ pub struct QueueSettings {
     pub max_recalls: u32,
     /// Minutes within which a no-show ticket can be reactivated.
     pub reactivate_minutes: i64,
+    /// A ticket waiting longer than this many minutes shows on the 电子监察 board.
+    pub long_wait_minutes: i64,
 }
 
 impl Default for QueueSettings {
@@ -29,6 +31,7 @@ impl Default for QueueSettings {
             ratio: Ratio::default(),
             max_recalls: 3,
             reactivate_minutes: 30,
+            long_wait_minutes: 30,
         }
     }
 }

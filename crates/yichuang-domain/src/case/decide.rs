@@ -89,6 +89,8 @@ pub struct OpenCase<'a> {
     pub decision: IntakeDecision,
     /// Minute budget of immediate matters.
     pub immediate_minutes: u32,
+    /// 电子监察 thresholds of the center and matter.
+    pub light_rules: super::LightRules,
     /// Now.
     pub now: DateTime<Utc>,
     /// Today in Asia/Shanghai.
@@ -168,6 +170,7 @@ pub fn open_case(input: OpenCase<'_>) -> Result<Vec<CaseEvent>, CaseError> {
         window: input.window,
         applicant: input.applicant,
         materials: materials.clone(),
+        light_rules: input.light_rules,
     };
     let mut events = vec![CaseEvent::Received(Box::new(received))];
     match input.decision {

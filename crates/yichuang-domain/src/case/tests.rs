@@ -137,7 +137,8 @@ proptest! {
             case_no: "P-1".into(), center_id: 1, matter: m, matter_version: 1, window: "W01".into(),
             applicant: Applicant { kind: ApplicantKind::Person, name: "李四".into(), id_number: "11010519491231002X".into(),
                 phone: "13900000000".into(), legal_representative: None, contact: None },
-            materials, decision, immediate_minutes: 30, now: start, today: shanghai_date(start),
+            materials, decision, immediate_minutes: 30, light_rules: Default::default(),
+            now: start, today: shanghai_date(start),
         };
         let Ok(first) = open_case(input) else { return Ok(()) };
         let mut log: Vec<(chrono::DateTime<Utc>, String, CaseEvent)> =

@@ -420,6 +420,29 @@ pub struct Received {
     pub applicant: Applicant,
     /// The checklist as received.
     pub materials: Vec<MaterialState>,
+    /// The 电子监察 thresholds in force at intake (older states default to 90 % and 1 day).
+    #[serde(default)]
+    pub light_rules: LightRules,
+}
+
+/// When a case turns yellow: once `yellow_percent` of its promised working days are used, or
+/// when `yellow_remaining_days` or fewer are left. Configured per center and matter; a case keeps
+/// the rules in force when it was received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LightRules {
+    /// Share of the promised budget used (percent).
+    pub yellow_percent: u32,
+    /// Working days left.
+    pub yellow_remaining_days: u32,
+}
+
+impl Default for LightRules {
+    fn default() -> Self {
+        Self {
+            yellow_percent: 90,
+            yellow_remaining_days: 1,
+        }
+    }
 }
 
 /// Everything that can happen to a case.

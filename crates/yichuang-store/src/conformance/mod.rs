@@ -406,6 +406,7 @@ fn demo_case(
             .collect(),
         decision: IntakeDecision::Accept,
         immediate_minutes: 30,
+        light_rules: Default::default(),
         now: at,
         today: yichuang_domain::clock::shanghai_date(at),
     };

@@ -66,6 +66,7 @@ pub(crate) use cases::{available_notices, progress_of};
         reports::performance,
         supervision::alerts,
         supervision::bulletin,
+        supervision::outbox,
         queue::slots,
         queue::book,
         queue::cancel,
@@ -167,6 +168,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/reports/performance", get(reports::performance))
         .route("/api/v1/reports/bulletin", get(supervision::bulletin))
         .route("/api/v1/supervision/alerts", get(supervision::alerts))
+        .route("/api/v1/outbox", get(supervision::outbox))
         .route("/api/v1/appointments/slots", get(queue::slots))
         .route("/api/v1/appointments", post(queue::book))
         .route(

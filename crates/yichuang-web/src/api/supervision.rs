@@ -95,3 +95,25 @@ pub(crate) async fn bulletin(
         _ => Err(CoreError::invalid("format", "format 应为 json 或 xlsx").into()),
     }
 }
+
+/// Messages queued for SMS or WeChat (administrators and supervisors). Phone numbers are masked.
+#[utoipa::path(get, path = "/api/v1/outbox", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, description = "发件箱"), (status = 403, body = crate::api::ErrorBody)))]
+pub(crate) async fn outbox(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+) -> Result<Response, ApiError> {
+    let items: Vec<_> = state
+        .core
+        .outbox_for(&staff.user)
+        .await?
+        .into_iter()
+        .map(|mut m| {
+            if m.recipient.chars().all(|c| c.is_ascii_digit()) {
+                m.recipient = yichuang_domain::mask::mask_phone(&m.recipient);
+            }
+            m
+        })
+        .collect();
+    Ok(axum::Json(items).into_response())
+}

@@ -171,3 +171,51 @@ pub(crate) async fn set_year(
     );
     Ok(Redirect::to(&target).into_response())
 }
+
+/// The outbox page: time, channel, recipient (masked when a phone number), subject, text, status.
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/admin_outbox.html")]
+pub(crate) struct OutboxPage {
+    chrome: Chrome,
+    items: Vec<(String, &'static str, String, String, String, &'static str)>,
+}
+
+/// `GET /admin/outbox` (administrators and supervisors).
+pub(crate) async fn outbox(
+    State(state): State<AppState>,
+    staff: PageStaff<crate::extract::AnyStaff>,
+    chrome: Chrome,
+) -> Result<OutboxPage, AppError> {
+    let items = state
+        .core
+        .outbox_for(&staff.user)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let recipient = if m.recipient.chars().all(|c| c.is_ascii_digit()) {
+                yichuang_domain::mask::mask_phone(&m.recipient)
+            } else {
+                m.recipient
+            };
+            (
+                yichuang_domain::clock::to_shanghai(m.created_at)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
+                if m.channel == "wechat" {
+                    "微信"
+                } else {
+                    "短信"
+                },
+                recipient,
+                format!("{} {}", m.subject_kind, m.subject_id),
+                m.message,
+                if m.status == "queued" {
+                    "待发送"
+                } else {
+                    "已处理"
+                },
+            )
+        })
+        .collect();
+    Ok(OutboxPage { chrome, items })
+}

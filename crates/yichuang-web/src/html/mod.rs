@@ -38,6 +38,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/logout", axum::routing::post(auth::logout))
         .route("/prefs/large", get(auth::toggle_large))
         .route("/admin/calendar", get(admin::calendar))
+        .route("/admin/outbox", get(admin::outbox))
         .route("/admin/calendar/day", axum::routing::post(admin::set_day))
         .route("/admin/calendar/year", axum::routing::post(admin::set_year))
         .route("/desk", get(cases::desk))

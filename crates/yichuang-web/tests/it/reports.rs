@@ -194,7 +194,10 @@ async fn check(app: &TestApp, visitors: u32) {
                     .await
                     .unwrap()
                     .into_iter()
-                    .filter(|d| d.light.is_some_and(|l| l.level == yichuang_domain::case::LightLevel::Red))
+                    .filter(|d| {
+                        d.light
+                            .is_some_and(|l| l.level == yichuang_domain::case::LightLevel::Red)
+                    })
                     .map(|d| d.case.case_no().to_owned())
                     .collect::<std::collections::BTreeSet<_>>()
             }
@@ -202,8 +205,11 @@ async fn check(app: &TestApp, visitors: u32) {
         let (now_red, then_red) = (red_at(at).await, red_at(board.forecast_at).await);
         let turning: std::collections::BTreeSet<String> =
             then_red.difference(&now_red).cloned().collect();
-        let listed_turning: std::collections::BTreeSet<String> =
-            board.turning_red.iter().map(|a| a.case_no.clone()).collect();
+        let listed_turning: std::collections::BTreeSet<String> = board
+            .turning_red
+            .iter()
+            .map(|a| a.case_no.clone())
+            .collect();
         if turning.len() <= 500 {
             assert_eq!(listed_turning, turning, "{days} days later");
         }
@@ -214,9 +220,17 @@ async fn check(app: &TestApp, visitors: u32) {
                 limit: alerts,
             };
             let b = app.core.board(&user, at, &f).await.unwrap();
-            let want = if level == "green" { board.total.green } else { board.total.legal_overdue };
+            let want = if level == "green" {
+                board.total.green
+            } else {
+                board.total.legal_overdue
+            };
             assert_eq!(b.alerts.len() as u64, want.min(20), "{level}");
-            assert!(b.alerts.iter().all(|a| if level == "green" { a.light == "green" } else { a.legal_overdue }));
+            assert!(b.alerts.iter().all(|a| if level == "green" {
+                a.light == "green"
+            } else {
+                a.legal_overdue
+            }));
         }
     }
 

@@ -42,6 +42,24 @@ async fn walk_the_lights(app: &TestApp) {
             (Some(light), Some(legal))
         );
     }
+    // The default notifier queued an SMS for the department at yellow, red and legal overdue.
+    let admin = app.token("admin").await;
+    let (s, outbox) = app.get_json_as(&admin, "/api/v1/outbox").await;
+    assert_eq!(s, 200, "{outbox}");
+    let queued: Vec<&serde_json::Value> = outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["subject_id"] == no.as_str())
+        .collect();
+    assert_eq!(queued.len(), 3, "{outbox}");
+    assert!(
+        queued
+            .iter()
+            .all(|m| m["recipient"] == "cgj" && m["status"] == "queued")
+    );
+    let clerk = app.token("clerk1").await;
+    assert_eq!(app.get_json_as(&clerk, "/api/v1/outbox").await.0, 403);
     let changes = app
         .core
         .store()
@@ -291,4 +309,40 @@ async fn the_board_filters_alerts_forecasts_and_the_bulletin_counts_them() {
             .unwrap();
     let sheet = wb.worksheet_range("通报").unwrap();
     assert_eq!(sheet.get_value((2, 2)), Some(&calamine::Data::Float(1.0)));
+}
+
+#[tokio::test]
+async fn the_board_shows_lapsed_correction_windows_and_long_waits() {
+    let app = TestApp::sqlite().await;
+    // Received without a decision: the window for a correction notice is 5 working days.
+    let body = json!({"matter_code": FIRST_MATTER, "applicant": crate::api_cases::person(),
+        "materials": crate::api_cases::all_materials(), "decision": "receive"});
+    let (s, c) = crate::api_cases::open(&app, "clerk1", body).await;
+    assert_eq!(s, 201, "{c}");
+    let no = c["case_no"].as_str().unwrap().to_owned();
+    let kiosk = json!({"group": "comprehensive"});
+    let clerk = app.token("clerk1").await;
+    let (s, t) = app
+        .send_json(reqwest::Method::POST, "/api/v1/tickets", Some(&clerk), &kiosk)
+        .await;
+    assert_eq!(s, 201, "{t}");
+    let sup = app.token("supervisor").await;
+    let (_, b) = app.get_json_as(&sup, "/api/v1/supervision/alerts").await;
+    assert!(b["correction_overdue"].as_array().unwrap().is_empty());
+    assert!(b["long_waits"].as_array().unwrap().is_empty());
+    // 40 minutes later the ticket is still waiting.
+    app.clock.advance(Duration::minutes(40));
+    let (_, b) = app.get_json_as(&sup, "/api/v1/supervision/alerts").await;
+    assert_eq!(b["long_waits"][0]["number"], t["number"], "{b}");
+    assert!(b["long_waits"][0]["minutes"].as_i64().unwrap() >= 40);
+    // Monday 11-09: the window (to Monday 11-09) ends today; Tuesday it has lapsed.
+    app.clock
+        .set(yichuang_testkit::start_instant() + Duration::days(7));
+    let sup = app.token("supervisor").await;
+    let (_, b) = app.get_json_as(&sup, "/api/v1/supervision/alerts").await;
+    assert_eq!(b["correction_overdue"][0]["case_no"], no.as_str(), "{b}");
+    assert_eq!(b["correction_overdue"][0]["lapsed"], false);
+    app.clock.advance(Duration::days(1));
+    let (_, b) = app.get_json_as(&sup, "/api/v1/supervision/alerts").await;
+    assert_eq!(b["correction_overdue"][0]["lapsed"], true, "{b}");
 }

@@ -256,9 +256,11 @@ fn is_yellow(
     budget: u32,
     day: NaiveDate,
 ) -> bool {
+    let rules = case.received.light_rules;
     let remaining = cal.working_days_between(day, due).0;
     let used = cal.working_days_between(start, day).0 - paused_until(case, cal, day);
-    remaining <= 1 || used * 10 >= i64::from(budget) * 9
+    remaining <= i64::from(rules.yellow_remaining_days)
+        || used * 100 >= i64::from(budget) * i64::from(rules.yellow_percent)
 }
 
 /// Light levels.

@@ -52,6 +52,7 @@ fn accepted_case(m: &Matter, when: DateTime<Utc>) -> Case {
             .collect(),
         decision: IntakeDecision::Accept,
         immediate_minutes: 30,
+        light_rules: Default::default(),
         now: when,
         today: shanghai_date(when),
     };
@@ -108,6 +109,27 @@ fn lights_go_green_yellow_red_and_legal_overdue() {
     assert_eq!((red.level, red.legal_overdue), (LightLevel::Red, false));
     let legal = light(2026, 12, 1);
     assert_eq!((legal.level, legal.legal_overdue), (LightLevel::Red, true));
+}
+
+#[test]
+fn a_center_or_matter_can_turn_yellow_earlier() {
+    let cal = Calendar::official();
+    let m = matter(10, 20);
+    let mut case = accepted_case(&m, at(2026, 11, 2));
+    // 50 % of 10 working days used on Monday 11-09; or 3 days left on Wednesday 11-11.
+    case.received.light_rules = crate::case::LightRules {
+        yellow_percent: 50,
+        yellow_remaining_days: 0,
+    };
+    assert_eq!(deadlines(&case, &cal).yellow_from, Some(d(2026, 11, 9)));
+    case.received.light_rules = crate::case::LightRules {
+        yellow_percent: 100,
+        yellow_remaining_days: 3,
+    };
+    let dl = deadlines(&case, &cal);
+    assert_eq!(dl.yellow_from, Some(d(2026, 11, 11)));
+    let light = light_at(&case, &dl, &cal, at(2026, 11, 10)).unwrap();
+    assert_eq!(light.level, LightLevel::Green);
 }
 
 #[test]
