@@ -582,7 +582,21 @@ impl Core {
                     .await
                     .is_ok()
                     && self.act_on_case(clerk, &no, Command::Accept).await.is_ok();
-                if done && let Some(d) = next(rng.i64(1..=5)) {
+                let concluded = load(&no)
+                    .await
+                    .is_some_and(|c| c.case.status == yichuang_domain::case::CaseStatus::Concluded);
+                if done && concluded {
+                    // An immediate matter is decided on acceptance and handed over at once.
+                    summary.concluded += 1;
+                    let deliver = Command::Deliver {
+                        method: DeliveryMethod::Pickup,
+                        tracking_no: None,
+                        recipient: Some("申请人本人".into()),
+                    };
+                    if self.act_on_case(clerk, &no, deliver).await.is_err() {
+                        summary.refused_operations += 1;
+                    }
+                } else if done && let Some(d) = next(rng.i64(1..=5)) {
                     book.entry(d).or_default().push(Planned::Conclude(no));
                 }
                 done

@@ -323,7 +323,12 @@ async fn the_board_shows_lapsed_correction_windows_and_long_waits() {
     let kiosk = json!({"group": "comprehensive"});
     let clerk = app.token("clerk1").await;
     let (s, t) = app
-        .send_json(reqwest::Method::POST, "/api/v1/tickets", Some(&clerk), &kiosk)
+        .send_json(
+            reqwest::Method::POST,
+            "/api/v1/tickets",
+            Some(&clerk),
+            &kiosk,
+        )
         .await;
     assert_eq!(s, 201, "{t}");
     let sup = app.token("supervisor").await;
