@@ -68,6 +68,7 @@ pub(crate) async fn open_core(cfg: &Config) -> anyhow::Result<Core> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     Ok(Core::new(store, clock, cfg.auth.settings())
         .with_case_settings(cfg.supervision.case_settings()?)
+        .with_queue_settings(cfg.supervision.queue_settings()?)
         .with_evaluation_settings(yichuang_core::EvaluationSettings {
             rectification_days: cfg.evaluation.rectification_days,
         })

@@ -38,6 +38,8 @@ pub(crate) struct SupervisionConfig {
     pub(crate) yellow_percent: u32,
     /// Yellow when this many working days or fewer are left.
     pub(crate) yellow_remaining_days: u32,
+    /// A ticket waiting longer than this many minutes shows on the board.
+    pub(crate) long_wait_minutes: i64,
     /// Per matter code: `{ yellow_percent = 80, yellow_remaining_days = 2 }`.
     pub(crate) matters: std::collections::BTreeMap<String, yichuang_domain::case::LightRules>,
 }
@@ -48,12 +50,25 @@ impl Default for SupervisionConfig {
         Self {
             yellow_percent: d.yellow_percent,
             yellow_remaining_days: d.yellow_remaining_days,
+            long_wait_minutes: yichuang_core::queue::QueueSettings::default().long_wait_minutes,
             matters: std::collections::BTreeMap::new(),
         }
     }
 }
 
 impl SupervisionConfig {
+    /// The core's queue settings with this waiting threshold.
+    pub(crate) fn queue_settings(&self) -> anyhow::Result<yichuang_core::queue::QueueSettings> {
+        anyhow::ensure!(
+            (1..=600).contains(&self.long_wait_minutes),
+            "配置有误：[supervision] long_wait_minutes 应在 1 至 600 之间"
+        );
+        Ok(yichuang_core::queue::QueueSettings {
+            long_wait_minutes: self.long_wait_minutes,
+            ..yichuang_core::queue::QueueSettings::default()
+        })
+    }
+
     /// The core's case settings with these thresholds.
     pub(crate) fn case_settings(&self) -> anyhow::Result<yichuang_core::CaseSettings> {
         let check = |what: &str, r: &yichuang_domain::case::LightRules| {
@@ -284,6 +299,12 @@ mod tests {
         assert_eq!(s.matter_light_rules["M1"].yellow_remaining_days, 2);
         let bad: Config = toml::from_str("[supervision]\nyellow_percent = 0\n").unwrap();
         assert!(bad.supervision.case_settings().is_err());
+        let bad: Config = toml::from_str("[supervision]\nlong_wait_minutes = 0\n").unwrap();
+        assert!(bad.supervision.queue_settings().is_err());
+        assert_eq!(
+            cfg.supervision.queue_settings().unwrap().long_wait_minutes,
+            30
+        );
     }
 
     #[test]

@@ -159,6 +159,13 @@ impl Core {
         self
     }
 
+    /// Replaces the hall queue settings.
+    #[must_use]
+    pub fn with_queue_settings(mut self, queue: queue::QueueSettings) -> Self {
+        self.queue = queue;
+        self
+    }
+
     /// Replaces the notifier of outside channels (the default queues in the outbox table).
     #[must_use]
     pub fn with_notifier(mut self, notifier: Arc<dyn notify::Notifier>) -> Self {
