@@ -63,6 +63,8 @@ pub struct CaseDetail {
     pub deadlines: Deadlines,
     /// The light now (for clocked cases).
     pub light: Option<Light>,
+    /// The light of the current back-office step (环节时限).
+    pub step_light: Option<yichuang_domain::case::StepLight>,
     /// No correction notice within 5 working days: the case counts as accepted on receipt.
     pub deemed_pending: bool,
     /// Row id, the list cursor.
@@ -172,6 +174,7 @@ impl Core {
             && stored.case.correction_requested_at.is_none()
             && shanghai_date(at) > deadlines.correction_due;
         CaseDetail {
+            step_light: yichuang_domain::case::step_light(&stored.case, cal, at),
             case: stored.case,
             deadlines,
             light,

@@ -8,7 +8,8 @@ mod decide;
 mod types;
 
 pub use clock::{
-    CORRECTION_NOTICE_DAYS, DELIVERY_DAYS, Deadlines, Light, LightLevel, deadlines, light_at,
+    CORRECTION_NOTICE_DAYS, DELIVERY_DAYS, Deadlines, Light, LightLevel, StepLight, deadlines,
+    light_at, step_light,
 };
 pub use decide::{
     CaseError, Command, IntakeDecision, MAX_LICENSING_EXTENSION, MAX_OTHER_EXTENSION,
@@ -53,6 +54,7 @@ impl Case {
                 self.deemed_accepted = *deemed;
                 self.accepted_by = Some(by.to_owned());
                 self.current_step = (self.received.steps.len() > 1).then_some(1);
+                self.step_started_at = Some(at);
             }
             CaseEvent::Refused { reason } => {
                 self.status = CaseStatus::Refused;
@@ -63,10 +65,12 @@ impl Case {
                 self.status = CaseStatus::InProcess;
                 let next = step + 1;
                 self.current_step = (next < self.received.steps.len()).then_some(next);
+                self.step_started_at = Some(at);
             }
             CaseEvent::StepReturned { to, .. } => {
                 self.status = CaseStatus::InProcess;
                 self.current_step = Some(*to);
+                self.step_started_at = Some(at);
             }
             CaseEvent::Suspended {
                 procedure,

@@ -616,6 +616,9 @@ pub struct Case {
     pub withdraw_reason: Option<String>,
     /// Instant the case closed (refused, withdrawn or delivered).
     pub closed_at: Option<DateTime<Utc>>,
+    /// When the current back-office step began (acceptance, or the last pass or return).
+    #[serde(default)]
+    pub step_started_at: Option<DateTime<Utc>>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
     /// Number of events folded.
@@ -649,6 +652,7 @@ impl Case {
             delivery: None,
             withdraw_reason: None,
             closed_at: None,
+            step_started_at: None,
             updated_at: at,
             version: 1,
         }

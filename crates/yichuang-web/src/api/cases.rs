@@ -104,6 +104,11 @@ pub(crate) struct CaseDto {
     light: Option<String>,
     legal_overdue: bool,
     remaining_days: Option<i64>,
+    /// The current back-office step's light: green | yellow | red.
+    step_light: Option<String>,
+    /// Working days the current step has used, and may use.
+    step_used_days: Option<i64>,
+    step_budget_days: Option<i64>,
     materials: Vec<CaseMaterialDto>,
     correction_missing: Vec<usize>,
     suspensions: Vec<SuspensionDto>,
@@ -190,6 +195,9 @@ impl From<CaseDetail> for CaseDto {
             light: d.light.map(|l| l.level.code().into()),
             legal_overdue: d.light.is_some_and(|l| l.legal_overdue),
             remaining_days: d.light.map(|l| l.remaining_days),
+            step_light: d.step_light.as_ref().map(|l| l.level.code().into()),
+            step_used_days: d.step_light.as_ref().map(|l| l.used_days),
+            step_budget_days: d.step_light.as_ref().map(|l| l.budget_days),
             materials: c
                 .materials
                 .iter()

@@ -451,6 +451,9 @@ pub(crate) struct CaseFacts {
     due_legal: String,
     light: &'static str,
     light_class: &'static str,
+    /// "审查 已用 3 / 5 个工作日", with the step's light.
+    step_clock: String,
+    step_class: &'static str,
     window: String,
 }
 
@@ -551,6 +554,16 @@ pub(crate) async fn case_page(
                 .map_or_else(|| "—".into(), |x| x.to_string()),
             light,
             light_class,
+            step_clock: d.step_light.as_ref().map_or_else(String::new, |l| {
+                format!(
+                    "{} 已用 {} / {} 个工作日（{}）",
+                    l.name,
+                    l.used_days,
+                    l.budget_days,
+                    l.level.label()
+                )
+            }),
+            step_class: d.step_light.as_ref().map_or("", |l| l.level.code()),
             window: r.window.clone(),
         },
         back_href: if clerk {

@@ -351,3 +351,38 @@ async fn the_board_shows_lapsed_correction_windows_and_long_waits() {
     let (_, b) = app.get_json_as(&sup, "/api/v1/supervision/alerts").await;
     assert_eq!(b["correction_overdue"][0]["lapsed"], true, "{b}");
 }
+
+#[tokio::test]
+async fn the_current_step_has_its_own_clock() {
+    let app = TestApp::sqlite().await;
+    let body = json!({"matter_code": FIRST_MATTER, "applicant": crate::api_cases::person(),
+        "materials": crate::api_cases::all_materials(), "decision": "accept"});
+    let (s, c) = crate::api_cases::open(&app, "clerk1", body).await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["step_light"], "green", "{c}");
+    assert_eq!(c["step_used_days"], 0);
+    let no = c["case_no"].as_str().unwrap().to_owned();
+    // Promised 5 working days: whatever the share of the first step, 6 working days later it is
+    // late (red) — a case-level red as well here, but the step clock is reported on its own.
+    app.clock
+        .set(yichuang_testkit::start_instant() + Duration::days(8));
+    let head = app.token("cgj-head").await;
+    let (s, c) = app.get_json_as(&head, &format!("/api/v1/cases/{no}")).await;
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(c["step_light"], "red", "{c}");
+    assert!(c["step_used_days"].as_i64().unwrap() > c["step_budget_days"].as_i64().unwrap());
+    let page = app
+        .client
+        .get(app.url(&format!("/cases/{no}")))
+        .bearer_auth(&head)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("id=\"step-light\""),
+        "the case page shows the step clock"
+    );
+}

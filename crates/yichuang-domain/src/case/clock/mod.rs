@@ -356,5 +356,59 @@ pub fn light_at(case: &Case, d: &Deadlines, cal: &Calendar, at: DateTime<Utc>) -
     })
 }
 
+/// The light of the current back-office step (环节超时: a step can be late even when the case
+/// is not). A step's budget is the promised limit shared evenly by the back-office steps (rounded
+/// up, at least one working day); the case's yellow rules apply to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepLight {
+    /// Step index.
+    pub step: usize,
+    /// Step name.
+    pub name: String,
+    /// Working days the step may take.
+    pub budget_days: i64,
+    /// Working days it has taken so far.
+    pub used_days: i64,
+    /// Its light.
+    pub level: LightLevel,
+}
+
+/// The light of the current step at `at`, or `None` without a running back-office step (not
+/// yet accepted, suspended, immediate, or all steps passed).
+pub fn step_light(case: &Case, cal: &Calendar, at: DateTime<Utc>) -> Option<StepLight> {
+    if !matches!(case.status, CaseStatus::Accepted | CaseStatus::InProcess)
+        || case.received.handling == Handling::Immediate
+    {
+        return None;
+    }
+    let step = case.current_step?;
+    let steps = case.received.steps.len().saturating_sub(1).max(1);
+    let started = shanghai_date(case.step_started_at.or(case.accepted_at)?);
+    let promised = i64::from(case.received.promised_limit_days);
+    // The share is rounded up: five days over four steps gives each two, not one.
+    let n = i64::try_from(steps).unwrap_or(1);
+    let budget = ((promised + n - 1) / n).max(1);
+    let day = shanghai_date(at);
+    let used = cal.working_days_between(started, day).0 - paused_until(case, cal, day)
+        + paused_until(case, cal, started);
+    let rules = case.received.light_rules;
+    let level = if used > budget {
+        LightLevel::Red
+    } else if budget - used <= i64::from(rules.yellow_remaining_days)
+        || used * 100 >= budget * i64::from(rules.yellow_percent)
+    {
+        LightLevel::Yellow
+    } else {
+        LightLevel::Green
+    };
+    Some(StepLight {
+        step,
+        name: case.received.steps.get(step).cloned().unwrap_or_default(),
+        budget_days: budget,
+        used_days: used,
+        level,
+    })
+}
+
 #[cfg(test)]
 mod tests;

@@ -112,6 +112,45 @@ fn lights_go_green_yellow_red_and_legal_overdue() {
 }
 
 #[test]
+fn each_back_office_step_runs_on_its_share_of_the_budget() {
+    let cal = Calendar::official();
+    let m = matter(10, 20);
+    let mut case = accepted_case(&m, at(2026, 11, 2));
+    let steps = i64::try_from(case.received.steps.len() - 1).unwrap().max(1);
+    let budget = ((10 + steps - 1) / steps).max(1);
+    let first = step_light(&case, &cal, at(2026, 11, 2)).unwrap();
+    assert_eq!(
+        (first.step, first.used_days, first.budget_days),
+        (1, 0, budget)
+    );
+    assert_eq!(first.level, LightLevel::Green);
+    // One working day past the step's share: the step is red while the case may still be green.
+    let late = cal
+        .add_working_days(d(2026, 11, 2), budget + 1)
+        .unwrap()
+        .date;
+    let late_at = late.and_hms_opt(2, 0, 0).unwrap().and_utc();
+    let light = step_light(&case, &cal, late_at).unwrap();
+    assert_eq!(light.level, LightLevel::Red);
+    // Passing the step starts the next one afresh.
+    act(
+        &mut case,
+        Command::Pass {
+            comment: "同意".into(),
+        },
+        late_at,
+        "approver",
+    );
+    match step_light(&case, &cal, late_at) {
+        Some(next) => assert_eq!((next.used_days, next.level), (0, LightLevel::Green)),
+        None => assert!(
+            case.current_step.is_none(),
+            "only the last step had no successor"
+        ),
+    }
+}
+
+#[test]
 fn a_center_or_matter_can_turn_yellow_earlier() {
     let cal = Calendar::official();
     let m = matter(10, 20);
