@@ -26,21 +26,29 @@ pub(crate) struct ReportArgs {
     reads: usize,
 }
 
-pub(crate) async fn run(cfg: &Config, args: &ReportArgs) -> anyhow::Result<()> {
+/// A fresh database (SQLite in a temporary directory unless a URL is configured) with the demo
+/// center, and a core on a fake clock set to `at` (UTC).
+async fn demo_core(
+    cfg: &Config,
+    at: chrono::NaiveDateTime,
+) -> anyhow::Result<(tempfile::TempDir, Arc<FakeClock>, Core)> {
     let dir = tempfile::tempdir()?;
     let mut cfg = cfg.clone();
     if cfg.database.url.is_empty() {
         cfg.database.data_dir = dir.path().to_path_buf();
     }
     let store = crate::app::open_store(&cfg).await?;
-    let start = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default();
-    let clock = Arc::new(FakeClock::new(
-        start.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
-    ));
+    let clock = Arc::new(FakeClock::new(at.and_utc()));
     let core = Core::new(store, clock.clone(), cfg.auth.settings());
     if core.is_empty().await? {
         core.load_demo().await?;
     }
+    Ok((dir, clock, core))
+}
+
+pub(crate) async fn run(cfg: &Config, args: &ReportArgs) -> anyhow::Result<()> {
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default();
+    let (dir, clock, core) = demo_core(cfg, start.and_hms_opt(0, 0, 0).unwrap_or_default()).await?;
     let plan = yichuang_core::simulate::Plan {
         start,
         days: args.days,
@@ -118,20 +126,8 @@ pub(crate) struct BoardArgs {
 /// Loads `open` accepted open cases, then times the light board, the 日报 and the re-projection
 /// of every open case after a calendar change.
 pub(crate) async fn board(cfg: &Config, args: &BoardArgs) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let mut cfg = cfg.clone();
-    if cfg.database.url.is_empty() {
-        cfg.database.data_dir = dir.path().to_path_buf();
-    }
-    let store = crate::app::open_store(&cfg).await?;
     let end = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default();
-    let clock = Arc::new(FakeClock::new(
-        end.and_hms_opt(1, 0, 0).unwrap_or_default().and_utc(),
-    ));
-    let core = Core::new(store, clock.clone(), cfg.auth.settings());
-    if core.is_empty().await? {
-        core.load_demo().await?;
-    }
+    let (dir, clock, core) = demo_core(cfg, end.and_hms_opt(1, 0, 0).unwrap_or_default()).await?;
     let bar = indicatif::ProgressBar::new(args.open);
     let t = Instant::now();
     let n = core

@@ -9,13 +9,10 @@ use yichuang_store::{Ctx, OutboxMessage, Store};
 use crate::Result;
 
 /// Sends messages to an outside channel.
+#[async_trait::async_trait]
 pub trait Notifier: Send + Sync + std::fmt::Debug {
     /// Sends (or queues) one message.
-    fn send<'a>(
-        &'a self,
-        msg: &'a OutboxMessage,
-        ctx: &'a Ctx,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>>;
+    async fn send(&self, msg: &OutboxMessage, ctx: &Ctx) -> Result<()>;
 }
 
 /// The default notifier: the outbox table.
@@ -31,15 +28,10 @@ impl OutboxNotifier {
     }
 }
 
+#[async_trait::async_trait]
 impl Notifier for OutboxNotifier {
-    fn send<'a>(
-        &'a self,
-        msg: &'a OutboxMessage,
-        ctx: &'a Ctx,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>> {
-        Box::pin(async move {
-            self.store.push_outbox(msg, ctx).await?;
-            Ok(())
-        })
+    async fn send(&self, msg: &OutboxMessage, ctx: &Ctx) -> Result<()> {
+        self.store.push_outbox(msg, ctx).await?;
+        Ok(())
     }
 }

@@ -3,7 +3,8 @@
 use chrono::NaiveDate;
 use sqlx::PgPool;
 use yichuang_store::board::{
-    BOARD_SQL, DepartmentLights, LightQuery, LightRow, fold_counts, list_sql, parse_day,
+    BOARD_SQL, DepartmentLights, LightQuery, LightRow, LightRowText, fold_counts, light_rows,
+    list_sql,
 };
 use yichuang_store::{Result, StoreError};
 
@@ -25,20 +26,10 @@ pub(crate) async fn counts(
     Ok(fold_counts(rows))
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-);
-
 pub(crate) async fn list(pool: &PgPool, q: &LightQuery) -> Result<Vec<LightRow>> {
     let sql = list_sql(&q.level)
         .ok_or_else(|| StoreError::Other(anyhow::anyhow!("unknown light level {:?}", q.level)))?;
-    let rows: Vec<Row> = sqlx::query_as(&sql)
+    let rows: Vec<LightRowText> = sqlx::query_as(&sql)
         .bind(q.center_id)
         .bind(q.day.to_string())
         .bind(q.later.to_string())
@@ -47,18 +38,5 @@ pub(crate) async fn list(pool: &PgPool, q: &LightQuery) -> Result<Vec<LightRow>>
         .fetch_all(pool)
         .await
         .map_err(db)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            Some(LightRow {
-                case_no: r.0,
-                matter_code: r.1,
-                department: r.2,
-                effective_day: parse_day(&r.3)?,
-                due_promised: parse_day(&r.4)?,
-                due_legal: r.5.as_deref().and_then(parse_day),
-                yellow_from: r.6.as_deref().and_then(parse_day),
-            })
-        })
-        .collect())
+    Ok(light_rows(rows))
 }

@@ -171,3 +171,32 @@ pub fn fold_counts(rows: Vec<(String, String, i64, i64, i64, i64)>) -> Vec<Depar
     }
     out.into_values().collect()
 }
+
+/// A listed row as the databases return it: case number, matter, department, effective day,
+/// promised, legal and yellow dates (dates as `YYYY-MM-DD` text).
+pub type LightRowText = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+/// Decodes listed rows; a row with an unreadable date is skipped.
+pub fn light_rows(rows: Vec<LightRowText>) -> Vec<LightRow> {
+    rows.into_iter()
+        .filter_map(|r| {
+            Some(LightRow {
+                case_no: r.0,
+                matter_code: r.1,
+                department: r.2,
+                effective_day: parse_day(&r.3)?,
+                due_promised: parse_day(&r.4)?,
+                due_legal: r.5.as_deref().and_then(parse_day),
+                yellow_from: r.6.as_deref().and_then(parse_day),
+            })
+        })
+        .collect()
+}

@@ -85,6 +85,8 @@ pub(crate) struct Chrome {
     pub(crate) is_issuer: bool,
     /// Reads reports (admins, supervisors, department heads).
     pub(crate) is_reporter: bool,
+    /// Opens the 电子监察 board (admins, supervisors).
+    pub(crate) is_supervisor: bool,
     pub(crate) large: bool,
     pub(crate) csrf: String,
     pub(crate) path_encoded: String,
@@ -118,6 +120,9 @@ impl FromRequestParts<AppState> for Chrome {
                 u.has_any_role(&[Role::Approver, Role::DeptHead, Role::Supervisor])
             }),
             is_issuer: user.as_ref().is_some_and(|u| u.has_role(Role::Issuer)),
+            is_supervisor: user
+                .as_ref()
+                .is_some_and(|u| u.has_any_role(&[Role::Admin, Role::Supervisor])),
             is_reporter: user
                 .as_ref()
                 .is_some_and(|u| u.has_any_role(&yichuang_core::reports::REPORT_ROLES)),

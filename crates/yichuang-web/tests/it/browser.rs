@@ -104,12 +104,8 @@ async fn browser_an_administrator_logs_in_and_marks_a_holiday() {
         .send_keys("地方节日")
         .await
         .unwrap();
-    form.find(By::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    // Wait for the navigation the submit starts before looking for its result.
+    crate::browser_cases::click(d, "#day-form button[type=submit]").await;
     let flash = d.find(By::Id("flash")).await.unwrap().text().await.unwrap();
     assert!(flash.contains("2026-12-02"));
     let cell = d.find(By::Css("td[data-day='2026-12-02']")).await.unwrap();

@@ -7,7 +7,7 @@ use yichuang_testkit::{TestApp, browser};
 
 use crate::FIRST_MATTER;
 
-async fn login(d: &WebDriver, app: &TestApp, user: &str) {
+pub(crate) async fn login(d: &WebDriver, app: &TestApp, user: &str) {
     d.delete_all_cookies().await.unwrap();
     d.goto(app.url("/login")).await.unwrap();
     d.find(By::Name("username"))
@@ -22,7 +22,7 @@ async fn login(d: &WebDriver, app: &TestApp, user: &str) {
     d.find(By::Css("header .who span")).await.unwrap();
 }
 
-async fn text(d: &WebDriver, id: &str) -> String {
+pub(crate) async fn text(d: &WebDriver, id: &str) -> String {
     match d.find(By::Id(id)).await {
         Ok(el) => el.text().await.unwrap(),
         Err(e) => {
@@ -42,7 +42,7 @@ async fn submit_form(d: &WebDriver, form_css: &str) {
     click(d, &format!("{form_css} button[type=submit]")).await;
 }
 
-async fn set_field(d: &WebDriver, css: &str, value: &str) {
+pub(crate) async fn set_field(d: &WebDriver, css: &str, value: &str) {
     let el = d.find(By::Css(css)).await.unwrap();
     d.execute(
         "arguments[0].value = arguments[1];",
@@ -55,7 +55,7 @@ async fn set_field(d: &WebDriver, css: &str, value: &str) {
 /// Clicks a control that submits a form and waits until the browser has left the old page: a
 /// WebDriver click does not wait for the navigation it starts, and reading the next page too
 /// early finds the old one.
-async fn click(d: &WebDriver, css: &str) {
+pub(crate) async fn click(d: &WebDriver, css: &str) {
     let old = d.find(By::Tag("html")).await.unwrap();
     d.find(By::Css(css)).await.unwrap().click().await.unwrap();
     for _ in 0..400 {

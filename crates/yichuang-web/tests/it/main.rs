@@ -11,6 +11,7 @@ mod api_queue;
 mod browser;
 mod browser_cases;
 mod browser_hall;
+mod browser_reviews;
 mod pages;
 mod postgres;
 mod reports;
