@@ -67,9 +67,15 @@ impl DocText {
             (FieldWeights::RESULT, normalize(&doc.result)),
             (FieldWeights::MATERIALS, normalize(&doc.materials.join("|"))),
             (FieldWeights::DEPARTMENT, normalize(&doc.department)),
-            (FieldWeights::CONDITIONS, normalize(&doc.conditions.join("|"))),
+            (
+                FieldWeights::CONDITIONS,
+                normalize(&doc.conditions.join("|")),
+            ),
             (FieldWeights::KIND, normalize(&doc.kind)),
-            (FieldWeights::LEGAL_BASIS, normalize(&doc.legal_basis.join("|"))),
+            (
+                FieldWeights::LEGAL_BASIS,
+                normalize(&doc.legal_basis.join("|")),
+            ),
         ];
         let all = fields
             .iter()
@@ -129,7 +135,11 @@ impl Corpus {
         let units: Vec<(String, f32)> = units
             .iter()
             .map(|unit| {
-                let df = self.docs.iter().filter(|d| d.all.contains(unit.as_str())).count();
+                let df = self
+                    .docs
+                    .iter()
+                    .filter(|d| d.all.contains(unit.as_str()))
+                    .count();
                 let mut weight = if df == 0 {
                     OOV_WEIGHT
                 } else {

@@ -168,8 +168,12 @@ impl SearchIndex {
         }
         let (schema, fields) = Fields::schema();
         let index = Index::create_in_ram(schema);
-        index.tokenizers().register(JIEBA, analyze::jieba_analyzer());
-        index.tokenizers().register(BIGRAM, analyze::bigram_analyzer());
+        index
+            .tokenizers()
+            .register(JIEBA, analyze::jieba_analyzer());
+        index
+            .tokenizers()
+            .register(BIGRAM, analyze::bigram_analyzer());
 
         let mut writer: IndexWriter<TantivyDocument> =
             index.writer_with_num_threads(1, WRITER_BUDGET)?;
@@ -371,7 +375,12 @@ mod tests {
 
     fn sample() -> SearchIndex {
         SearchIndex::build(&[
-            doc("licence", "个体工商户设立登记", &["营业执照", "个体户"], &[]),
+            doc(
+                "licence",
+                "个体工商户设立登记",
+                &["营业执照", "个体户"],
+                &[],
+            ),
             doc("lost", "营业执照遗失补领", &["补办营业执照"], &[]),
             doc("birth", "出生医学证明补发、换发", &["出生证"], &[]),
             doc("cond", "食品小作坊登记", &[], &["持有失业登记证明的人员"]),
@@ -412,7 +421,10 @@ mod tests {
         let index = sample();
         let hits = index.search("标签测试", 1);
         assert_eq!(hits.len(), 1);
-        assert_eq!(hits[0].name_html, "&lt;b&gt;<mark>标签</mark>&amp;<mark>测试</mark>&lt;/b&gt;");
+        assert_eq!(
+            hits[0].name_html,
+            "&lt;b&gt;<mark>标签</mark>&amp;<mark>测试</mark>&lt;/b&gt;"
+        );
     }
 
     #[test]

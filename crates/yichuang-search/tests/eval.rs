@@ -11,7 +11,9 @@ use serde_json::Value;
 use yichuang_search::{SearchDoc, SearchIndex};
 
 fn demo_path(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
 }
 
 fn load_json(rel: &str) -> Value {
@@ -22,7 +24,12 @@ fn load_json(rel: &str) -> Value {
 fn strings(value: &Value) -> Vec<String> {
     value
         .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -67,7 +74,10 @@ fn catalog_docs() -> Vec<SearchDoc> {
 fn hit_at_3_on_dev_questions() {
     let docs = catalog_docs();
     assert_eq!(docs.len(), 255);
-    assert!(docs.iter().all(|d| !d.aliases.is_empty()), "every matter has aliases");
+    assert!(
+        docs.iter().all(|d| !d.aliases.is_empty()),
+        "every matter has aliases"
+    );
     let names: HashMap<&str, &str> = docs
         .iter()
         .map(|d| (d.code.as_str(), d.name.as_str()))
@@ -112,7 +122,8 @@ fn typo_in_business_licence_still_finds_it() {
     let hits = index.search("营业执找", 5);
     let plain = |html: &str| html.replace("<mark>", "").replace("</mark>", "");
     assert!(
-        hits.iter().any(|h| plain(&h.name_html).contains("营业执照")),
+        hits.iter()
+            .any(|h| plain(&h.name_html).contains("营业执照")),
         "{hits:?}"
     );
 }
@@ -125,22 +136,40 @@ fn scores_are_confidences_in_order() {
     for pair in hits.windows(2) {
         assert!(pair[0].score >= pair[1].score);
     }
-    assert!(hits.iter().all(|h| (index.threshold()..=1.0).contains(&h.score)));
+    assert!(
+        hits.iter()
+            .all(|h| (index.threshold()..=1.0).contains(&h.score))
+    );
 }
 
 #[test]
 #[ignore = "tuning aid: prints every question's top 3 without a threshold"]
 fn dump_dev_questions() {
     let docs = catalog_docs();
-    let names: HashMap<&str, &str> = docs.iter().map(|d| (d.code.as_str(), d.name.as_str())).collect();
-    let index = SearchIndex::build(&docs).expect("index builds").with_threshold(0.0);
+    let names: HashMap<&str, &str> = docs
+        .iter()
+        .map(|d| (d.code.as_str(), d.name.as_str()))
+        .collect();
+    let index = SearchIndex::build(&docs)
+        .expect("index builds")
+        .with_threshold(0.0);
     let questions = load_json("demo/eval/search_dev.json");
     for q in questions.as_array().expect("list") {
         let expected = strings(&q["expected"]);
         let hits = index.search(&text(&q["q"]), 3);
         let rank = hits.iter().position(|h| expected.contains(&h.code));
-        let exp_conf = if expected.is_empty() { -1.0 } else { hits.iter().find(|h| expected.contains(&h.code)).map_or(0.0, |h| h.score) };
-        println!("{} rank={rank:?} exp={exp_conf:.2} {}", if expected.is_empty() {"NEG"} else {"POS"}, text(&q["q"]));
+        let exp_conf = if expected.is_empty() {
+            -1.0
+        } else {
+            hits.iter()
+                .find(|h| expected.contains(&h.code))
+                .map_or(0.0, |h| h.score)
+        };
+        println!(
+            "{} rank={rank:?} exp={exp_conf:.2} {}",
+            if expected.is_empty() { "NEG" } else { "POS" },
+            text(&q["q"])
+        );
         for h in &hits {
             println!("    {:.2} {}", h.score, names[h.code.as_str()]);
         }
