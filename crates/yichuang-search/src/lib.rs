@@ -29,8 +29,10 @@ pub use index::SearchIndex;
 
 /// Hits below this confidence are not returned.
 ///
-/// Chosen on the development questions as the point that keeps nearly every real question while
-/// rejecting questions whose only overlap with the catalog is a generic word (备案, 证明, 到期).
+/// Chosen on the development questions: below it, real questions start to lose their answer;
+/// above it, unrelated chatter (哈哈哈, 帮我写一首诗) still gets none. Near-miss questions about
+/// services outside the catalog (护照, 公积金) share real words with it and are not reliably
+/// rejected at any threshold that keeps the real questions.
 pub const CONFIDENCE_THRESHOLD: f32 = 0.22;
 
 /// One matter as the search sees it: plain strings, no catalog types.
@@ -61,8 +63,8 @@ pub struct SearchDoc {
 pub struct Hit {
     /// Code of the matched [`SearchDoc`].
     pub code: String,
-    /// Confidence in `0..=1`; see [`confidence`](crate#how-it-works) and
-    /// [`CONFIDENCE_THRESHOLD`].
+    /// Confidence in `0..=1`: the weighted share of the question this matter explains (see the
+    /// crate docs); never below [`CONFIDENCE_THRESHOLD`] or the index's own threshold.
     pub score: f32,
     /// Matter name, HTML-escaped, with matched words wrapped in `<mark>…</mark>`.
     pub name_html: String,
