@@ -72,7 +72,11 @@ pub(crate) async fn open_core(cfg: &Config) -> anyhow::Result<Core> {
         .with_evaluation_settings(yichuang_core::EvaluationSettings {
             rectification_days: cfg.evaluation.rectification_days,
         })
-        .with_performance_formula(cfg.performance.clone()))
+        .with_performance_formula(cfg.performance.clone())
+        .with_portal_settings(yichuang_core::portal::PortalSettings {
+            files_dir: Some(cfg.database.data_dir.join("files")),
+            ..Default::default()
+        }))
 }
 
 /// `yichuang migrate`.
@@ -192,6 +196,9 @@ fn spawn_jobs(core: yichuang_core::Core) {
             }
             if let Err(e) = core.sweep_orders().await {
                 tracing::warn!(error = %e, "supervision order sweep failed");
+            }
+            if let Err(e) = core.sweep_license_expiry(500).await {
+                tracing::warn!(error = %e, "licence expiry sweep failed");
             }
         }
     });

@@ -97,13 +97,14 @@ impl Core {
                     light_rules: Default::default(),
                     now: at,
                     today: day,
+                    extras: Default::default(),
                 })
                 .map_err(CoreError::from)?;
                 let mut case: Option<Case> = None;
                 for e in &events {
                     match (&mut case, e) {
-                        (None, yichuang_domain::case::CaseEvent::Received(r)) => {
-                            case = Some(Case::from_received(r, at, "bulk"));
+                        (None, e) if e.opening().is_some() => {
+                            case = Case::open(e, at, "bulk");
                         }
                         (Some(c), e) => c.apply(at, "bulk", e),
                         (None, _) => {}

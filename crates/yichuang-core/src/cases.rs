@@ -121,6 +121,8 @@ pub(crate) fn validate_applicant(a: ApplicantInput) -> Result<Applicant> {
 /// Roles allowed to perform a command (the department scope is checked separately).
 fn roles_for(cmd: &Command) -> &'static [Role] {
     match cmd {
+        Command::PreReview | Command::ReturnForChanges { .. } => &[Role::Clerk],
+        Command::Resubmit { .. } => &[Role::Applicant],
         Command::RequestCorrection { .. }
         | Command::Supplement { .. }
         | Command::Accept
@@ -133,12 +135,26 @@ fn roles_for(cmd: &Command) -> &'static [Role] {
         | Command::Conclude { .. } => &[Role::Approver, Role::DeptHead],
         Command::ApproveExtension => &[Role::DeptHead],
         Command::Deliver { .. } => &[Role::Issuer, Role::Clerk],
-        Command::Withdraw { .. } => &[Role::Clerk, Role::Approver, Role::DeptHead, Role::Admin],
+        Command::Withdraw { .. } => &[
+            Role::Clerk,
+            Role::Approver,
+            Role::DeptHead,
+            Role::Admin,
+            Role::Applicant,
+        ],
     }
 }
 
 /// Department and window scope of an action, beyond its roles.
 fn check_scope(user: &StaffUser, c: &Case, cmd: &Command) -> Result<()> {
+    if user.is_applicant() {
+        // Applicants act only on their own online applications (others do not exist for them).
+        return if c.received.owner == Some(user.id) {
+            Ok(())
+        } else {
+            Err(CoreError::NotFound(format!("办件 {} 不存在", c.case_no())))
+        };
+    }
     let office_only = roles_for(cmd)
         .iter()
         .all(|r| matches!(r, Role::Approver | Role::DeptHead));
@@ -247,6 +263,46 @@ impl Core {
             )));
         }
         let applicant = validate_applicant(input.applicant)?;
+        // Items a valid licence in the library satisfies need no paper (电子证照库核验).
+        let licenses = self
+            .licenses_for_intake(center, &version.matter, &applicant.id_number)
+            .await?;
+        let extras = yichuang_domain::case::IntakeExtras {
+            licenses,
+            ..Default::default()
+        };
+        let detail = self
+            .open_case_as(
+                user,
+                center,
+                window_code,
+                &version,
+                applicant,
+                input.materials,
+                input.decision,
+                extras,
+            )
+            .await?;
+        // Opening a case from a called ticket links the two (for measures and evaluations).
+        if let Err(e) = self.link_ticket_to_case(user, detail.case.case_no()).await {
+            tracing::warn!(error = %e, case_no = detail.case.case_no(), "could not link the window's ticket to the case");
+        }
+        Ok(detail)
+    }
+
+    /// Opens a case at a window or online: numbering, receipt and the intake decision.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn open_case_as(
+        &self,
+        user: &StaffUser,
+        center: i64,
+        window_code: String,
+        version: &yichuang_store::MatterVersion,
+        applicant: Applicant,
+        materials: Vec<MaterialInput>,
+        decision: IntakeDecision,
+        extras: yichuang_domain::case::IntakeExtras,
+    ) -> Result<CaseDetail> {
         let now = self.clock().now();
         let today = shanghai_date(now);
         let build = |case_no: String| OpenCase {
@@ -256,12 +312,13 @@ impl Core {
             matter_version: version.version,
             window: window_code.clone(),
             applicant: applicant.clone(),
-            materials: input.materials.clone(),
-            decision: input.decision.clone(),
+            materials: materials.clone(),
+            decision: decision.clone(),
             immediate_minutes: self.cases.immediate_minutes,
             light_rules: self.light_rules_for(&version.matter.code),
             now,
             today,
+            extras: extras.clone(),
         };
         // The number is allocated inside the write's transaction; refused input never gets one.
         let events = open_case(build(String::new()))?;
@@ -283,8 +340,8 @@ impl Core {
         let mut case: Option<Case> = None;
         for e in &events {
             match (&mut case, e) {
-                (None, CaseEvent::Received(r)) => {
-                    case = Some(Case::from_received(r, now, &user.username));
+                (None, e) if e.opening().is_some() => {
+                    case = Case::open(e, now, &user.username);
                 }
                 (Some(c), e) => c.apply(now, &user.username, e),
                 (None, _) => {}
@@ -299,11 +356,7 @@ impl Core {
         let case_no = self
             .write(case.clone(), writes, Some(user), Some(&numbering), 0)
             .await?;
-        tracing::info!(case_no, matter = input.matter_code, "case opened");
-        // Opening a case from a called ticket links the two (for measures and evaluations).
-        if let Err(e) = self.link_ticket_to_case(user, &case_no).await {
-            tracing::warn!(error = %e, case_no, "could not link the window's ticket to the case");
-        }
+        tracing::info!(case_no, matter = version.matter.code, "case opened");
         case.received.case_no.clone_from(&case_no);
         let cal = self.calendar(center).await?;
         Ok(self
@@ -376,10 +429,19 @@ impl Core {
         check_scope(user, c, &cmd)?;
         let stored = self.settle_deemed(stored).await?;
         let now = self.clock().now();
-        let events = stored.case.decide(&cmd, now, shanghai_date(now))?;
+        let mut events = stored.case.decide(&cmd, now, shanghai_date(now))?;
         let mut case = stored.case.clone();
         for e in &events {
             case.apply(now, &user.username, e);
+        }
+        // An approval whose result is a licence issues it into the library with the decision.
+        if case.outcome == Some(yichuang_domain::case::Outcome::Approved)
+            && stored.case.outcome.is_none()
+            && let Some(license) = self.license_for_approval(&case).await?
+        {
+            let event = CaseEvent::LicenseIssued(Box::new(license));
+            case.apply(now, &user.username, &event);
+            events.push(event);
         }
         let writes = events
             .into_iter()
@@ -393,6 +455,9 @@ impl Core {
     /// A case as `user` may see it.
     pub async fn case_for(&self, user: &StaffUser, case_no: &str) -> Result<CaseDetail> {
         let stored = self.load(case_no).await?;
+        if user.is_applicant() && stored.case.received.owner != Some(user.id) {
+            return Err(CoreError::NotFound(format!("办件 {case_no} 不存在")));
+        }
         require_center(user, stored.case.received.center_id)?;
         if user.has_any_role(&[Role::Approver, Role::DeptHead])
             && !user.has_any_role(&[Role::Admin, Role::Supervisor, Role::Clerk, Role::Issuer])
@@ -411,7 +476,9 @@ impl Core {
         mut filter: CaseFilter,
     ) -> Result<Vec<CaseDetail>> {
         filter.center_id = user.center_id;
-        if !user.has_any_role(&[Role::Admin, Role::Supervisor, Role::Issuer]) {
+        if user.is_applicant() {
+            filter.owner = Some(user.id);
+        } else if !user.has_any_role(&[Role::Admin, Role::Supervisor, Role::Issuer]) {
             if user.has_any_role(&[Role::Approver, Role::DeptHead]) {
                 filter.department.clone_from(&user.department);
                 if filter.department.is_none() {
@@ -424,6 +491,38 @@ impl Core {
                 }
             }
         }
+        let cal = self.calendar(user.center_id).await?;
+        let now = self.clock().now();
+        let mut out = Vec::new();
+        for stored in self.store().list_cases(&filter).await? {
+            out.push(self.detail(stored, &cal, now).await);
+        }
+        Ok(out)
+    }
+
+    /// Online applications waiting for pre-review (预审), oldest first, for clerks.
+    pub async fn prereview_queue(&self, user: &StaffUser) -> Result<Vec<CaseDetail>> {
+        require_role(user, &[Role::Clerk])?;
+        let mut list = self
+            .cases_for_center(
+                user,
+                CaseFilter {
+                    status: Some(CaseStatus::Submitted),
+                    limit: 200,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        list.reverse();
+        Ok(list)
+    }
+
+    async fn cases_for_center(
+        &self,
+        user: &StaffUser,
+        mut filter: CaseFilter,
+    ) -> Result<Vec<CaseDetail>> {
+        filter.center_id = user.center_id;
         let cal = self.calendar(user.center_id).await?;
         let now = self.clock().now();
         let mut out = Vec::new();

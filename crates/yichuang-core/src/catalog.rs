@@ -37,6 +37,7 @@ impl Core {
             .await?;
         self.matters.clear();
         self.windows.clear();
+        self.reset_search().await;
         tracing::info!(center_id, ?report, "catalog imported");
         Ok(report)
     }

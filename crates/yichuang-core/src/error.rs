@@ -52,6 +52,12 @@ pub enum CoreError {
     /// The action is not allowed in the current state (409 `invalid_transition`).
     #[error("{0}")]
     InvalidTransition(String),
+    /// An upload larger than allowed (413).
+    #[error("{0}")]
+    TooLarge(String),
+    /// An upload of a type not accepted (415).
+    #[error("{0}")]
+    UnsupportedType(String),
     /// Anything unexpected; logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

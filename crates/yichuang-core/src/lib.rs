@@ -13,8 +13,10 @@ pub mod demo;
 mod error;
 pub mod evaluations;
 pub mod notify;
+pub mod portal;
 pub mod queue;
 pub mod reports;
+pub mod search;
 pub mod simulate;
 pub mod supervision;
 
@@ -97,6 +99,8 @@ pub struct Core {
     cases: CaseSettings,
     evaluation: EvaluationSettings,
     performance: reports::PerformanceFormula,
+    portal: portal::PortalSettings,
+    search: search::Indexes,
     notifier: Arc<dyn notify::Notifier>,
     /// The first center never changes once it exists; caching it saves a query per request.
     default_center: Arc<tokio::sync::OnceCell<Center>>,
@@ -126,6 +130,8 @@ impl Core {
             cases: CaseSettings::default(),
             evaluation: EvaluationSettings::default(),
             performance: reports::PerformanceFormula::default(),
+            portal: portal::PortalSettings::default(),
+            search: Arc::default(),
             default_center: Arc::default(),
             calendars: Arc::default(),
             matters: Arc::default(),
@@ -160,6 +166,13 @@ impl Core {
     }
 
     /// Replaces the hall queue settings.
+    /// Sets where uploads are stored and how large they may be.
+    #[must_use]
+    pub fn with_portal_settings(mut self, portal: portal::PortalSettings) -> Self {
+        self.portal = portal;
+        self
+    }
+
     #[must_use]
     pub fn with_queue_settings(mut self, queue: queue::QueueSettings) -> Self {
         self.queue = queue;

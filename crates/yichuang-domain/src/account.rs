@@ -21,11 +21,13 @@ pub enum Role {
     Supervisor,
     /// A self-service kiosk registered to the center: it may only issue tickets.
     Kiosk,
+    /// A citizen or business with a portal account (申请人): sees only their own records.
+    Applicant,
 }
 
 impl Role {
     /// Every role, in display order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Admin,
         Self::Clerk,
         Self::Approver,
@@ -33,6 +35,7 @@ impl Role {
         Self::Issuer,
         Self::Supervisor,
         Self::Kiosk,
+        Self::Applicant,
     ];
 
     /// The roles of people (every role but devices).
@@ -55,6 +58,7 @@ impl Role {
             Self::Issuer => "issuer",
             Self::Supervisor => "supervisor",
             Self::Kiosk => "kiosk",
+            Self::Applicant => "applicant",
         }
     }
 
@@ -73,6 +77,7 @@ impl Role {
             Self::Issuer => "出件人员",
             Self::Supervisor => "监察人员",
             Self::Kiosk => "自助取号机",
+            Self::Applicant => "申请人",
         }
     }
 
@@ -125,6 +130,11 @@ impl StaffUser {
     /// Whether the user holds any of `roles`.
     pub fn has_any_role(&self, roles: &[Role]) -> bool {
         roles.iter().any(|r| self.has_role(*r))
+    }
+
+    /// Whether this is a portal applicant rather than staff or a device.
+    pub fn is_applicant(&self) -> bool {
+        self.roles == [Role::Applicant]
     }
 }
 

@@ -61,6 +61,16 @@ async fn append_events(
             deferred.as_deref_mut(),
         )
         .await?;
+        // The licence of an approval enters the library with the event that issues it.
+        if let yichuang_domain::case::CaseEvent::LicenseIssued(l) = &e.event {
+            let new = yichuang_store::NewLicense {
+                center_id: c.received.center_id,
+                license: (**l).clone(),
+                case_no: Some(c.case_no().to_owned()),
+                source: "case".into(),
+            };
+            crate::portal::insert_license(conn, &new, &at_ctx).await?;
+        }
     }
     Ok(())
 }
@@ -85,8 +95,8 @@ pub(crate) async fn create_with(
     let id = sqlx::query(
         "insert into cases (center_id, case_no, matter_code, matter_version, department_code, \
          window_code, status, applicant_name, received_at, accepted_on, due_promised, due_legal, \
-         yellow_from, correction_due, frozen_on, version, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
+         yellow_from, correction_due, frozen_on, version, created_at, updated_at, owner_user_id) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18) \
          returning id",
     )
     .bind(c.received.center_id)
@@ -106,6 +116,7 @@ pub(crate) async fn create_with(
     .bind(date(w.index.frozen_on))
     .bind(i64::try_from(c.version).unwrap_or(i64::MAX))
     .bind(now)
+    .bind(c.received.owner)
     .fetch_one(&mut *conn)
     .await
     .map_err(db)?;
@@ -240,6 +251,10 @@ pub(crate) async fn list(pool: &PgPool, f: &CaseFilter) -> Result<Vec<StoredCase
     if let Some(w) = &f.window {
         qb.push(" and window_code = ");
         qb.push_bind(w.clone());
+    }
+    if let Some(owner) = f.owner {
+        qb.push(" and owner_user_id = ");
+        qb.push_bind(owner);
     }
     if let Some(since) = f.received_since {
         qb.push(" and received_at >= ");

@@ -11,6 +11,7 @@ mod catalog;
 mod counters;
 mod evaluations;
 mod events;
+mod portal;
 pub mod testing;
 mod tickets;
 
@@ -448,6 +449,105 @@ impl Store for PgStore {
         let id = evaluations::push_outbox(&mut tx, msg, ctx).await?;
         tx.commit().await.map_err(db)?;
         Ok(id)
+    }
+
+    async fn create_applicant(
+        &self,
+        a: &yichuang_store::NewApplicant,
+        ctx: &Ctx,
+    ) -> Result<StaffUserRecord> {
+        let mut tx = self.begin().await?;
+        let out = portal::create_applicant(&mut tx, a, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(out)
+    }
+
+    async fn applicant_profile(
+        &self,
+        user_id: i64,
+    ) -> Result<Option<yichuang_store::ApplicantProfile>> {
+        portal::applicant_profile(&self.pool, user_id).await
+    }
+
+    async fn applicant_by_id_number(
+        &self,
+        id_number: &str,
+    ) -> Result<Option<yichuang_store::ApplicantProfile>> {
+        portal::applicant_by_id_number(&self.pool, id_number).await
+    }
+
+    async fn save_verification_code(
+        &self,
+        phone: &str,
+        code_hash: &str,
+        expires_at: DateTime<Utc>,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        portal::save_code(&mut tx, phone, code_hash, expires_at, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn consume_verification_code(
+        &self,
+        phone: &str,
+        code_hash: &str,
+        max_attempts: u32,
+        ctx: &Ctx,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let ok = portal::consume_code(&mut tx, phone, code_hash, max_attempts, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(ok)
+    }
+
+    async fn create_file(&self, f: &yichuang_store::StoredFile, ctx: &Ctx) -> Result<()> {
+        let mut tx = self.begin().await?;
+        portal::create_file(&mut tx, f, ctx).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn file(&self, id: &str) -> Result<Option<yichuang_store::StoredFile>> {
+        portal::file(&self.pool, id).await
+    }
+
+    async fn import_licenses(
+        &self,
+        licenses: &[yichuang_store::NewLicense],
+        ctx: &Ctx,
+    ) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        for l in licenses {
+            portal::insert_license(&mut tx, l, ctx).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(licenses.len() as u64)
+    }
+
+    async fn licenses(
+        &self,
+        filter: &yichuang_store::LicenseFilter,
+    ) -> Result<Vec<yichuang_store::License>> {
+        portal::licenses(&self.pool, filter).await
+    }
+
+    async fn license(&self, number: &str) -> Result<Option<yichuang_store::License>> {
+        portal::license(&self.pool, number).await
+    }
+
+    async fn licenses_expiring(
+        &self,
+        until: NaiveDate,
+        limit: u32,
+    ) -> Result<Vec<yichuang_store::License>> {
+        portal::expiring(&self.pool, until, limit).await
+    }
+
+    async fn mark_license_notified(&self, id: i64, ctx: &Ctx) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let ok = portal::mark_notified(&mut tx, id, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(ok)
     }
 
     async fn outbox(

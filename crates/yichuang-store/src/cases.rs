@@ -93,6 +93,8 @@ pub struct CaseFilter {
     pub department: Option<String>,
     /// Accepting window.
     pub window: Option<String>,
+    /// Only the online cases of this applicant account.
+    pub owner: Option<i64>,
     /// Received on or after this instant.
     pub received_since: Option<DateTime<Utc>>,
     /// Page size.
@@ -132,7 +134,7 @@ impl CaseWrite {
         let mut w = self.clone();
         w.case.received.case_no = case_no.to_owned();
         for e in &mut w.events {
-            if let CaseEvent::Received(r) = &mut e.event {
+            if let CaseEvent::Received(r) | CaseEvent::Submitted(r) = &mut e.event {
                 r.case_no = case_no.to_owned();
             }
         }

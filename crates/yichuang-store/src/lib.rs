@@ -7,6 +7,7 @@ pub mod board;
 mod cases;
 mod error;
 mod evaluations;
+mod portal;
 pub mod report;
 mod tickets;
 mod types;
@@ -22,6 +23,7 @@ use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window,
 pub use cases::*;
 pub use error::{Result, StoreError};
 pub use evaluations::*;
+pub use portal::*;
 pub use tickets::*;
 pub use types::*;
 
@@ -377,6 +379,58 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         numbering: &CaseNumbering,
         ctx: &Ctx,
     ) -> Result<Vec<String>>;
+
+    // ---- 一网通办 and the 电子证照库 -----------------------------------------------------------
+
+    /// Creates an applicant account and its real-name profile in one transaction; a phone or ID
+    /// number already registered is a conflict.
+    async fn create_applicant(&self, a: &NewApplicant, ctx: &Ctx) -> Result<StaffUserRecord>;
+
+    /// The real-name profile of an applicant account.
+    async fn applicant_profile(&self, user_id: i64) -> Result<Option<ApplicantProfile>>;
+
+    /// The applicant account registered with a 身份证号码 or 统一社会信用代码.
+    async fn applicant_by_id_number(&self, id_number: &str) -> Result<Option<ApplicantProfile>>;
+
+    /// Stores (replacing any earlier one) the hash of a phone's verification code.
+    async fn save_verification_code(
+        &self,
+        phone: &str,
+        code_hash: &str,
+        expires_at: DateTime<Utc>,
+        ctx: &Ctx,
+    ) -> Result<()>;
+
+    /// Checks a code: a match that has not expired consumes it and returns true; a miss counts
+    /// an attempt, and after `max_attempts` misses the code is dead.
+    async fn consume_verification_code(
+        &self,
+        phone: &str,
+        code_hash: &str,
+        max_attempts: u32,
+        ctx: &Ctx,
+    ) -> Result<bool>;
+
+    /// Records an uploaded file.
+    async fn create_file(&self, f: &StoredFile, ctx: &Ctx) -> Result<()>;
+
+    /// A file record by id.
+    async fn file(&self, id: &str) -> Result<Option<StoredFile>>;
+
+    /// Imports licences in one transaction; a number already in the library is a conflict.
+    async fn import_licenses(&self, licenses: &[NewLicense], ctx: &Ctx) -> Result<u64>;
+
+    /// Licences by holder and type, newest first.
+    async fn licenses(&self, filter: &LicenseFilter) -> Result<Vec<License>>;
+
+    /// A licence by number.
+    async fn license(&self, number: &str) -> Result<Option<License>>;
+
+    /// Valid licences expiring on or before `until` whose holders were not yet told.
+    async fn licenses_expiring(&self, until: NaiveDate, limit: u32) -> Result<Vec<License>>;
+
+    /// Marks the expiry notice of a licence as sent (once).
+    async fn mark_license_notified(&self, id: i64, ctx: &Ctx) -> Result<bool>;
 
     // ---- events --------------------------------------------------------------------------
 

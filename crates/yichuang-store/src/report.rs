@@ -65,6 +65,15 @@ pub mod metric {
     pub const ORDERS: &str = "orders_issued";
     /// 督办 orders escalated for a late reply.
     pub const ORDERS_LATE: &str = "orders_late";
+    /// Online applications submitted (before pre-review).
+    pub const SUBMITTED: &str = "submitted";
+    /// Online applications returned for changes by pre-review.
+    pub const RETURNED: &str = "returned_for_changes";
+    /// Prefix of checklist items at intake by how they were provided: `mat:<mode code>`
+    /// (减证便民: licence, commitment and uploads against paper).
+    pub const MATERIAL: &str = "mat:";
+    /// Licences issued by approvals.
+    pub const LICENSES_ISSUED: &str = "licenses_issued";
 }
 
 /// Waits of this many minutes or more share the histogram's last bucket.
@@ -222,7 +231,27 @@ fn case_deltas(a: &mut Adder<'_>, kind: &str, p: &Value, actor: Option<&str>) {
         ("matter", text(p, "matter")),
     ];
     let event = p.get("event").unwrap_or(&Value::Null);
+    if matches!(kind, "case_received" | "case_submitted") {
+        // How each checklist item was provided at intake, once per case, per matter.
+        for m in event
+            .get("materials")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(mode) = text(m, "mode").filter(|m| *m != "missing") {
+                a.add(&format!("{}{mode}", metric::MATERIAL), 1, &dims[3..]);
+            }
+        }
+    }
     match kind {
+        "case_submitted" => a.add(metric::SUBMITTED, 1, &dims),
+        "case_returned_for_changes" => a.add(metric::RETURNED, 1, &dims),
+        "case_license_issued" => a.add(metric::LICENSES_ISSUED, 1, &dims),
+        "case_prereview_passed" => {
+            a.add(metric::RECEIVED, 1, &dims);
+            a.add(&format!("{}online", metric::RECEIVED_BY), 1, &dims[..1]);
+        }
         "case_received" => {
             a.add(metric::RECEIVED, 1, &dims);
             let channel = if text(p, "actor_window").is_some() {

@@ -47,6 +47,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The SQLite data directory, when on SQLite.
     pub data_dir: Option<PathBuf>,
+    /// Where uploads are stored.
+    pub files_dir: PathBuf,
+    _files: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     _guard: Guard,
 }
@@ -88,7 +91,13 @@ impl TestApp {
 
     async fn start(store: Arc<dyn Store>, guard: Guard, demo: bool) -> Self {
         let clock = Arc::new(FakeClock::new(start_instant()));
-        let core = Core::new(store, clock.clone(), AuthSettings::default());
+        let files = tempfile::tempdir().unwrap();
+        let core = Core::new(store, clock.clone(), AuthSettings::default()).with_portal_settings(
+            yichuang_core::portal::PortalSettings {
+                files_dir: Some(files.path().to_path_buf()),
+                ..Default::default()
+            },
+        );
         if demo && core.is_empty().await.unwrap() {
             core.load_demo().await.unwrap();
         }
@@ -115,6 +124,8 @@ impl TestApp {
             clock,
             client,
             data_dir: None,
+            files_dir: files.path().to_path_buf(),
+            _files: files,
             stop: Some(stop),
             _guard: guard,
         }

@@ -94,6 +94,10 @@ pub(crate) fn command(v: &Value) -> Result<Command, CoreError> {
             materials: materials(v)?,
         },
         "accept" => Command::Accept,
+        "receive" => Command::PreReview,
+        "return_for_changes" => Command::ReturnForChanges {
+            reason: text(v, "reason"),
+        },
         "refuse" => Command::Refuse {
             reason: text(v, "reason"),
         },

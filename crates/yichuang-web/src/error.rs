@@ -57,6 +57,10 @@ impl AppError {
                 CoreError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
                 CoreError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
                 CoreError::InvalidTransition(_) => (StatusCode::CONFLICT, "invalid_transition"),
+                CoreError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "file_too_large"),
+                CoreError::UnsupportedType(_) => {
+                    (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type")
+                }
                 CoreError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             },
         }

@@ -119,6 +119,26 @@ impl Policy for TicketIssuers {
     const ROLES: &'static [Role] = &[Role::Clerk, Role::Issuer, Role::Kiosk];
 }
 
+/// Staff, or an applicant for their own records (the core answers 404 for anything else).
+pub(crate) struct StaffOrApplicant;
+impl Policy for StaffOrApplicant {
+    const ROLES: &'static [Role] = &[
+        Role::Admin,
+        Role::Clerk,
+        Role::Approver,
+        Role::DeptHead,
+        Role::Issuer,
+        Role::Supervisor,
+        Role::Applicant,
+    ];
+}
+
+/// Portal applicants only.
+pub(crate) struct ApplicantOnly;
+impl Policy for ApplicantOnly {
+    const ROLES: &'static [Role] = &[Role::Applicant];
+}
+
 /// Administrators only.
 pub(crate) struct AdminOnly;
 impl Policy for AdminOnly {
@@ -143,6 +163,10 @@ pub(crate) async fn authorize(
 ) -> Result<StaffUser, AppError> {
     let token = request_token(&parts.headers).ok_or(CoreError::Unauthenticated)?;
     let user = state.core.authenticate(&token).await?;
+    if user.is_applicant() && !roles.contains(&Role::Applicant) {
+        // Staff pages and APIs do not exist for applicants: 404, not a hint that they do.
+        return Err(AppError::Core(CoreError::NotFound("页面不存在".into())));
+    }
     access::require_role(&user, roles)?;
     Ok(user)
 }

@@ -33,7 +33,8 @@ pub fn router(state: AppState) -> Router {
     // Install the recorder before the first request so that every request is counted.
     metrics_handle();
     let timeout = Duration::from_secs(state.settings.request_timeout_secs);
-    let body_limit = state.settings.body_limit_bytes;
+    // Uploads need more than the JSON limit; axum's extractors keep their own 2 MB default.
+    let body_limit = state.settings.body_limit_bytes.max(api::UPLOAD_BODY_LIMIT);
     Router::new()
         .merge(api::routes())
         .merge(html::routes())

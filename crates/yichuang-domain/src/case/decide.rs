@@ -50,6 +50,8 @@ pub struct MaterialInput {
 /// The clerk's intake decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IntakeDecision {
+    /// 网上申请: the application waits for a clerk's pre-review (预审).
+    Submit,
     /// 收件 only: the decision follows within 5 working days (else deemed accepted).
     Receive,
     /// 受理.
@@ -95,6 +97,22 @@ pub struct OpenCase<'a> {
     pub now: DateTime<Utc>,
     /// Today in Asia/Shanghai.
     pub today: NaiveDate,
+    /// Uploads, licences and the online owner.
+    pub extras: IntakeExtras,
+}
+
+/// What an intake knows beyond the clerk's checklist: the applicant's account and uploads of an
+/// online application, and the items the 电子证照库 satisfied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IntakeExtras {
+    /// The applicant's account (online applications).
+    pub owner: Option<i64>,
+    /// The applicant's note.
+    pub note: String,
+    /// Uploaded files by checklist index.
+    pub files: Vec<(usize, String)>,
+    /// Items satisfied by a valid licence of the holder, by checklist index.
+    pub licenses: Vec<(usize, LicenseRef)>,
 }
 
 fn check_materials(
@@ -137,13 +155,25 @@ pub fn open_case(input: OpenCase<'_>) -> Result<Vec<CaseEvent>, CaseError> {
         .enumerate()
         .map(|(index, g)| {
             let given = input.materials.iter().find(|x| x.index == index);
+            let file_id = input.extras.files.iter().find(|(i, _)| *i == index);
+            // A valid licence in the library replaces any paper: the applicant brings nothing.
+            let license = input.extras.licenses.iter().find(|(i, _)| *i == index);
+            let mode = match (license, file_id) {
+                (Some(_), _) => MaterialMode::License,
+                (None, Some(_)) => MaterialMode::Upload,
+                (None, None) => given.map_or(MaterialMode::Missing, |x| x.mode),
+            };
             MaterialState {
                 index,
                 name: g.name.clone(),
                 required: g.required,
-                mode: given.map_or(MaterialMode::Missing, |x| x.mode),
-                deferred_due: given.and_then(|x| x.deferred_due),
+                mode,
+                deferred_due: given
+                    .filter(|_| license.is_none())
+                    .and_then(|x| x.deferred_due),
                 license_type: g.license_type.clone(),
+                file_id: file_id.map(|(_, f)| f.clone()),
+                license: license.map(|(_, l)| l.clone()),
             }
         })
         .collect();
@@ -171,10 +201,22 @@ pub fn open_case(input: OpenCase<'_>) -> Result<Vec<CaseEvent>, CaseError> {
         applicant: input.applicant,
         materials: materials.clone(),
         light_rules: input.light_rules,
+        owner: input.extras.owner,
+        note: input.extras.note.trim().to_owned(),
     };
+    if input.decision == IntakeDecision::Submit {
+        if input.extras.owner.is_none() {
+            return Err(invalid("decision", "网上申请须由申请人账号提交"));
+        }
+        if !missing.is_empty() {
+            let names = missing.iter().map(|i| materials[*i].name.clone()).collect();
+            return Err(CaseError::MissingRequired(names));
+        }
+        return Ok(vec![CaseEvent::Submitted(Box::new(received))]);
+    }
     let mut events = vec![CaseEvent::Received(Box::new(received))];
     match input.decision {
-        IntakeDecision::Receive => {}
+        IntakeDecision::Submit | IntakeDecision::Receive => {}
         IntakeDecision::Accept => {
             if !missing.is_empty() {
                 let names = missing.iter().map(|i| materials[*i].name.clone()).collect();
@@ -232,6 +274,18 @@ fn required_text(field: &str, text: &str, message: &str) -> Result<String, CaseE
 /// An action on an existing case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// 预审通过: a clerk receives an online application.
+    PreReview,
+    /// 预审退回: the application goes back to the applicant with reasons.
+    ReturnForChanges {
+        /// What to fix.
+        reason: String,
+    },
+    /// The applicant resubmits replaced uploads after a return.
+    Resubmit {
+        /// Replaced items (mode `upload` with a file).
+        materials: Vec<MaterialUpdate>,
+    },
     /// 一次性告知补正 on a received case.
     RequestCorrection {
         /// Wrong items beyond the missing required ones.
@@ -322,6 +376,40 @@ impl Case {
         let not_now =
             |what: &str| transition(format!("办件当前状态为“{}”，不能{what}", status.label()));
         match cmd {
+            Command::PreReview => {
+                if status != S::Submitted {
+                    return Err(not_now("预审收件"));
+                }
+                Ok(vec![CaseEvent::PreReviewPassed])
+            }
+            Command::ReturnForChanges { reason } => {
+                if status != S::Submitted {
+                    return Err(not_now("退回修改"));
+                }
+                Ok(vec![CaseEvent::ReturnedForChanges {
+                    reason: required_text("reason", reason, "请写明需要申请人修改的内容")?,
+                }])
+            }
+            Command::Resubmit { materials } => {
+                if status != S::Returned {
+                    return Err(not_now("重新提交"));
+                }
+                let mut seen = std::collections::HashSet::new();
+                for m in materials {
+                    if m.index >= self.materials.len() {
+                        return Err(invalid(
+                            "materials",
+                            format!("材料序号 {} 超出办事指南的材料清单", m.index),
+                        ));
+                    }
+                    if !seen.insert(m.index) {
+                        return Err(invalid("materials", format!("材料序号 {} 重复", m.index)));
+                    }
+                }
+                Ok(vec![CaseEvent::Resubmitted {
+                    materials: materials.clone(),
+                }])
+            }
             Command::RequestCorrection { missing, note } => {
                 if status != S::Received {
                     return Err(not_now("出具补正告知"));
@@ -367,6 +455,7 @@ impl Case {
                         index: m.index,
                         mode: m.mode,
                         deferred_due: m.deferred_due,
+                        file_id: None,
                     })
                     .collect();
                 Ok(vec![CaseEvent::Supplemented { materials: updates }])
@@ -399,7 +488,7 @@ impl Case {
                 Ok(events)
             }
             Command::Refuse { reason } => {
-                if !matches!(status, S::Received | S::CorrectionRequested) {
+                if !matches!(status, S::Submitted | S::Received | S::CorrectionRequested) {
                     return Err(not_now("不予受理"));
                 }
                 Ok(vec![CaseEvent::Refused {

@@ -12,7 +12,7 @@ pub use clock::{
     light_at, step_light,
 };
 pub use decide::{
-    CaseError, Command, IntakeDecision, MAX_LICENSING_EXTENSION, MAX_OTHER_EXTENSION,
+    CaseError, Command, IntakeDecision, IntakeExtras, MAX_LICENSING_EXTENSION, MAX_OTHER_EXTENSION,
     MaterialInput, OpenCase, open_case,
 };
 pub use types::*;
@@ -26,7 +26,31 @@ impl Case {
         self.version += 1;
         self.updated_at = at;
         match event {
-            CaseEvent::Received(_) => {}
+            CaseEvent::Received(_) | CaseEvent::Submitted(_) => {}
+            CaseEvent::PreReviewPassed => {
+                // The legal receipt (and the 5-day correction window) starts at pre-review.
+                self.status = CaseStatus::Received;
+                self.received_at = at;
+                self.received_by = by.to_owned();
+                self.returned_reason = None;
+            }
+            CaseEvent::ReturnedForChanges { reason } => {
+                self.status = CaseStatus::Returned;
+                self.returned_reason = Some(reason.clone());
+            }
+            CaseEvent::Resubmitted { materials } => {
+                for m in materials {
+                    if let Some(slot) = self.materials.get_mut(m.index) {
+                        slot.mode = m.mode;
+                        slot.deferred_due = m.deferred_due;
+                        slot.file_id.clone_from(&m.file_id);
+                    }
+                }
+                self.status = CaseStatus::Submitted;
+            }
+            CaseEvent::LicenseIssued(l) => {
+                self.license_no = Some(l.number.clone());
+            }
             CaseEvent::CorrectionRequested { missing, note } => {
                 self.status = CaseStatus::CorrectionRequested;
                 self.correction_requested_at = Some(at);
@@ -38,6 +62,9 @@ impl Case {
                     if let Some(slot) = self.materials.get_mut(m.index) {
                         slot.mode = m.mode;
                         slot.deferred_due = m.deferred_due;
+                        if m.file_id.is_some() {
+                            slot.file_id.clone_from(&m.file_id);
+                        }
                     }
                 }
                 self.supplemented_at = Some(at);
@@ -158,10 +185,8 @@ impl Case {
         let mut case: Option<Self> = None;
         for (at, by, event) in events {
             match (&mut case, event) {
-                (None, CaseEvent::Received(r)) => {
-                    let mut c = Self::from_received(r, at, by);
-                    c.version = 1;
-                    case = Some(c);
+                (None, e) if e.opening().is_some() => {
+                    case = Self::open(e, at, by);
                 }
                 (Some(c), e) => c.apply(at, by, e),
                 (None, _) => {}

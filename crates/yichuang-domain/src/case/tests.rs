@@ -138,7 +138,7 @@ proptest! {
             applicant: Applicant { kind: ApplicantKind::Person, name: "李四".into(), id_number: "11010519491231002X".into(),
                 phone: "13900000000".into(), legal_representative: None, contact: None },
             materials, decision, immediate_minutes: 30, light_rules: Default::default(),
-            now: start, today: shanghai_date(start),
+            now: start, today: shanghai_date(start), extras: Default::default(),
         };
         let Ok(first) = open_case(input) else { return Ok(()) };
         let mut log: Vec<(chrono::DateTime<Utc>, String, CaseEvent)> =

@@ -9,6 +9,10 @@ use crate::catalog::Handling;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
+    /// 网上申请，待预审: submitted online, waiting for a clerk's pre-review.
+    Submitted,
+    /// 退回修改: returned by pre-review for the applicant to fix.
+    Returned,
     /// 已收件: materials received, no intake decision yet.
     Received,
     /// 待补正: a one-time correction notice was issued.
@@ -31,7 +35,9 @@ pub enum CaseStatus {
 
 impl CaseStatus {
     /// Every status.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 11] = [
+        Self::Submitted,
+        Self::Returned,
         Self::Received,
         Self::CorrectionRequested,
         Self::Accepted,
@@ -46,6 +52,8 @@ impl CaseStatus {
     /// Stable code.
     pub fn code(self) -> &'static str {
         match self {
+            Self::Submitted => "submitted",
+            Self::Returned => "returned",
             Self::Received => "received",
             Self::CorrectionRequested => "correction_requested",
             Self::Accepted => "accepted",
@@ -66,6 +74,8 @@ impl CaseStatus {
     /// Chinese label for staff.
     pub fn label(self) -> &'static str {
         match self {
+            Self::Submitted => "待预审",
+            Self::Returned => "退回修改",
             Self::Received => "已收件",
             Self::CorrectionRequested => "待补正",
             Self::Accepted => "已受理",
@@ -81,6 +91,8 @@ impl CaseStatus {
     /// Plain words for the applicant.
     pub fn plain(self) -> &'static str {
         match self {
+            Self::Submitted => "网上申请已提交，等待窗口工作人员预审",
+            Self::Returned => "预审发现材料需要修改，请按退回理由修改后重新提交",
             Self::Received => "窗口已收到您的材料，正在审查是否受理",
             Self::CorrectionRequested => "材料需要补正，请按一次性告知书补齐后到窗口提交",
             Self::Accepted => "已受理，正在转交审批部门",
@@ -97,7 +109,9 @@ impl CaseStatus {
     pub fn is_open(self) -> bool {
         matches!(
             self,
-            Self::Received
+            Self::Submitted
+                | Self::Returned
+                | Self::Received
                 | Self::CorrectionRequested
                 | Self::Accepted
                 | Self::InProcess
@@ -220,7 +234,7 @@ impl MaterialMode {
             Self::Original => "原件已核验",
             Self::Copy => "已收复印件",
             Self::Upload => "已上传",
-            Self::License => "电子证照核验",
+            Self::License => "已通过证照库核验",
             Self::Commitment => "告知承诺",
             Self::Deferred => "容缺后补",
             Self::Missing => "缺少",
@@ -248,6 +262,44 @@ pub struct MaterialState {
     pub deferred_due: Option<NaiveDate>,
     /// Licence type bound to the item, if any.
     pub license_type: Option<String>,
+    /// The uploaded file (online applications).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<String>,
+    /// The licence that satisfied the item (mode `license`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<LicenseRef>,
+}
+
+/// A licence from the 电子证照库 that satisfied a checklist item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseRef {
+    /// Licence number.
+    pub number: String,
+    /// Trust level (可信等级), e.g. `A`.
+    pub trust_level: String,
+}
+
+/// A licence issued when a case whose result is a licence is concluded approved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedLicense {
+    /// Licence number.
+    pub number: String,
+    /// Licence type code.
+    pub type_code: String,
+    /// Licence type name.
+    pub type_name: String,
+    /// Holder name.
+    pub holder_name: String,
+    /// Holder 身份证号码 or 统一社会信用代码.
+    pub holder_id: String,
+    /// Issuing authority.
+    pub issuer: String,
+    /// Issue date.
+    pub issued_on: NaiveDate,
+    /// Expiry date; `None` for 长期有效.
+    pub expires_on: Option<NaiveDate>,
+    /// Trust level (可信等级).
+    pub trust_level: String,
 }
 
 /// Clock-stopping special procedures (行政许可法 Art. 45 and practice).
@@ -423,6 +475,12 @@ pub struct Received {
     /// The 电子监察 thresholds in force at intake (older states default to 90 % and 1 day).
     #[serde(default)]
     pub light_rules: LightRules,
+    /// The applicant's account when applied online (they alone may follow it there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<i64>,
+    /// The applicant's note with an online application.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
 }
 
 /// When a case turns yellow: once `yellow_percent` of its promised working days are used, or
@@ -451,6 +509,22 @@ impl Default for LightRules {
 pub enum CaseEvent {
     /// 收件.
     Received(Box<Received>),
+    /// 网上申请提交 (the first event of an online application).
+    Submitted(Box<Received>),
+    /// 预审通过，收件.
+    PreReviewPassed,
+    /// 预审退回修改.
+    ReturnedForChanges {
+        /// What to fix.
+        reason: String,
+    },
+    /// The applicant resubmits after a return.
+    Resubmitted {
+        /// Items replaced.
+        materials: Vec<MaterialUpdate>,
+    },
+    /// 证照签发 with an approval whose result is a licence.
+    LicenseIssued(Box<IssuedLicense>),
     /// 一次性告知补正.
     CorrectionRequested {
         /// Indexes of every missing or wrong item.
@@ -535,10 +609,23 @@ pub enum CaseEvent {
 }
 
 impl CaseEvent {
+    /// The receipt of a case's first event (window receipt or online submission).
+    pub fn opening(&self) -> Option<&Received> {
+        match self {
+            Self::Received(r) | Self::Submitted(r) => Some(r),
+            _ => None,
+        }
+    }
+
     /// The event kind stored in the log.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Received(_) => "case_received",
+            Self::Submitted(_) => "case_submitted",
+            Self::PreReviewPassed => "case_prereview_passed",
+            Self::ReturnedForChanges { .. } => "case_returned_for_changes",
+            Self::Resubmitted { .. } => "case_resubmitted",
+            Self::LicenseIssued(_) => "case_license_issued",
             Self::CorrectionRequested { .. } => "case_correction_requested",
             Self::Supplemented { .. } => "case_supplemented",
             Self::Accepted { .. } => "case_accepted",
@@ -565,6 +652,9 @@ pub struct MaterialUpdate {
     pub mode: MaterialMode,
     /// Due date for deferred items.
     pub deferred_due: Option<NaiveDate>,
+    /// The uploaded file (online resubmission).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<String>,
 }
 
 /// The state of a case: the fold of its events.
@@ -619,6 +709,12 @@ pub struct Case {
     /// When the current back-office step began (acceptance, or the last pass or return).
     #[serde(default)]
     pub step_started_at: Option<DateTime<Utc>>,
+    /// Reason of the last pre-review return.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returned_reason: Option<String>,
+    /// The licence issued with an approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_no: Option<String>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
     /// Number of events folded.
@@ -653,9 +749,21 @@ impl Case {
             withdraw_reason: None,
             closed_at: None,
             step_started_at: None,
+            returned_reason: None,
+            license_no: None,
             updated_at: at,
             version: 1,
         }
+    }
+
+    /// The state after a case's first event, or `None` when `event` does not open a case.
+    pub fn open(event: &CaseEvent, at: DateTime<Utc>, by: &str) -> Option<Self> {
+        let r = event.opening()?;
+        let mut c = Self::from_received(r, at, by);
+        if matches!(event, CaseEvent::Submitted(_)) {
+            c.status = CaseStatus::Submitted;
+        }
+        Some(c)
     }
 
     /// Case number.
@@ -675,6 +783,8 @@ impl Case {
     /// The name of the current step, or a description of where the case is.
     pub fn current_step_name(&self) -> String {
         match self.status {
+            CaseStatus::Submitted => "网上预审".into(),
+            CaseStatus::Returned => "退回修改".into(),
             CaseStatus::Received | CaseStatus::CorrectionRequested => self
                 .received
                 .steps

@@ -409,6 +409,7 @@ fn demo_case(
         light_rules: Default::default(),
         now: at,
         today: yichuang_domain::clock::shanghai_date(at),
+        extras: Default::default(),
     };
     let events = open_case(input).unwrap();
     let CaseEvent::Received(r) = &events[0] else {

@@ -82,7 +82,7 @@ pub(crate) async fn create_token(
     responses((status = 204), (status = 401, body = crate::api::ErrorBody)))]
 pub(crate) async fn revoke_token(
     State(state): State<AppState>,
-    staff: ApiStaff,
+    staff: ApiStaff<crate::extract::StaffOrApplicant>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     if let Some(token) = request_token(&headers) {
@@ -94,6 +94,6 @@ pub(crate) async fn revoke_token(
 /// The user behind the token.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = UserDto), (status = 401, body = crate::api::ErrorBody)))]
-pub(crate) async fn me(staff: ApiStaff) -> axum::Json<UserDto> {
+pub(crate) async fn me(staff: ApiStaff<crate::extract::StaffOrApplicant>) -> axum::Json<UserDto> {
     axum::Json(staff.user.into())
 }

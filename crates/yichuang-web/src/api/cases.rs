@@ -15,7 +15,7 @@ use yichuang_domain::mask::{mask_id, mask_phone};
 
 use crate::action;
 use crate::error::ApiError;
-use crate::extract::{AnyStaff, ApiJson, ApiPath, ApiQuery, ApiStaff, Policy};
+use crate::extract::{AnyStaff, ApiJson, ApiPath, ApiQuery, ApiStaff, Policy, StaffOrApplicant};
 use crate::state::AppState;
 
 /// Supervisors and administrators.
@@ -37,6 +37,11 @@ pub(crate) struct CaseMaterialDto {
     mode: String,
     deferred_due: Option<String>,
     license_type: Option<String>,
+    /// The upload (online applications).
+    file_id: Option<String>,
+    /// The licence that satisfied the item (已通过证照库核验).
+    license_no: Option<String>,
+    license_trust_level: Option<String>,
 }
 
 /// A special procedure.
@@ -115,6 +120,10 @@ pub(crate) struct CaseDto {
     extensions: Vec<ExtensionDto>,
     refused_reason: Option<String>,
     outcome_reason: Option<String>,
+    /// Why pre-review returned an online application.
+    returned_reason: Option<String>,
+    /// The licence issued with an approval.
+    license_no: Option<String>,
     /// Why the deadlines are what they are.
     explanation: Vec<String>,
     /// Notices that can be printed now.
@@ -208,6 +217,9 @@ impl From<CaseDetail> for CaseDto {
                     mode: m.mode.code().into(),
                     deferred_due: m.deferred_due.map(|d| d.to_string()),
                     license_type: m.license_type.clone(),
+                    file_id: m.file_id.clone(),
+                    license_no: m.license.as_ref().map(|l| l.number.clone()),
+                    license_trust_level: m.license.as_ref().map(|l| l.trust_level.clone()),
                 })
                 .collect(),
             correction_missing: c.correction_missing.clone(),
@@ -237,6 +249,8 @@ impl From<CaseDetail> for CaseDto {
                 .collect(),
             refused_reason: c.refused_reason.clone(),
             outcome_reason: (!c.outcome_reason.is_empty()).then(|| c.outcome_reason.clone()),
+            returned_reason: c.returned_reason.clone(),
+            license_no: c.license_no.clone(),
             explanation: dl.explanation,
             notices,
             version: c.version,
@@ -267,7 +281,7 @@ pub(crate) async fn create(
     responses((status = 200, body = CaseDto), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
 pub(crate) async fn show(
     State(state): State<AppState>,
-    staff: ApiStaff,
+    staff: ApiStaff<StaffOrApplicant>,
     ApiPath(case_no): ApiPath<String>,
 ) -> Result<axum::Json<CaseDto>, ApiError> {
     Ok(axum::Json(
@@ -284,7 +298,7 @@ pub(crate) async fn show(
         (status = 422, body = crate::api::ErrorBody)))]
 pub(crate) async fn act(
     State(state): State<AppState>,
-    staff: ApiStaff,
+    staff: ApiStaff<StaffOrApplicant>,
     ApiPath(case_no): ApiPath<String>,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<axum::Json<CaseDto>, ApiError> {

@@ -13,7 +13,7 @@ use crate::state::AppState;
 /// Filters of the matter list.
 #[derive(Deserialize, IntoParams)]
 pub(crate) struct MatterQuery {
-    /// Words in the name or code.
+    /// A question in plain words (ranked by the search, only confident hits), or a matter code.
     q: Option<String>,
     /// Department code.
     department: Option<String>,
@@ -47,6 +47,12 @@ pub(crate) struct MatterItem {
     legal_limit_days: u32,
     online_depth: u8,
     version: i64,
+    /// Search confidence in 0..1 (only with `q`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f32>,
+    /// The name with the matched words in `<mark>` (only with `q`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name_html: Option<String>,
 }
 
 impl From<MatterSummary> for MatterItem {
@@ -65,7 +71,18 @@ impl From<MatterSummary> for MatterItem {
             legal_limit_days: m.legal_limit_days,
             online_depth: m.online_depth,
             version: m.version,
+            score: None,
+            name_html: None,
         }
+    }
+}
+
+impl From<yichuang_core::search::MatterHit> for MatterItem {
+    fn from(h: yichuang_core::search::MatterHit) -> Self {
+        let mut item = Self::from(h.matter);
+        item.score = Some(h.score);
+        item.name_html = Some(h.name_html);
+        item
     }
 }
 
@@ -85,6 +102,26 @@ pub(crate) async fn list_matters(
     ApiQuery(q): ApiQuery<MatterQuery>,
 ) -> Result<axum::Json<MatterList>, ApiError> {
     let center = state.core.default_center().await?;
+    let question = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    // A matter code is looked up as such; anything else is a question for the search.
+    if let Some(text) = question.filter(|t| !t.is_ascii()) {
+        let limit = q.limit.unwrap_or(20).clamp(1, 100) as usize;
+        let hits = state
+            .core
+            .search_matters(
+                center.id,
+                text,
+                q.department.as_deref().filter(|s| !s.is_empty()),
+                q.window_group.as_deref().filter(|s| !s.is_empty()),
+                limit,
+            )
+            .await?;
+        let total = hits.len() as u64;
+        return Ok(axum::Json(MatterList {
+            items: hits.into_iter().map(Into::into).collect(),
+            total,
+        }));
+    }
     let filter = MatterFilter {
         q: q.q,
         department: q.department.filter(|s| !s.is_empty()),

@@ -6,6 +6,7 @@ pub(crate) mod calendar;
 pub(crate) mod cases;
 mod catalog;
 mod ops;
+pub(crate) mod portal;
 pub(crate) mod queue;
 pub(crate) mod reports;
 pub(crate) mod reviews;
@@ -72,6 +73,16 @@ pub(crate) use cases::{available_notices, progress_of};
         queue::cancel,
         queue::measures,
         queue::register_kiosk,
+        portal::send_code,
+        portal::register,
+        portal::upload,
+        portal::download,
+        portal::apply,
+        portal::resubmit,
+        portal::my_cases,
+        portal::my_licenses,
+        portal::licenses,
+        portal::import,
     ),
     components(schemas(crate::api::ErrorBody, crate::api::ErrorDetail)),
     modifiers(&BearerAuth),
@@ -82,7 +93,8 @@ pub(crate) use cases::{available_notices, progress_of};
         (name = "cases", description = "办件：受理、审批、出件、进度、亮灯"),
         (name = "queue", description = "排队叫号"),
         (name = "evaluations", description = "好差评与差评整改"),
-        (name = "reports", description = "日报与绩效排名")
+        (name = "reports", description = "日报与绩效排名"),
+        (name = "portal", description = "一网通办：申请人账号、网上申请、电子证照库")
     )
 )]
 struct ApiDoc;
@@ -116,6 +128,10 @@ pub(crate) struct ErrorDetail {
 }
 
 /// The OpenAPI document of the API.
+/// Largest multipart body of an upload: the core's 10 MB file limit plus room for the form, so
+/// that a file just over the limit still gets the core's Chinese 413 message.
+pub(crate) const UPLOAD_BODY_LIMIT: usize = 11 * 1024 * 1024;
+
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
@@ -153,6 +169,22 @@ pub(crate) fn routes() -> Router<AppState> {
             "/api/v1/supervision/orders/{id}/reply",
             post(cases::reply_order),
         )
+        .route("/api/v1/applicants/verification", post(portal::send_code))
+        .route("/api/v1/applicants", post(portal::register))
+        .route(
+            "/api/v1/files",
+            post(portal::upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/api/v1/files/{id}", get(portal::download))
+        .route("/api/v1/applications", post(portal::apply))
+        .route(
+            "/api/v1/applications/{case_no}/resubmit",
+            post(portal::resubmit),
+        )
+        .route("/api/v1/my/cases", get(portal::my_cases))
+        .route("/api/v1/my/licenses", get(portal::my_licenses))
+        .route("/api/v1/licenses", get(portal::licenses))
+        .route("/api/v1/licenses/import", post(portal::import))
         .route("/api/v1/tickets", post(queue::create))
         .route("/api/v1/tickets/{id}", get(queue::show))
         .route("/api/v1/tickets/{id}/actions", post(queue::act))

@@ -96,19 +96,36 @@ pub(crate) async fn bulletin(
     }
 }
 
-/// Messages queued for SMS or WeChat (administrators and supervisors). Phone numbers are masked.
+/// Outbox filter.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub(crate) struct OutboxQuery {
+    /// Only messages to this recipient (a phone number).
+    to: Option<String>,
+}
+
+/// Messages sent through the default notifier, newest first (administrators and supervisors):
+/// how an administrator checks what was sent. Phone numbers are masked; verification codes are
+/// shown only in demo mode.
 #[utoipa::path(get, path = "/api/v1/outbox", tag = "cases", security(("bearer" = [])),
+    params(OutboxQuery),
     responses((status = 200, description = "发件箱"), (status = 403, body = crate::api::ErrorBody)))]
 pub(crate) async fn outbox(
     State(state): State<AppState>,
     staff: ApiStaff,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<OutboxQuery>,
 ) -> Result<Response, ApiError> {
+    let to = q.to.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    let demo = state.settings.demo_mode;
     let items: Vec<_> = state
         .core
         .outbox_for(&staff.user)
         .await?
         .into_iter()
+        .filter(|m| to.as_deref().is_none_or(|t| m.recipient == t))
         .map(|mut m| {
+            if !demo && m.subject_kind == "applicant" {
+                m.message = hide_digits(&m.message);
+            }
             if m.recipient.chars().all(|c| c.is_ascii_digit()) {
                 m.recipient = yichuang_domain::mask::mask_phone(&m.recipient);
             }
@@ -116,4 +133,12 @@ pub(crate) async fn outbox(
         })
         .collect();
     Ok(axum::Json(items).into_response())
+}
+
+/// Hides a verification code outside demo mode (a real gateway delivers it; nobody reads it).
+pub(crate) fn hide_digits(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '*' } else { c })
+        .collect()
 }

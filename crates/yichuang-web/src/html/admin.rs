@@ -208,7 +208,11 @@ pub(crate) async fn outbox(
                 },
                 recipient,
                 format!("{} {}", m.subject_kind, m.subject_id),
-                m.message,
+                if state.settings.demo_mode || m.subject_kind != "applicant" {
+                    m.message
+                } else {
+                    crate::api::supervision::hide_digits(&m.message)
+                },
                 if m.status == "queued" {
                     "待发送"
                 } else {

@@ -82,6 +82,12 @@ pub(crate) async fn login(
                 "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
                 login.token
             );
+            // Applicants land on 我的办件 unless they were on their way somewhere.
+            let next = if login.user.is_applicant() && next == "/" {
+                "/my".to_owned()
+            } else {
+                next
+            };
             let mut response = Redirect::to(&next).into_response();
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 response.headers_mut().append(header::SET_COOKIE, v);

@@ -100,6 +100,8 @@ pub(crate) struct MatterRow {
 #[template(path = "pages/desk.html")]
 pub(crate) struct DeskPage {
     chrome: Chrome,
+    /// Online applications waiting for pre-review (预审).
+    online: Vec<CaseRow>,
     current: Option<CurrentTicket>,
     transfer_groups: Vec<(String, String)>,
     paused: bool,
@@ -213,8 +215,16 @@ pub(crate) async fn desk(
         .store()
         .window_paused(staff.user.center_id, &window.code)
         .await?;
+    let online = state
+        .core
+        .prereview_queue(&staff.user)
+        .await?
+        .iter()
+        .map(row)
+        .collect();
     Ok(DeskPage {
         chrome,
+        online,
         current,
         transfer_groups,
         paused,
@@ -464,6 +474,10 @@ pub(crate) struct MaterialLine {
     required: bool,
     mode: &'static str,
     missing: bool,
+    /// The licence number and trust level that satisfied the item.
+    license: Option<String>,
+    /// The online upload.
+    file_id: Option<String>,
 }
 
 pub(crate) struct TimelineLine {
@@ -488,6 +502,11 @@ pub(crate) struct CasePage {
     timeline: Vec<TimelineLine>,
     procedures: Vec<(&'static str, &'static str)>,
     can_intake: bool,
+    /// An online application waiting for this clerk's pre-review.
+    can_prereview: bool,
+    /// The applicant's note and the last return reason of an online application.
+    online_note: String,
+    returned_reason: Option<String>,
     can_correct: bool,
     can_supplement: bool,
     can_backoffice: bool,
@@ -597,6 +616,11 @@ pub(crate) async fn case_page(
                 required: m.required,
                 mode: m.mode.label(),
                 missing: !m.mode.satisfied() || c.correction_missing.contains(&m.index),
+                license: m
+                    .license
+                    .as_ref()
+                    .map(|l| format!("{}，可信等级 {}", l.number, l.trust_level)),
+                file_id: m.file_id.clone(),
             })
             .collect(),
         timeline: events
@@ -613,6 +637,9 @@ pub(crate) async fn case_page(
             .map(|p| (p.code(), p.label()))
             .collect(),
         can_intake: clerk && status == CaseStatus::Received,
+        can_prereview: clerk && status == CaseStatus::Submitted,
+        online_note: r.note.clone(),
+        returned_reason: c.returned_reason.clone(),
         can_correct: c.correction_requested_at.is_none(),
         can_supplement: clerk && status == CaseStatus::CorrectionRequested,
         can_backoffice: office && matches!(status, CaseStatus::Accepted | CaseStatus::InProcess),

@@ -97,7 +97,10 @@ pub(crate) struct ListQuery {
 
 pub(crate) struct Row {
     code: String,
-    name: String,
+    /// The name, HTML-escaped, with the words a question matched in `<mark>`.
+    name_html: String,
+    /// Why a search hit matched, when not by its name (HTML, escaped).
+    snippet_html: Option<String>,
     department_name: String,
     kind: String,
     handling: &'static str,
@@ -144,7 +147,30 @@ pub(crate) async fn list(
         limit: PAGE_SIZE,
         offset: (page - 1).saturating_mul(PAGE_SIZE),
     };
-    let (items, total) = state.core.list_matters(center.id, filter).await?;
+    let question = q.q.trim();
+    let searched = !question.is_empty() && !question.is_ascii();
+    let (items, total) = if searched {
+        // A question in plain words: ranked by the search, one page of confident hits.
+        let hits = state
+            .core
+            .search_matters(
+                center.id,
+                question,
+                Some(q.department.as_str()).filter(|s| !s.is_empty()),
+                Some(q.window_group.as_str()).filter(|s| !s.is_empty()),
+                PAGE_SIZE as usize,
+            )
+            .await?;
+        let total = hits.len() as u64;
+        let rows = hits
+            .into_iter()
+            .map(|h| (h.matter, Some((h.name_html, h.snippet_html))))
+            .collect::<Vec<_>>();
+        (rows, total)
+    } else {
+        let (items, total) = state.core.list_matters(center.id, filter).await?;
+        (items.into_iter().map(|m| (m, None)).collect(), total)
+    };
     let groups = store.window_groups(center.id).await?;
     let departments: Vec<CountedDept> = store
         .departments(center.id)
@@ -182,11 +208,14 @@ pub(crate) async fn list(
         next: (page < pages).then(|| link(page + 1)),
         items: items
             .into_iter()
-            .map(|m| Row {
+            .map(|(m, hit)| Row {
                 limit: limit_text(m.handling, m.promised_limit_days),
                 handling: m.handling.label(),
                 code: m.code,
-                name: m.name,
+                name_html: hit
+                    .as_ref()
+                    .map_or_else(|| escape_html(&m.name), |(n, _)| n.clone()),
+                snippet_html: hit.and_then(|(_, s)| s),
                 department_name: m.department_name,
                 kind: m.kind,
             })
@@ -335,4 +364,20 @@ pub(crate) async fn show(
         chrome,
         m,
     })
+}
+
+/// Escapes text for HTML (rows not produced by the search, whose highlighting escapes itself).
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }

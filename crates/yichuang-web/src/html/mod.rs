@@ -7,6 +7,7 @@ mod auth;
 mod cases;
 mod catalog;
 mod orders;
+mod portal;
 mod queue;
 mod reports;
 mod reviews;
@@ -20,12 +21,15 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
-use yichuang_domain::account::Role;
+use yichuang_domain::account::{Role, StaffUser};
 
 use crate::error::AppError;
 use crate::extract::{LARGE_COOKIE, request_token, urlencode};
 use crate::middleware::{CsrfToken, ensure_csrf_cookie};
 use crate::state::AppState;
+
+/// Largest multipart body of an online application: several uploads of up to 10 MB each.
+const APPLY_BODY_LIMIT: usize = 60 * 1024 * 1024;
 
 /// Page routes.
 pub(crate) fn routes() -> Router<AppState> {
@@ -41,6 +45,25 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/outbox", get(admin::outbox))
         .route("/admin/calendar/day", axum::routing::post(admin::set_day))
         .route("/admin/calendar/year", axum::routing::post(admin::set_year))
+        .route(
+            "/register",
+            get(portal::register_form).post(portal::register),
+        )
+        .route("/register/code", axum::routing::post(portal::send_code))
+        .route("/my", get(portal::my))
+        .route("/my/cases/{case_no}", get(portal::my_case))
+        .route(
+            "/my/cases/{case_no}/resubmit",
+            axum::routing::post(portal::resubmit)
+                .layer(axum::extract::DefaultBodyLimit::max(APPLY_BODY_LIMIT)),
+        )
+        .route(
+            "/apply/{code}",
+            get(portal::apply_form)
+                .post(portal::apply)
+                .layer(axum::extract::DefaultBodyLimit::max(APPLY_BODY_LIMIT)),
+        )
+        .route("/files/{id}", get(portal::file))
         .route("/desk", get(cases::desk))
         .route("/desk/find", get(cases::find))
         .route("/desk/new", get(cases::new_form).post(cases::create))
@@ -87,6 +110,8 @@ pub(crate) struct Chrome {
     pub(crate) is_reporter: bool,
     /// Opens the 电子监察 board (admins, supervisors).
     pub(crate) is_supervisor: bool,
+    /// A portal applicant (申请人): sees 我的办件 instead of staff desks.
+    pub(crate) is_applicant: bool,
     pub(crate) large: bool,
     pub(crate) csrf: String,
     pub(crate) path_encoded: String,
@@ -126,6 +151,7 @@ impl FromRequestParts<AppState> for Chrome {
             is_reporter: user
                 .as_ref()
                 .is_some_and(|u| u.has_any_role(&yichuang_core::reports::REPORT_ROLES)),
+            is_applicant: user.as_ref().is_some_and(StaffUser::is_applicant),
             user_name: user.map(|u| u.display_name),
             large,
             csrf,

@@ -19,6 +19,11 @@ pub(crate) fn notice_label(kind: &str) -> &'static str {
 pub(crate) fn event_label(kind: &str) -> &'static str {
     match kind {
         "case_received" => "收件",
+        "case_submitted" => "网上申请提交",
+        "case_prereview_passed" => "预审通过，收件",
+        "case_returned_for_changes" => "预审退回修改",
+        "case_resubmitted" => "申请人重新提交",
+        "case_license_issued" => "电子证照签发",
         "case_correction_requested" => "一次性告知补正",
         "case_supplemented" => "补正材料",
         "case_accepted" => "受理",

@@ -55,6 +55,7 @@ fn accepted_case(m: &Matter, when: DateTime<Utc>) -> Case {
         light_rules: Default::default(),
         now: when,
         today: shanghai_date(when),
+        extras: Default::default(),
     };
     let events = open_case(input).unwrap();
     let mut case: Option<Case> = None;

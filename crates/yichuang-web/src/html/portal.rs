@@ -1,0 +1,551 @@
+//! 一网通办 pages for citizens and businesses: registration with an SMS code, 我的办件 (cases,
+//! licences), online application with uploads, the plain-words timeline of a case, and
+//! resubmission after a pre-review return.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Multipart, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use yichuang_core::CoreError;
+use yichuang_core::portal::{Application, MIN_ONLINE_DEPTH, Registration};
+use yichuang_core::store::SessionKind;
+use yichuang_domain::account::StaffUser;
+use yichuang_domain::case::{CaseStatus, MaterialMode};
+use yichuang_domain::clock::to_shanghai;
+
+use super::Chrome;
+use super::timeline::event_label;
+use crate::error::AppError;
+use crate::extract::{
+    ApplicantOnly, CSRF_COOKIE, CsrfForm, PagePath, PageStaff, SESSION_COOKIE, StaffOrApplicant,
+};
+use crate::state::AppState;
+
+/// The registration page.
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/register.html")]
+pub(crate) struct RegisterPage {
+    chrome: Chrome,
+    phone: String,
+    name: String,
+    kind: String,
+    id_number: String,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+impl RegisterPage {
+    fn blank(chrome: Chrome) -> Self {
+        Self {
+            chrome,
+            phone: String::new(),
+            name: String::new(),
+            kind: "person".into(),
+            id_number: String::new(),
+            message: None,
+            error: None,
+        }
+    }
+}
+
+/// `GET /register`.
+pub(crate) async fn register_form(chrome: Chrome) -> RegisterPage {
+    RegisterPage::blank(chrome)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CodeForm {
+    phone: String,
+}
+
+/// `POST /register/code`: sends the code and shows the form again with the phone filled in.
+pub(crate) async fn send_code(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<Response, AppError> {
+    let mut page = RegisterPage::blank(chrome);
+    page.phone = form.phone.trim().to_owned();
+    match state.core.send_verification_code(&form.phone).await {
+        Ok(()) => page.message = Some("验证码已发送，10 分钟内有效".into()),
+        Err(e @ CoreError::Unprocessable { .. }) => {
+            let e = AppError::from(e);
+            page.error = Some(e.public_message());
+            return Ok((e.status_and_code().0, page).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(page.into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RegisterForm {
+    phone: String,
+    code: String,
+    password: String,
+    kind: String,
+    name: String,
+    id_number: String,
+}
+
+/// `POST /register`: creates the account and logs in.
+pub(crate) async fn register(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    CsrfForm(form): CsrfForm<RegisterForm>,
+) -> Result<Response, AppError> {
+    let reg = Registration {
+        phone: form.phone.clone(),
+        code: form.code.clone(),
+        password: form.password.clone(),
+        kind: form.kind.clone(),
+        name: form.name.clone(),
+        id_number: Some(form.id_number.clone()),
+        credit_code: Some(form.id_number.clone()),
+    };
+    if let Err(e) = state.core.register_applicant(reg).await {
+        let e = AppError::from(e);
+        if e.status_and_code().0.is_server_error() {
+            return Err(e);
+        }
+        let page = RegisterPage {
+            chrome,
+            phone: form.phone,
+            name: form.name,
+            kind: form.kind,
+            id_number: form.id_number,
+            message: None,
+            error: Some(e.public_message()),
+        };
+        return Ok((e.status_and_code().0, page).into_response());
+    }
+    let login = state
+        .core
+        .login(form.phone.trim(), &form.password, SessionKind::Cookie)
+        .await?;
+    let max_age = (login.expires_at - state.core.clock().now())
+        .num_seconds()
+        .max(0);
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        login.token
+    );
+    let mut response = Redirect::to("/my").into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+struct CaseRow {
+    case_no: String,
+    matter_name: String,
+    status: &'static str,
+    plain: &'static str,
+    submitted: String,
+}
+
+struct LicenseRow {
+    number: String,
+    type_name: String,
+    issuer: String,
+    issued_on: String,
+    expires_on: String,
+    case_no: String,
+}
+
+/// 我的办件.
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/my.html")]
+pub(crate) struct MyPage {
+    chrome: Chrome,
+    name: String,
+    id_masked: String,
+    cases: Vec<CaseRow>,
+    licenses: Vec<LicenseRow>,
+}
+
+/// `GET /my`.
+pub(crate) async fn my(
+    State(state): State<AppState>,
+    who: PageStaff<ApplicantOnly>,
+    chrome: Chrome,
+) -> Result<MyPage, AppError> {
+    let profile = state.core.applicant_profile(&who.user).await?;
+    let cases = state
+        .core
+        .my_cases(&who.user)
+        .await?
+        .into_iter()
+        .map(|d| CaseRow {
+            case_no: d.case.case_no().to_owned(),
+            matter_name: d.case.received.matter_name.clone(),
+            status: d.case.status.label(),
+            plain: d.case.status.plain(),
+            submitted: to_shanghai(d.case.received_at)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+        })
+        .collect();
+    let licenses = state
+        .core
+        .my_licenses(&who.user)
+        .await?
+        .into_iter()
+        .map(|l| LicenseRow {
+            number: l.license.number,
+            type_name: l.license.type_name,
+            issuer: l.license.issuer,
+            issued_on: l.license.issued_on.to_string(),
+            expires_on: l
+                .license
+                .expires_on
+                .map_or_else(|| "长期有效".into(), |d| d.to_string()),
+            case_no: l.case_no.unwrap_or_default(),
+        })
+        .collect();
+    Ok(MyPage {
+        chrome,
+        name: profile.name,
+        id_masked: yichuang_domain::mask::mask_id(&profile.id_number),
+        cases,
+        licenses,
+    })
+}
+
+struct MaterialRow {
+    index: usize,
+    name: String,
+    required: bool,
+    state: String,
+    license: bool,
+    file_id: Option<String>,
+}
+
+struct StepRow {
+    at: String,
+    label: &'static str,
+}
+
+/// One case of the applicant.
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/my_case.html")]
+pub(crate) struct MyCasePage {
+    chrome: Chrome,
+    case_no: String,
+    matter_name: String,
+    status: &'static str,
+    plain: &'static str,
+    due: Option<String>,
+    returned_reason: Option<String>,
+    can_resubmit: bool,
+    license_no: Option<String>,
+    materials: Vec<MaterialRow>,
+    timeline: Vec<StepRow>,
+    rate_link: Option<String>,
+    error: Option<String>,
+}
+
+async fn my_case_page(
+    state: &AppState,
+    user: &StaffUser,
+    chrome: Chrome,
+    case_no: &str,
+    error: Option<String>,
+) -> Result<MyCasePage, AppError> {
+    let d = state.core.case_for(user, case_no).await?;
+    let events = state.core.case_events(user, case_no).await?;
+    let c = &d.case;
+    let done = matches!(c.status, CaseStatus::Concluded | CaseStatus::Delivered);
+    Ok(MyCasePage {
+        chrome,
+        case_no: c.case_no().to_owned(),
+        matter_name: c.received.matter_name.clone(),
+        status: c.status.label(),
+        plain: c.status.plain(),
+        due: d.deadlines.due_promised.map(|x| x.to_string()),
+        returned_reason: c.returned_reason.clone(),
+        can_resubmit: c.status == CaseStatus::Returned,
+        license_no: c.license_no.clone(),
+        materials: c
+            .materials
+            .iter()
+            .map(|m| MaterialRow {
+                index: m.index,
+                name: m.name.clone(),
+                required: m.required,
+                state: match (&m.license, m.mode) {
+                    (Some(l), _) => format!(
+                        "已通过证照库核验（{}，可信等级 {}）",
+                        l.number, l.trust_level
+                    ),
+                    (None, MaterialMode::Missing) => "未提供".into(),
+                    (None, mode) => mode.label().into(),
+                },
+                license: m.license.is_some(),
+                file_id: m.file_id.clone(),
+            })
+            .collect(),
+        timeline: events
+            .iter()
+            .filter(|e| e.kind.starts_with("case_"))
+            .map(|e| StepRow {
+                at: to_shanghai(e.at).format("%Y-%m-%d %H:%M").to_string(),
+                label: event_label(&e.kind),
+            })
+            .collect(),
+        rate_link: done.then(|| {
+            format!(
+                "/progress?case_no={}&name={}",
+                c.case_no(),
+                crate::extract::urlencode(&c.received.applicant.name)
+            )
+        }),
+        error,
+    })
+}
+
+/// `GET /my/cases/{case_no}`: the applicant's own case; anyone else's answers 404.
+pub(crate) async fn my_case(
+    State(state): State<AppState>,
+    who: PageStaff<ApplicantOnly>,
+    chrome: Chrome,
+    PagePath(case_no): PagePath<String>,
+) -> Result<MyCasePage, AppError> {
+    my_case_page(&state, &who.user, chrome, &case_no, None).await
+}
+
+/// The online application form of a matter.
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/apply.html")]
+pub(crate) struct ApplyPage {
+    chrome: Chrome,
+    code: String,
+    matter_name: String,
+    department: String,
+    applicant: String,
+    materials: Vec<MaterialRow>,
+    error: Option<String>,
+}
+
+async fn apply_page(
+    state: &AppState,
+    user: &StaffUser,
+    chrome: Chrome,
+    code: &str,
+    error: Option<String>,
+) -> Result<ApplyPage, AppError> {
+    let profile = state.core.applicant_profile(user).await?;
+    let v = state.core.matter(user.center_id, code).await?;
+    if v.matter.online_depth < MIN_ONLINE_DEPTH {
+        return Err(CoreError::Unprocessable {
+            code: "not_online",
+            message: "该事项暂不支持网上申请，请预约后到大厅窗口办理".into(),
+        }
+        .into());
+    }
+    let held = state
+        .core
+        .licenses_for_intake(user.center_id, &v.matter, &profile.id_number)
+        .await?;
+    let department = state
+        .core
+        .store()
+        .department(user.center_id, &v.matter.department)
+        .await?
+        .map(|d| d.name)
+        .unwrap_or_default();
+    Ok(ApplyPage {
+        chrome,
+        code: v.matter.code.clone(),
+        matter_name: v.matter.name.clone(),
+        department,
+        applicant: format!(
+            "{}（{}）",
+            profile.name,
+            yichuang_domain::mask::mask_id(&profile.id_number)
+        ),
+        materials: v
+            .matter
+            .materials
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let lic = held.iter().find(|(x, _)| *x == i);
+                MaterialRow {
+                    index: i,
+                    name: m.name.clone(),
+                    required: m.required,
+                    state: lic.map_or_else(String::new, |(_, l)| {
+                        format!("已通过证照库核验（{}），无需上传", l.number)
+                    }),
+                    license: lic.is_some(),
+                    file_id: None,
+                }
+            })
+            .collect(),
+        error,
+    })
+}
+
+/// `GET /apply/{code}`.
+pub(crate) async fn apply_form(
+    State(state): State<AppState>,
+    who: PageStaff<ApplicantOnly>,
+    chrome: Chrome,
+    PagePath(code): PagePath<String>,
+) -> Result<ApplyPage, AppError> {
+    apply_page(&state, &who.user, chrome, &code, None).await
+}
+
+/// The fields of a multipart form: the CSRF token, text fields and files `m<index>`.
+struct UploadForm {
+    csrf: String,
+    note: String,
+    files: Vec<(usize, String, Vec<u8>)>,
+}
+
+async fn read_form(mut mp: Multipart) -> Result<UploadForm, AppError> {
+    let mut out = UploadForm {
+        csrf: String::new(),
+        note: String::new(),
+        files: Vec::new(),
+    };
+    let unreadable =
+        || AppError::BadRequest("表单内容无法读取，文件可能太大（每个不超过 10 MB）".into());
+    while let Some(field) = mp.next_field().await.map_err(|_| unreadable())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "csrf" => out.csrf = field.text().await.map_err(|_| unreadable())?,
+            "note" => out.note = field.text().await.map_err(|_| unreadable())?,
+            _ => {
+                let Some(index) = name.strip_prefix('m').and_then(|i| i.parse().ok()) else {
+                    continue;
+                };
+                let file_name = field.file_name().unwrap_or("材料").to_owned();
+                let bytes = field.bytes().await.map_err(|_| unreadable())?;
+                // A file input left empty arrives as an empty part without a name.
+                if !bytes.is_empty() || !file_name.is_empty() {
+                    out.files.push((index, file_name, bytes.to_vec()));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn check_csrf(jar: &CookieJar, form: &UploadForm) -> Result<(), AppError> {
+    let cookie = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned());
+    match cookie {
+        Some(c) if !c.is_empty() && c == form.csrf => Ok(()),
+        _ => Err(AppError::Csrf),
+    }
+}
+
+/// Stores the uploads of a form; the first refusal (type, size, empty) is the page's error.
+async fn store_uploads(
+    state: &AppState,
+    user: &StaffUser,
+    files: Vec<(usize, String, Vec<u8>)>,
+) -> Result<Vec<(usize, String)>, CoreError> {
+    let mut out = Vec::new();
+    for (index, name, bytes) in files {
+        let f = state
+            .core
+            .upload_file(user, &name, &bytes)
+            .await
+            .map_err(|e| match e {
+                CoreError::TooLarge(m) | CoreError::UnsupportedType(m) => {
+                    CoreError::invalid("file", format!("“{name}”：{m}"))
+                }
+                CoreError::Unprocessable { message, .. } => {
+                    CoreError::invalid("file", format!("“{name}”：{message}"))
+                }
+                other => other,
+            })?;
+        out.push((index, f.id));
+    }
+    Ok(out)
+}
+
+fn page_error(e: CoreError) -> Result<String, AppError> {
+    match e {
+        CoreError::Internal(_) => Err(e.into()),
+        other => Ok(AppError::from(other).public_message()),
+    }
+}
+
+/// `POST /apply/{code}` (multipart): uploads, then the application; errors show on the form.
+pub(crate) async fn apply(
+    State(state): State<AppState>,
+    who: PageStaff<ApplicantOnly>,
+    chrome: Chrome,
+    jar: CookieJar,
+    PagePath(code): PagePath<String>,
+    mp: Multipart,
+) -> Result<Response, AppError> {
+    let form = read_form(mp).await?;
+    check_csrf(&jar, &form)?;
+    let result = async {
+        let materials = store_uploads(&state, &who.user, form.files).await?;
+        let app = Application {
+            matter_code: code.clone(),
+            materials,
+            note: form.note,
+        };
+        state.core.apply_online(&who.user, app).await
+    }
+    .await;
+    match result {
+        Ok(d) => Ok(Redirect::to(&format!("/my/cases/{}", d.case.case_no())).into_response()),
+        Err(e) => {
+            let msg = page_error(e)?;
+            let page = apply_page(&state, &who.user, chrome, &code, Some(msg)).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// `POST /my/cases/{case_no}/resubmit` (multipart).
+pub(crate) async fn resubmit(
+    State(state): State<AppState>,
+    who: PageStaff<ApplicantOnly>,
+    chrome: Chrome,
+    jar: CookieJar,
+    PagePath(case_no): PagePath<String>,
+    mp: Multipart,
+) -> Result<Response, AppError> {
+    let form = read_form(mp).await?;
+    check_csrf(&jar, &form)?;
+    let result = async {
+        let materials = store_uploads(&state, &who.user, form.files).await?;
+        state.core.resubmit(&who.user, &case_no, materials).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/my/cases/{case_no}")).into_response()),
+        Err(e) => {
+            let msg = page_error(e)?;
+            let page = my_case_page(&state, &who.user, chrome, &case_no, Some(msg)).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// `GET /files/{id}`: an upload, for its owner or staff of the center.
+pub(crate) async fn file(
+    State(state): State<AppState>,
+    who: PageStaff<StaffOrApplicant>,
+    PagePath(id): PagePath<String>,
+) -> Result<Response, AppError> {
+    let (f, bytes) = state.core.file_for(&who.user, &id).await?;
+    Ok(crate::api::portal::file_response(&f.content_type, bytes))
+}

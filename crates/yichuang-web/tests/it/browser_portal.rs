@@ -1,0 +1,127 @@
+//! 一网通办 in real Chromium: register with an SMS code, find the matter by a colloquial
+//! question, apply online with uploads, pre-review and acceptance at the desk, approval, the
+//! licence in the library and on the applicant's page, and a second application that needs no
+//! paper for that licence.
+
+use thirtyfour::prelude::*;
+use yichuang_testkit::{TestApp, browser};
+
+use crate::browser_cases::{click, login, set_field, text};
+use crate::portal::{PDF, TOBACCO_NEW, TOBACCO_RENEW, code_for};
+
+async fn login_applicant(d: &WebDriver, app: &TestApp, phone: &str) {
+    d.delete_all_cookies().await.unwrap();
+    d.goto(app.url("/login")).await.unwrap();
+    d.find(By::Name("username"))
+        .await
+        .unwrap()
+        .send_keys(phone)
+        .await
+        .unwrap();
+    let pw = d.find(By::Name("password")).await.unwrap();
+    pw.send_keys("mima-2026-ok").await.unwrap();
+    pw.send_keys(Key::Enter).await.unwrap();
+    d.find(By::Id("nav-my")).await.unwrap();
+}
+
+async fn attach(d: &WebDriver, id: &str, path: &std::path::Path) {
+    d.find(By::Id(id))
+        .await
+        .unwrap()
+        .send_keys(path.to_string_lossy().as_ref())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn browser_register_search_apply_approve_and_reuse_the_licence() {
+    let Some(b) = browser::start("browser portal journey").await else {
+        return;
+    };
+    let app = TestApp::sqlite().await;
+    // The file to pick lives in the app's own temp directory (beside the stored blobs).
+    let pdf = app.files_dir.join("材料.pdf");
+    std::fs::write(&pdf, PDF).unwrap();
+    let d = &b.driver;
+    let phone = "13955550001";
+
+    // Register: a code by SMS (read from the admin's outbox), then the real-name form.
+    d.goto(app.url("/register")).await.unwrap();
+    set_field(d, "#code-phone", phone).await;
+    click(d, "#btn-send-code").await;
+    assert!(text(d, "register-message").await.contains("验证码已发送"));
+    let code = code_for(&app, phone).await;
+    set_field(d, "#reg-code", &code).await;
+    set_field(d, "#reg-password", "mima-2026-ok").await;
+    set_field(d, "#reg-name", "吴小卖").await;
+    set_field(d, "#reg-id", "341802198512124560").await;
+    click(d, "#btn-register").await;
+    assert!(text(d, "no-cases").await.contains("还没有"));
+
+    // A colloquial question finds the matter; its guide offers 在线办理.
+    d.goto(app.url("/")).await.unwrap();
+    let q = d.find(By::Name("q")).await.unwrap();
+    q.send_keys("开了个便利店，想卖香烟得办什么证")
+        .await
+        .unwrap();
+    q.send_keys(Key::Enter).await.unwrap();
+    let link = d
+        .find(By::Css(format!("a[href='/matters/{TOBACCO_NEW}']")))
+        .await
+        .unwrap();
+    link.click().await.unwrap();
+    click(d, "#btn-online").await;
+    for i in 0..4 {
+        attach(d, &format!("file-{i}"), &pdf).await;
+    }
+    click(d, "#btn-apply").await;
+    assert_eq!(text(d, "my-status").await, "待预审");
+    let url = d.current_url().await.unwrap().to_string();
+    let case_no = url.rsplit('/').next().unwrap().to_owned();
+
+    // The clerk pre-reviews and receives it, then accepts.
+    login(d, &app, "clerk1").await;
+    d.goto(app.url("/desk")).await.unwrap();
+    assert!(text(d, "online-queue").await.contains(&case_no));
+    d.goto(app.url(&format!("/cases/{case_no}"))).await.unwrap();
+    click(d, "#btn-prereview-pass").await;
+    assert_eq!(text(d, "case-status").await, "已收件");
+    click(d, "#intake-form button[value=accept]").await;
+    assert_eq!(text(d, "case-status").await, "已受理");
+
+    // The approver passes every step and concludes it approved.
+    login(d, &app, "ycj-approver").await;
+    d.goto(app.url(&format!("/cases/{case_no}"))).await.unwrap();
+    // 受理 is the window's; 实地核查, 审核, 决定, 制证 are the department's four steps.
+    for _ in 0..4 {
+        click(d, "#btn-pass").await;
+    }
+    click(d, "#conclude-form button[type=submit]").await;
+    assert_eq!(text(d, "case-status").await, "已办结");
+
+    // The licence is in the library and on the applicant's page.
+    let clerk = app.token("clerk1").await;
+    let (_, lic) = app
+        .get_json_as(&clerk, "/api/v1/licenses?holder_id=341802198512124560")
+        .await;
+    let number = lic[0]["number"]
+        .as_str()
+        .expect("issued licence")
+        .to_owned();
+    login_applicant(d, &app, phone).await;
+    d.goto(app.url("/my")).await.unwrap();
+    assert!(text(d, "my-licenses").await.contains(&number));
+
+    // Renewal: the licence item is checked against the library, no upload.
+    d.goto(app.url(&format!("/apply/{TOBACCO_RENEW}")))
+        .await
+        .unwrap();
+    let ok = d.find(By::Css(".license-ok")).await.unwrap();
+    assert!(ok.text().await.unwrap().contains(&number));
+    attach(d, "file-0", &pdf).await;
+    attach(d, "file-2", &pdf).await;
+    click(d, "#btn-apply").await;
+    assert_eq!(text(d, "my-status").await, "待预审");
+    assert!(text(d, "my-materials").await.contains("已通过证照库核验"));
+    b.quit().await;
+}

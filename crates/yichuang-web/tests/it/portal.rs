@@ -1,0 +1,465 @@
+//! 一网通办 over HTTP: registration with a code from the outbox, uploads checked by content,
+//! online application with pre-review, licence issuance and reuse, and applicant isolation.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use yichuang_testkit::TestApp;
+
+/// 烟草专卖零售许可证核发（新办）: issues licence type `yclsxkz`.
+pub(crate) const TOBACCO_NEW: &str = "340116001001-341800000000-000-11341800030621764W-1-00";
+/// 烟草专卖零售许可证延续: needs a `yclsxkz` licence (item 1).
+pub(crate) const TOBACCO_RENEW: &str = "340116001002-341800000000-000-11341800030621764W-1-00";
+/// 地名命名、更名审批: online depth 2, not open to online application.
+const NOT_ONLINE: &str = "地名命名、更名审批";
+
+pub(crate) const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n";
+pub(crate) const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
+
+/// The verification code the default notifier queued for `phone` (admin's view of the outbox).
+pub(crate) async fn code_for(app: &TestApp, phone: &str) -> String {
+    let admin = app.token("admin").await;
+    let (status, v) = app
+        .get_json_as(&admin, &format!("/api/v1/outbox?to={phone}"))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let msg = v[0]["message"].as_str().expect("a message to the phone");
+    msg.chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take(6)
+        .collect()
+}
+
+/// Registers a person and returns an API token.
+pub(crate) async fn register(app: &TestApp, phone: &str, name: &str, id: &str) -> String {
+    let (s, v) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/applicants/verification",
+            None,
+            &json!({"phone": phone}),
+        )
+        .await;
+    assert_eq!(s, 202, "{v}");
+    let code = code_for(app, phone).await;
+    let body = json!({"phone": phone, "code": code, "password": "mima-2026-ok",
+        "type": "person", "name": name, "id_number": id});
+    let (s, v) = app
+        .send_json(Method::POST, "/api/v1/applicants", None, &body)
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/auth/token",
+            None,
+            &json!({"username": phone, "password": "mima-2026-ok"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v["token"].as_str().unwrap().to_owned()
+}
+
+pub(crate) async fn upload(app: &TestApp, token: &str, name: &str, bytes: &[u8]) -> (u16, Value) {
+    let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned());
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let r = app
+        .client
+        .post(app.url("/api/v1/files"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn act(app: &TestApp, token: &str, case_no: &str, body: Value) -> Value {
+    let (s, v) = app
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/cases/{case_no}/actions"),
+            Some(token),
+            &body,
+        )
+        .await;
+    assert_eq!(s, 200, "{body} → {v}");
+    v
+}
+
+/// Accepts a received case and takes it to an approval.
+pub(crate) async fn approve(app: &TestApp, case_no: &str) -> Value {
+    let clerk = app.token("clerk1").await;
+    act(app, &clerk, case_no, json!({"action": "accept"})).await;
+    let approver = app.token("ycj-approver").await;
+    loop {
+        let (_, c) = app
+            .get_json_as(&approver, &format!("/api/v1/cases/{case_no}"))
+            .await;
+        if c["current_step"] == "待办结" {
+            break;
+        }
+        act(
+            app,
+            &approver,
+            case_no,
+            json!({"action": "pass", "comment": "同意"}),
+        )
+        .await;
+    }
+    act(
+        app,
+        &approver,
+        case_no,
+        json!({"action": "conclude", "outcome": "approved", "reason": "符合条件"}),
+    )
+    .await
+}
+
+fn file_count(dir: &std::path::Path) -> usize {
+    walk(dir).into_iter().filter(|p| p.is_file()).count()
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        }
+        out.push(p);
+    }
+    out
+}
+
+#[tokio::test]
+async fn registration_needs_the_code_and_checked_real_name_data() {
+    let app = TestApp::sqlite().await;
+    let phone = "13912345678";
+    app.send_json(
+        Method::POST,
+        "/api/v1/applicants/verification",
+        None,
+        &json!({"phone": phone}),
+    )
+    .await;
+    let base = json!({"phone": phone, "password": "mima-2026-ok", "type": "person",
+        "name": "张三", "id_number": "341802198001011230"});
+    let mut wrong = base.clone();
+    wrong["code"] = json!("000000x");
+    let (s, v) = app
+        .send_json(Method::POST, "/api/v1/applicants", None, &wrong)
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["error"]["code"], "invalid_code");
+    let mut bad_id = base.clone();
+    bad_id["code"] = json!(code_for(&app, phone).await);
+    bad_id["id_number"] = json!("110105194912310022");
+    let (s, v) = app
+        .send_json(Method::POST, "/api/v1/applicants", None, &bad_id)
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["error"]["code"], "invalid_id_number");
+    let (s, v) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/applicants/verification",
+            None,
+            &json!({"phone": "12345"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (422, Some("invalid_phone"))
+    );
+
+    let token = register(&app, phone, "张三", "341802198001011230").await;
+    let (s, me) = app.get_json_as(&token, "/api/v1/me").await;
+    assert_eq!(s, 200, "{me}");
+    // The same phone or ID number cannot register twice.
+    app.send_json(
+        Method::POST,
+        "/api/v1/applicants/verification",
+        None,
+        &json!({"phone": "13912345679"}),
+    )
+    .await;
+    let again = json!({"phone": "13912345679", "code": code_for(&app, "13912345679").await,
+        "password": "mima-2026-ok", "type": "person", "name": "张三",
+        "id_number": "341802198001011230"});
+    let (s, v) = app
+        .send_json(Method::POST, "/api/v1/applicants", None, &again)
+        .await;
+    assert_eq!(s, 409, "{v}");
+    // Applicants do not reach staff APIs.
+    let (s, _) = app.get_json_as(&token, "/api/v1/cases").await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn uploads_are_checked_by_content_and_refusals_store_nothing() {
+    let app = TestApp::sqlite().await;
+    let token = register(&app, "13800000001", "李四", "341802198001011230").await;
+    let (s, v) = upload(&app, &token, "申请表.pdf", PDF).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["content_type"], "application/pdf");
+    assert_eq!(v["size"], PDF.len());
+    assert_eq!(v["sha256"].as_str().unwrap().len(), 64);
+    let stored = file_count(&app.files_dir);
+    assert_eq!(stored, 1);
+
+    let (s, v) = upload(&app, &token, "empty.pdf", b"").await;
+    assert_eq!((s, v["error"]["code"].as_str()), (422, Some("empty_file")));
+    let (s, v) = upload(&app, &token, "virus.pdf", b"MZ\x90\0\x03\0\0\0\x04\0\0\0").await;
+    assert_eq!(s, 415, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("PDF"));
+    let mut big = PDF.to_vec();
+    big.resize(10 * 1024 * 1024 + 1, b' ');
+    let (s, v) = upload(&app, &token, "big.pdf", &big).await;
+    assert_eq!(s, 413, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("10 MB"));
+    assert_eq!(
+        file_count(&app.files_dir),
+        stored,
+        "refused uploads left files"
+    );
+
+    // Staff cannot upload as applicants; the file is readable by its owner only.
+    let clerk = app.token("clerk1").await;
+    let (s, _) = upload(&app, &clerk, "a.pdf", PDF).await;
+    assert_eq!(s, 403);
+}
+
+#[tokio::test]
+async fn online_application_is_pre_reviewed_approved_and_its_licence_reused() {
+    let app = TestApp::sqlite().await;
+    let a = register(&app, "13800000002", "王五", "341802198001011230").await;
+    let b = register(&app, "13800000003", "赵六", "11010519491231002X").await;
+
+    let mut items = Vec::new();
+    for index in 0..4 {
+        let (s, f) = upload(&app, &a, &format!("材料{index}.pdf"), PDF).await;
+        assert_eq!(s, 201);
+        items.push(json!({"index": index, "file_id": f["file_id"]}));
+    }
+    // A required item without an upload is refused before anything is stored.
+    let (s, v) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/applications",
+            Some(&a),
+            &json!({"matter_code": TOBACCO_NEW, "materials": items[..3]}),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["error"]["code"], "missing_required_material");
+    // B cannot use A's upload.
+    let (s, _) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/applications",
+            Some(&b),
+            &json!({"matter_code": TOBACCO_NEW, "materials": items}),
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, case) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/applications",
+            Some(&a),
+            &json!({"matter_code": TOBACCO_NEW, "materials": items, "note": "新开便利店"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{case}");
+    assert_eq!(case["status"], "submitted");
+    assert_eq!(case["materials"][0]["mode"], "upload");
+    let case_no = case["case_no"].as_str().unwrap().to_owned();
+
+    // Isolation: B sees neither A's case nor A's file.
+    let (s, _) = app
+        .get_json_as(&b, &format!("/api/v1/cases/{case_no}"))
+        .await;
+    assert_eq!(s, 404);
+    let file_id = items[0]["file_id"].as_str().unwrap();
+    let (s, _) = app
+        .get_json_as(&b, &format!("/api/v1/files/{file_id}"))
+        .await;
+    assert_eq!(s, 404);
+    let (s, mine) = app.get_json_as(&b, "/api/v1/my/cases").await;
+    assert_eq!((s, mine.as_array().unwrap().len()), (200, 0));
+    let (s, mine) = app.get_json_as(&a, "/api/v1/my/cases").await;
+    assert_eq!(
+        (s, mine[0]["case_no"].as_str()),
+        (200, Some(case_no.as_str()))
+    );
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/files/{file_id}")))
+        .bearer_auth(&a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), PDF);
+    // B cannot withdraw A's application either.
+    let (s, _) = app
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/cases/{case_no}/actions"),
+            Some(&b),
+            &json!({"action": "withdraw", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(s, 404);
+
+    // Pre-review: return with reasons, the applicant fixes, the clerk receives.
+    let clerk = app.token("clerk1").await;
+    let (s, v) = app
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/cases/{case_no}/actions"),
+            Some(&clerk),
+            &json!({"action": "return_for_changes", "reason": " "}),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    let back = act(
+        &app,
+        &clerk,
+        &case_no,
+        json!({"action": "return_for_changes", "reason": "经营场所证明不清晰，请重新上传"}),
+    )
+    .await;
+    assert_eq!(back["status"], "returned");
+    assert_eq!(back["returned_reason"], "经营场所证明不清晰，请重新上传");
+    let (_, f) = upload(&app, &a, "场所证明.png", PNG).await;
+    let (s, again) = app
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/applications/{case_no}/resubmit"),
+            Some(&a),
+            &json!({"materials": [{"index": 3, "file_id": f["file_id"]}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{again}");
+    assert_eq!(again["status"], "submitted");
+    assert_eq!(again["materials"][3]["file_id"], f["file_id"]);
+    let received = act(&app, &clerk, &case_no, json!({"action": "receive"})).await;
+    assert_eq!(received["status"], "received");
+
+    let done = approve(&app, &case_no).await;
+    assert_eq!(done["status"], "concluded");
+    let license_no = done["license_no"].as_str().expect("a licence").to_owned();
+    let (_, lic) = app.get_json_as(&a, "/api/v1/my/licenses").await;
+    assert_eq!(lic[0]["number"], license_no.as_str());
+    assert_eq!(lic[0]["type_code"], "yclsxkz");
+    assert_eq!(lic[0]["trust_level"], "A");
+    assert_eq!(lic[0]["case_no"], case_no.as_str());
+    let (_, none) = app.get_json_as(&b, "/api/v1/my/licenses").await;
+    assert_eq!(none.as_array().unwrap().len(), 0);
+    let (s, staff_view) = app
+        .get_json_as(&clerk, "/api/v1/licenses?holder_id=341802198001011230")
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(staff_view[0]["number"], license_no.as_str());
+    assert_eq!(staff_view[0]["holder_id"], "3418**********1230");
+
+    // The renewal needs that licence: it is satisfied from the library, no upload.
+    let mut renew = Vec::new();
+    for index in [0, 2] {
+        let (_, f) = upload(&app, &a, "材料.pdf", PDF).await;
+        renew.push(json!({"index": index, "file_id": f["file_id"]}));
+    }
+    let (s, second) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/applications",
+            Some(&a),
+            &json!({"matter_code": TOBACCO_RENEW, "materials": renew}),
+        )
+        .await;
+    assert_eq!(s, 201, "{second}");
+    assert_eq!(second["materials"][1]["mode"], "license");
+    assert_eq!(second["materials"][1]["license_no"], license_no.as_str());
+    assert_eq!(second["materials"][1]["license_trust_level"], "A");
+}
+
+#[tokio::test]
+async fn matters_without_online_depth_are_refused_online() {
+    let app = TestApp::sqlite().await;
+    let a = register(&app, "13800000004", "钱七", "341802198001011230").await;
+    let (_, list) = app
+        .get_json(&format!("/api/v1/matters?q={NOT_ONLINE}&limit=50"))
+        .await;
+    let code = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == NOT_ONLINE)
+        .map(|m| m["code"].as_str().unwrap().to_owned())
+        .expect("the matter is in the catalog");
+    let (s, v) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/applications",
+            Some(&a),
+            &json!({"matter_code": code, "materials": []}),
+        )
+        .await;
+    assert_eq!((s, v["error"]["code"].as_str()), (422, Some("not_online")));
+}
+
+#[tokio::test]
+async fn imported_licences_are_found_and_holders_told_before_expiry() {
+    let app = TestApp::sqlite().await;
+    let admin = app.token("admin").await;
+    let csv = "number,type_code,holder_name,holder_id,issued_on,expires_on,issuer,trust_level\n\
+               YC-2021-0001,yclsxkz,孙八,11010519491231002X,2021-12-01,2026-12-01,,A\n\
+               YC-2024-0002,yclsxkz,周九,341802198001011230,2024-01-05,2029-01-04,,\n";
+    let r = app
+        .client
+        .post(app.url("/api/v1/licenses/import"))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    // The same numbers again: a conflict, and nothing more stored.
+    let r = app
+        .client
+        .post(app.url("/api/v1/licenses/import"))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 409);
+    let bad = json!([{"number": "X1", "type_code": "nope", "holder_name": "某", "holder_id": "341802198001011230", "issued_on": "2024-01-01"}]);
+    let (s, v) = app
+        .send_json(Method::POST, "/api/v1/licenses/import", Some(&admin), &bad)
+        .await;
+    assert_eq!(s, 400, "{v}");
+    let clerk = app.token("clerk1").await;
+    let (s, _) = app
+        .send_json(Method::POST, "/api/v1/licenses/import", Some(&clerk), &bad)
+        .await;
+    assert_eq!(s, 403);
+
+    // 2026-11-02: the first expires 2026-12-01, within 30 days; the second does not.
+    assert_eq!(app.core.sweep_license_expiry(100).await.unwrap(), 1);
+    assert_eq!(app.core.sweep_license_expiry(100).await.unwrap(), 0);
+    let (_, out) = app.get_json_as(&admin, "/api/v1/outbox").await;
+    assert!(
+        out.as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["subject_id"] == "YC-2021-0001"
+                && m["message"].as_str().unwrap().contains("2026-12-01")),
+        "{out}"
+    );
+}
