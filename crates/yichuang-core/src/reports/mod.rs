@@ -2,6 +2,7 @@
 //! never the cases, so it costs the same for a hall with a thousand cases or ten million.
 
 mod bulletin;
+mod materials;
 mod performance;
 mod xlsx;
 
@@ -19,6 +20,7 @@ use crate::evaluations::{RectificationRates, rectification_rates};
 use crate::{Core, Result};
 
 pub use bulletin::{Bulletin, BulletinRow, bulletin_xlsx};
+pub use materials::{MaterialSources, MaterialsReport};
 pub use performance::{
     PerformanceFormula, PerformanceRates, PerformanceReport, PerformanceRow, month_bounds,
 };

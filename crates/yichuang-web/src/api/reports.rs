@@ -98,3 +98,31 @@ pub(crate) async fn performance(
         .await?;
     Ok(axum::Json(report).into_response())
 }
+
+/// 减证便民 figures of a month: per matter, items provided from the 电子证照库, by 告知承诺, as
+/// uploads or on paper, and the paperless share.
+#[utoipa::path(get, path = "/api/v1/reports/materials", tag = "reports", security(("bearer" = [])),
+    params(PerformanceQuery),
+    responses((status = 200, description = "减证便民统计"), (status = 400, body = crate::api::ErrorBody),
+        (status = 403, body = crate::api::ErrorBody)))]
+pub(crate) async fn materials(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    ApiQuery(q): ApiQuery<PerformanceQuery>,
+) -> Result<Response, ApiError> {
+    let center = state.core.center(q.center.as_deref()).await?;
+    let report = state
+        .core
+        .materials_report(&staff.user, &center, &q.month)
+        .await?;
+    let row = |m: &yichuang_core::reports::MaterialSources| {
+        serde_json::json!({"code": m.code, "name": m.name, "license": m.license,
+            "commitment": m.commitment, "upload": m.upload, "paper": m.paper,
+            "deferred": m.deferred, "total": m.total(), "paperless_rate": m.paperless_rate()})
+    };
+    Ok(axum::Json(
+        serde_json::json!({"month": report.month, "total": row(&report.total),
+        "matters": report.matters.iter().map(row).collect::<Vec<_>>()}),
+    )
+    .into_response())
+}

@@ -384,6 +384,30 @@ async fn online_application_is_pre_reviewed_approved_and_its_licence_reused() {
     assert_eq!(second["materials"][1]["mode"], "license");
     assert_eq!(second["materials"][1]["license_no"], license_no.as_str());
     assert_eq!(second["materials"][1]["license_trust_level"], "A");
+
+    // 减证便民: items at intake by how they were provided, counted once per case.
+    let sup = app.token("supervisor").await;
+    let (s, m) = app
+        .get_json_as(&sup, "/api/v1/reports/materials?month=2026-11")
+        .await;
+    assert_eq!(s, 200, "{m}");
+    assert_eq!(m["total"]["license"], 1, "{m}");
+    assert_eq!(m["total"]["upload"], 6, "{m}");
+    assert_eq!(m["total"]["paper"], 0, "{m}");
+    let renew = m["matters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["code"] == TOBACCO_RENEW)
+        .unwrap();
+    assert_eq!(
+        (renew["license"].as_i64(), renew["upload"].as_i64()),
+        (Some(1), Some(2))
+    );
+    let (s, _) = app
+        .get_json_as(&a, "/api/v1/reports/materials?month=2026-11")
+        .await;
+    assert_eq!(s, 404);
 }
 
 #[tokio::test]
