@@ -213,6 +213,13 @@ impl Core {
             .ok_or_else(hidden)?;
         let c = &stored.case;
         let actor = match rater {
+            // The applicant's own account rates only their own online case (一事一评).
+            Rater::Staff(u) if u.is_applicant() => {
+                if c.received.owner != Some(u.id) {
+                    return Err(hidden());
+                }
+                "applicant".to_owned()
+            }
             Rater::Staff(u) => {
                 if u.center_id != c.received.center_id {
                     return Err(hidden());

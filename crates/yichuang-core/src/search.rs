@@ -11,7 +11,26 @@ use yichuang_store::{MatterFilter, MatterSummary};
 use crate::{Core, CoreError, Result};
 
 /// The per-center indexes.
-pub(crate) type Indexes = Arc<tokio::sync::Mutex<HashMap<i64, Arc<SearchIndex>>>>;
+pub(crate) type Indexes = Arc<tokio::sync::Mutex<HashMap<i64, Arc<CenterSearch>>>>;
+
+/// What the portal derives from a center's catalog: the search index and the matters of each
+/// life event, in catalog order.
+#[derive(Debug)]
+pub(crate) struct CenterSearch {
+    index: SearchIndex,
+    life_events: HashMap<String, Vec<String>>,
+}
+
+/// A life event with the number of its matters.
+#[derive(Debug, Clone)]
+pub struct LifeEventCount {
+    /// Code.
+    pub code: &'static str,
+    /// Name.
+    pub name: &'static str,
+    /// Matters listed under it.
+    pub count: usize,
+}
 
 /// A matter found by a question.
 #[derive(Debug, Clone)]
@@ -27,7 +46,7 @@ pub struct MatterHit {
 }
 
 impl Core {
-    async fn search_index(&self, center_id: i64) -> Result<Arc<SearchIndex>> {
+    async fn search_index(&self, center_id: i64) -> Result<Arc<CenterSearch>> {
         let mut indexes = self.search.lock().await;
         if let Some(i) = indexes.get(&center_id) {
             return Ok(Arc::clone(i));
@@ -40,6 +59,7 @@ impl Core {
             .map(|(d, _)| (d.code, d.name))
             .collect();
         let mut docs = Vec::new();
+        let mut life_events: HashMap<String, Vec<String>> = HashMap::new();
         let mut offset = 0;
         loop {
             let filter = MatterFilter {
@@ -53,6 +73,12 @@ impl Core {
                     continue;
                 };
                 let m = v.matter;
+                for e in &m.life_events {
+                    life_events
+                        .entry(e.clone())
+                        .or_default()
+                        .push(m.code.clone());
+                }
                 docs.push(SearchDoc {
                     department: departments.get(&m.department).cloned().unwrap_or_default(),
                     code: m.code,
@@ -74,10 +100,10 @@ impl Core {
             .await
             .map_err(|e| CoreError::Internal(e.into()))?
             .map_err(|e| CoreError::Internal(anyhow::anyhow!("search index: {e}")))?;
-        let index = Arc::new(index);
-        indexes.insert(center_id, Arc::clone(&index));
         tracing::info!(center_id, matters = index.len(), "search index built");
-        Ok(index)
+        let built = Arc::new(CenterSearch { index, life_events });
+        indexes.insert(center_id, Arc::clone(&built));
+        Ok(built)
     }
 
     /// Drops the search indexes (after a catalog import).
@@ -106,40 +132,21 @@ impl Core {
         } else {
             limit
         };
-        let hits = tokio::task::spawn_blocking(move || index.search(&q, want))
+        let hits = tokio::task::spawn_blocking(move || index.index.search(&q, want))
             .await
             .map_err(|e| CoreError::Internal(e.into()))?;
         let mut out = Vec::with_capacity(hits.len().min(limit));
         for h in hits {
-            let Ok(v) = self.matter(center_id, &h.code).await else {
+            let Some(summary) = self.summary(center_id, &h.code).await? else {
                 continue;
             };
-            let m = &v.matter;
-            if department.is_some_and(|d| d != m.department)
-                || window_group.is_some_and(|g| g != m.window_group)
+            if department.is_some_and(|d| d != summary.department_code)
+                || window_group.is_some_and(|g| g != summary.window_group)
             {
                 continue;
             }
-            let department_name = self
-                .store()
-                .department(center_id, &m.department)
-                .await?
-                .map(|d| d.name)
-                .unwrap_or_default();
             out.push(MatterHit {
-                matter: MatterSummary {
-                    code: m.code.clone(),
-                    name: m.name.clone(),
-                    department_code: m.department.clone(),
-                    department_name,
-                    kind: m.kind.clone(),
-                    window_group: m.window_group.clone(),
-                    handling: m.handling,
-                    promised_limit_days: m.promised_limit_days,
-                    legal_limit_days: m.legal_limit_days,
-                    online_depth: m.online_depth,
-                    version: v.version,
-                },
+                matter: summary,
                 score: h.score,
                 name_html: h.name_html,
                 snippet_html: h.snippet_html,
@@ -149,5 +156,61 @@ impl Core {
             }
         }
         Ok(out)
+    }
+
+    /// The life events of a center's portal with their matter counts (empty ones left out).
+    pub async fn life_events(&self, center_id: i64) -> Result<Vec<LifeEventCount>> {
+        let s = self.search_index(center_id).await?;
+        Ok(yichuang_domain::catalog::LIFE_EVENTS
+            .iter()
+            .filter_map(|(code, name)| {
+                let count = s.life_events.get(*code).map_or(0, Vec::len);
+                (count > 0).then_some(LifeEventCount { code, name, count })
+            })
+            .collect())
+    }
+
+    /// The matters of a life event, in catalog order.
+    pub async fn life_event_matters(
+        &self,
+        center_id: i64,
+        code: &str,
+    ) -> Result<Vec<MatterSummary>> {
+        let s = self.search_index(center_id).await?;
+        let mut out = Vec::new();
+        for c in s.life_events.get(code).into_iter().flatten() {
+            if let Some(m) = self.summary(center_id, c).await? {
+                out.push(m);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn summary(&self, center_id: i64, code: &str) -> Result<Option<MatterSummary>> {
+        {
+            let Ok(v) = self.matter(center_id, code).await else {
+                return Ok(None);
+            };
+            let m = &v.matter;
+            let department_name = self
+                .store()
+                .department(center_id, &m.department)
+                .await?
+                .map(|d| d.name)
+                .unwrap_or_default();
+            Ok(Some(MatterSummary {
+                code: m.code.clone(),
+                name: m.name.clone(),
+                department_code: m.department.clone(),
+                department_name,
+                kind: m.kind.clone(),
+                window_group: m.window_group.clone(),
+                handling: m.handling,
+                promised_limit_days: m.promised_limit_days,
+                legal_limit_days: m.legal_limit_days,
+                online_depth: m.online_depth,
+                version: v.version,
+            }))
+        }
     }
 }

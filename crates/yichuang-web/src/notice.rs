@@ -33,6 +33,8 @@ pub(crate) struct NoticeDoc {
 struct NoticePage {
     doc: NoticeDoc,
     qr_svg: String,
+    /// Where the QR code leads, printed under it for those who cannot scan.
+    url: String,
     /// The 好差评 invitation (link, QR) printed on the 送达回证.
     rate: Option<(String, String)>,
 }
@@ -263,6 +265,15 @@ pub(crate) fn progress_url(headers: &HeaderMap, case_no: &str, name: &str) -> St
     )
 }
 
+/// The applicant's own page of an online case, from the request's Host header.
+pub(crate) fn case_url(headers: &HeaderMap, case_no: &str) -> String {
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    format!("http://{host}/my/cases/{}", urlencode(case_no))
+}
+
 fn qr(url: &str) -> Result<String, CoreError> {
     QrCode::new(url.as_bytes())
         .map(|q| {
@@ -291,6 +302,7 @@ pub(crate) fn render(doc: NoticeDoc, url: &str, rate: Option<&str>) -> Result<St
     NoticePage {
         doc,
         qr_svg: qr(url)?,
+        url: url.to_owned(),
         rate,
     }
     .render()

@@ -74,7 +74,13 @@ impl Core {
                     return Err(CoreError::NotFound("没有待评价的服务".into()));
                 }
             }
-            (None, Some(u)) => require_center(u, t.center_id)?,
+            (None, Some(u)) => {
+                // Tickets are rated at the window's pad or by staff, never by a portal account.
+                if u.is_applicant() {
+                    return Err(CoreError::Forbidden("此功能仅供工作人员使用".into()));
+                }
+                require_center(u, t.center_id)?;
+            }
             (None, None) => return Err(CoreError::Unauthenticated),
         }
         if t.status != TicketStatus::Finished {

@@ -213,6 +213,36 @@ pub struct Matter {
     /// What people call the matter (俗称), used by search.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// Life events (主题) under which the portal lists the matter: codes of [`LIFE_EVENTS`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub life_events: Vec<String>,
+}
+
+/// The life events (人生事件) of the portal: code and the name people see, in display order.
+pub const LIFE_EVENTS: [(&str, &str); 15] = [
+    ("birth", "生育收养"),
+    ("school", "上学教育"),
+    ("work", "就业创业"),
+    ("business", "开办企业"),
+    ("retire", "退休养老"),
+    ("housing", "住房不动产"),
+    ("marriage", "婚姻家庭"),
+    ("health", "医疗卫生"),
+    ("aid", "社会救助"),
+    ("travel", "交通出行"),
+    ("build", "工程建设"),
+    ("farm", "农林牧渔"),
+    ("culture", "文化旅游"),
+    ("death", "身后事"),
+    ("public", "公益与社会组织"),
+];
+
+/// The name of a life event code.
+pub fn life_event_name(code: &str) -> Option<&'static str> {
+    LIFE_EVENTS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, n)| *n)
 }
 
 impl Matter {

@@ -295,6 +295,18 @@ impl Validator {
         if o.contains_key("aliases") {
             self.strings(p, o, "aliases");
         }
+        if o.contains_key("life_events") {
+            let path = join(p, "life_events");
+            for (i, item) in self.array(p, o, "life_events").iter().enumerate() {
+                if item.as_str().and_then(super::life_event_name).is_none() {
+                    let codes: Vec<&str> = super::LIFE_EVENTS.iter().map(|(c, _)| *c).collect();
+                    self.problem(
+                        &format!("{path}[{i}]"),
+                        format!("人生事件代码无效，应为 {}", codes.join("、")),
+                    );
+                }
+            }
+        }
         let materials_path = join(p, "materials");
         for (i, m) in self.array(p, o, "materials").iter().enumerate() {
             let mp = format!("{materials_path}[{i}]");

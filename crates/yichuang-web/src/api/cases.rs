@@ -532,16 +532,22 @@ pub(crate) async fn lights(
     responses((status = 200, content_type = "text/html"), (status = 404, body = crate::api::ErrorBody)))]
 pub(crate) async fn notice(
     State(state): State<AppState>,
-    staff: ApiStaff,
+    staff: ApiStaff<StaffOrApplicant>,
     headers: axum::http::HeaderMap,
     ApiPath((case_no, kind)): ApiPath<(String, String)>,
 ) -> Result<axum::response::Html<String>, ApiError> {
     let d = state.core.case_for(&staff.user, &case_no).await?;
     let center = state.core.center(None).await?;
     let doc = crate::notice::build(&d, &kind, &center.name)?;
-    let url = crate::notice::progress_url(&headers, &case_no, &d.case.received.applicant.name);
-    // Each printed 送达回证 carries a fresh invitation to rate the case.
-    let rate = if kind == "delivery" {
+    // An online case's QR leads to the applicant's own page of it; others to the progress query.
+    let url = if d.case.received.owner.is_some() {
+        crate::notice::case_url(&headers, &case_no)
+    } else {
+        crate::notice::progress_url(&headers, &case_no, &d.case.received.applicant.name)
+    };
+    // Each printed 送达回证 carries a fresh invitation to rate the case (applicants rate theirs
+    // on their own page).
+    let rate = if kind == "delivery" && !staff.user.is_applicant() {
         let token = state.core.invite_to_rate(&staff.user, &case_no).await?;
         Some(crate::notice::rate_url(&headers, &token))
     } else {

@@ -152,8 +152,30 @@ pub(crate) async fn desk(
     PageQuery(q): PageQuery<DeskQuery>,
 ) -> Result<DeskPage, AppError> {
     let window = window_of(&state, &staff.user).await?;
-    let matters = if q.q.trim().is_empty() {
+    let question = q.q.trim();
+    let matters = if question.is_empty() {
         Vec::new()
+    } else if !question.is_ascii() {
+        // The applicant's own words, as the clerk types them: the plain-words search, limited
+        // to what this window accepts.
+        state
+            .core
+            .search_matters(
+                staff.user.center_id,
+                question,
+                None,
+                Some(window.group.as_str()),
+                30,
+            )
+            .await?
+            .into_iter()
+            .map(|h| MatterRow {
+                handling: h.matter.handling.label(),
+                code: h.matter.code,
+                name: h.matter.name,
+                department_name: h.matter.department_name,
+            })
+            .collect()
     } else {
         let filter = MatterFilter {
             q: Some(q.q.clone()),

@@ -36,6 +36,7 @@ pub(crate) struct HomePage {
     window_count: usize,
     groups: Vec<CountedGroup>,
     departments: Vec<CountedDept>,
+    life_events: Vec<yichuang_core::search::LifeEventCount>,
 }
 
 pub(crate) async fn home(
@@ -74,8 +75,10 @@ pub(crate) async fn home(
         .collect();
     departments.sort_by_key(|d| std::cmp::Reverse(d.count));
     departments.truncate(12);
+    let life_events = core.life_events(center.id).await?;
     Ok(HomePage {
         chrome,
+        life_events,
         matter_count: depts.iter().map(|(_, n)| n).sum(),
         department_count: depts.len(),
         window_count: store.windows(center.id).await?.len(),
@@ -92,6 +95,9 @@ pub(crate) struct ListQuery {
     department: String,
     #[serde(default)]
     window_group: String,
+    /// A life event code (人生事件).
+    #[serde(default)]
+    life_event: String,
     page: Option<u32>,
 }
 
@@ -149,7 +155,21 @@ pub(crate) async fn list(
     };
     let question = q.q.trim();
     let searched = !question.is_empty() && !question.is_ascii();
-    let (items, total) = if searched {
+    let life_event = yichuang_domain::catalog::life_event_name(&q.life_event);
+    let (items, total) = if let Some(_name) = life_event.filter(|_| !searched) {
+        let all = state
+            .core
+            .life_event_matters(center.id, &q.life_event)
+            .await?;
+        let total = all.len() as u64;
+        let rows = all
+            .into_iter()
+            .skip(((page - 1) * PAGE_SIZE) as usize)
+            .take(PAGE_SIZE as usize)
+            .map(|m| (m, None))
+            .collect::<Vec<_>>();
+        (rows, total)
+    } else if searched {
         // A question in plain words: ranked by the search, one page of confident hits.
         let hits = state
             .core
@@ -183,7 +203,9 @@ pub(crate) async fn list(
             count: n,
         })
         .collect();
-    let heading = if let Some(d) = departments.iter().find(|d| d.code == q.department) {
+    let heading = if let Some(name) = life_event {
+        format!("{name} · 相关事项")
+    } else if let Some(d) = departments.iter().find(|d| d.code == q.department) {
         format!("{} 办事指南", d.name)
     } else if let Some(g) = groups.iter().find(|g| g.code == q.window_group) {
         format!("{} 办事指南", g.name)
@@ -198,6 +220,7 @@ pub(crate) async fn list(
             ("q", q.q.as_str()),
             ("department", q.department.as_str()),
             ("window_group", q.window_group.as_str()),
+            ("life_event", q.life_event.as_str()),
             ("page", &p.to_string()),
         ])
         .unwrap_or_default();

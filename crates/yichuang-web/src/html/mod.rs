@@ -53,6 +53,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/my", get(portal::my))
         .route("/my/cases/{case_no}", get(portal::my_case))
         .route(
+            "/my/cases/{case_no}/rate",
+            axum::routing::post(portal::rate),
+        )
+        .route(
+            "/my/appointments",
+            get(portal::appointments).post(portal::book),
+        )
+        .route(
             "/my/cases/{case_no}/resubmit",
             axum::routing::post(portal::resubmit)
                 .layer(axum::extract::DefaultBodyLimit::max(APPLY_BODY_LIMIT)),

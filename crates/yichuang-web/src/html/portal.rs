@@ -250,7 +250,14 @@ pub(crate) struct MyCasePage {
     license_no: Option<String>,
     materials: Vec<MaterialRow>,
     timeline: Vec<StepRow>,
-    rate_link: Option<String>,
+    /// Notices that can be downloaded now: (kind, label).
+    notices: Vec<(&'static str, &'static str)>,
+    /// The 一事一评 form is offered (concluded or delivered, not yet rated after the result).
+    can_rate: bool,
+    /// Already rated after the result.
+    rated: bool,
+    levels: Vec<(&'static str, &'static str)>,
+    flash: Option<String>,
     error: Option<String>,
 }
 
@@ -265,6 +272,18 @@ async fn my_case_page(
     let events = state.core.case_events(user, case_no).await?;
     let c = &d.case;
     let done = matches!(c.status, CaseStatus::Concluded | CaseStatus::Delivered);
+    let rated = state
+        .core
+        .store()
+        .case_evaluations(case_no)
+        .await?
+        .iter()
+        .any(|e| e.stage.as_deref() == Some("result"));
+    let notices = crate::api::available_notices(&d)
+        .into_iter()
+        .filter(|k| *k != "delivery")
+        .map(|k| (k, super::timeline::notice_label(k)))
+        .collect();
     Ok(MyCasePage {
         chrome,
         case_no: c.case_no().to_owned(),
@@ -302,13 +321,14 @@ async fn my_case_page(
                 label: event_label(&e.kind),
             })
             .collect(),
-        rate_link: done.then(|| {
-            format!(
-                "/progress?case_no={}&name={}",
-                c.case_no(),
-                crate::extract::urlencode(&c.received.applicant.name)
-            )
-        }),
+        notices,
+        can_rate: done && !rated,
+        rated,
+        levels: yichuang_domain::evaluation::Level::ALL
+            .iter()
+            .map(|l| (l.code(), l.label()))
+            .collect(),
+        flash: None,
         error,
     })
 }
@@ -548,4 +568,197 @@ pub(crate) async fn file(
 ) -> Result<Response, AppError> {
     let (f, bytes) = state.core.file_for(&who.user, &id).await?;
     Ok(crate::api::portal::file_response(&f.content_type, bytes))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RateForm {
+    level: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// `POST /my/cases/{case_no}/rate`: 一事一评 by the applicant's own account.
+pub(crate) async fn rate(
+    State(state): State<AppState>,
+    who: PageStaff<ApplicantOnly>,
+    chrome: Chrome,
+    PagePath(case_no): PagePath<String>,
+    CsrfForm(form): CsrfForm<RateForm>,
+) -> Result<Response, AppError> {
+    use yichuang_core::evaluations::{CaseRating, Rater};
+    use yichuang_domain::evaluation::{Channel, Level};
+    let result = match Level::parse(&form.level) {
+        None => Err(CoreError::invalid("level", "请选择满意程度")),
+        Some(level) => {
+            let rating = CaseRating {
+                case_no: Some(case_no.clone()),
+                level,
+                indicators: Vec::new(),
+                channel: Channel::Web,
+                comment: form.comment,
+            };
+            state
+                .core
+                .evaluate_case(rating, Rater::Staff(&who.user))
+                .await
+                .map(|_| ())
+        }
+    };
+    let (status, flash, error) = match result {
+        Ok(()) => (
+            axum::http::StatusCode::OK,
+            Some("感谢您的评价！".to_owned()),
+            None,
+        ),
+        Err(e) => {
+            let msg = page_error(e)?;
+            (
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(msg),
+            )
+        }
+    };
+    let mut page = my_case_page(&state, &who.user, chrome, &case_no, error).await?;
+    page.flash = flash;
+    Ok((status, page).into_response())
+}
+
+/// Booking an appointment at the hall from the applicant's page.
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/my_appointment.html")]
+pub(crate) struct AppointmentPage {
+    chrome: Chrome,
+    groups: Vec<(String, String)>,
+    group: String,
+    date: String,
+    slots: Vec<yichuang_core::queue::Slot>,
+    booked: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SlotQuery {
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    date: String,
+}
+
+async fn appointment_page(
+    state: &AppState,
+    user: &StaffUser,
+    chrome: Chrome,
+    group: String,
+    date: String,
+) -> Result<AppointmentPage, AppError> {
+    let groups: Vec<(String, String)> = state
+        .core
+        .store()
+        .window_groups(user.center_id)
+        .await?
+        .into_iter()
+        .map(|g| (g.code, g.name))
+        .collect();
+    let group = if group.is_empty() {
+        groups.first().map(|g| g.0.clone()).unwrap_or_default()
+    } else {
+        group
+    };
+    let cal = state.core.calendar(user.center_id).await?;
+    let today = state.core.clock().today();
+    let day = match chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d") {
+        Ok(d) => d,
+        Err(_) => cal.add_working_days(today, 1).map_or(today, |w| w.date),
+    };
+    let slots = state
+        .core
+        .appointment_slots(user.center_id, &group, day)
+        .await?;
+    Ok(AppointmentPage {
+        chrome,
+        groups,
+        group,
+        date: day.to_string(),
+        slots,
+        booked: None,
+        error: None,
+    })
+}
+
+/// `GET /my/appointments`: free slots of a window category on a day.
+pub(crate) async fn appointments(
+    State(state): State<AppState>,
+    who: PageStaff<ApplicantOnly>,
+    chrome: Chrome,
+    crate::extract::PageQuery(q): crate::extract::PageQuery<SlotQuery>,
+) -> Result<AppointmentPage, AppError> {
+    appointment_page(&state, &who.user, chrome, q.group, q.date).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct BookForm {
+    group: String,
+    date: String,
+    start: String,
+    /// 经办人身份证号 (organisations book through a person).
+    #[serde(default)]
+    agent_id: String,
+}
+
+/// `POST /my/appointments`: books with the account's real-name data.
+pub(crate) async fn book(
+    State(state): State<AppState>,
+    who: PageStaff<ApplicantOnly>,
+    chrome: Chrome,
+    CsrfForm(form): CsrfForm<BookForm>,
+) -> Result<Response, AppError> {
+    let profile = state.core.applicant_profile(&who.user).await?;
+    let id_number = if profile.kind == yichuang_domain::case::ApplicantKind::Person {
+        profile.id_number.clone()
+    } else {
+        form.agent_id.trim().to_owned()
+    };
+    let result = match chrono::NaiveDate::parse_from_str(&form.date, "%Y-%m-%d") {
+        Err(_) => Err(CoreError::invalid("date", "日期格式应为 YYYY-MM-DD")),
+        Ok(date) => {
+            let booking = yichuang_core::queue::Booking {
+                group: form.group.clone(),
+                date,
+                start: form.start.clone(),
+                id_number,
+                name: profile.name.clone(),
+                phone: profile.phone.clone(),
+            };
+            state
+                .core
+                .book_appointment(who.user.center_id, &booking)
+                .await
+        }
+    };
+    let mut page = appointment_page(
+        &state,
+        &who.user,
+        chrome,
+        form.group.clone(),
+        form.date.clone(),
+    )
+    .await?;
+    match result {
+        Ok(a) => {
+            let hm = |t: chrono::DateTime<chrono::Utc>| to_shanghai(t).format("%H:%M").to_string();
+            page.booked = Some(format!(
+                "已预约 {} {}–{}，请按时到大厅取号机签到（预约号 {}）",
+                a.day,
+                hm(a.slot_start),
+                hm(a.slot_end),
+                a.id
+            ));
+            Ok(page.into_response())
+        }
+        Err(e) => {
+            page.error = Some(page_error(e)?);
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
 }

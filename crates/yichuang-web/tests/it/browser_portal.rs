@@ -112,6 +112,24 @@ async fn browser_register_search_apply_approve_and_reuse_the_licence() {
     d.goto(app.url("/my")).await.unwrap();
     assert!(text(d, "my-licenses").await.contains(&number));
 
+    // 一事一评 on the applicant's own page, then an appointment at the hall.
+    d.goto(app.url(&format!("/my/cases/{case_no}")))
+        .await
+        .unwrap();
+    assert!(text(d, "my-notices").await.contains("决定书"));
+    d.find(By::Css("#rate-form input[value=very_satisfied]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(d, "#btn-rate").await;
+    assert!(text(d, "my-flash").await.contains("感谢"));
+    assert!(text(d, "rated").await.contains("已评价"));
+    d.goto(app.url("/my/appointments")).await.unwrap();
+    click(d, "#slots .book-slot").await;
+    assert!(text(d, "booked").await.contains("已预约 2026-11-03"));
+
     // Renewal: the licence item is checked against the library, no upload.
     d.goto(app.url(&format!("/apply/{TOBACCO_RENEW}")))
         .await

@@ -357,6 +357,35 @@ async fn online_application_is_pre_reviewed_approved_and_its_licence_reused() {
     assert_eq!(lic[0]["type_code"], "yclsxkz");
     assert_eq!(lic[0]["trust_level"], "A");
     assert_eq!(lic[0]["case_no"], case_no.as_str());
+    // 一事一评 with the applicant's own account: only their own case.
+    let rating = json!({"case_no": case_no, "level": "satisfied", "channel": "web"});
+    let (s, v) = app
+        .send_json(Method::POST, "/api/v1/evaluations", Some(&b), &rating)
+        .await;
+    assert_eq!(s, 404, "{v}");
+    let (s, v) = app
+        .send_json(Method::POST, "/api/v1/evaluations", Some(&a), &rating)
+        .await;
+    assert_eq!(s, 201, "{v}");
+    // Notices: the applicant downloads their own, whose QR leads to their page of the case.
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/cases/{case_no}/notices/decision")))
+        .bearer_auth(&a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains(&format!("/my/cases/{case_no}"))
+    );
+    let (s, _) = app
+        .get_json_as(&b, &format!("/api/v1/cases/{case_no}/notices/decision"))
+        .await;
+    assert_eq!(s, 404);
     let (_, none) = app.get_json_as(&b, "/api/v1/my/licenses").await;
     assert_eq!(none.as_array().unwrap().len(), 0);
     let (s, staff_view) = app
@@ -408,6 +437,28 @@ async fn online_application_is_pre_reviewed_approved_and_its_licence_reused() {
         .get_json_as(&a, "/api/v1/reports/materials?month=2026-11")
         .await;
     assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn the_portal_lists_matters_by_life_event() {
+    let app = TestApp::sqlite().await;
+    let (s, home) = app.get_text("/").await;
+    assert_eq!(s, 200);
+    assert!(
+        home.contains("/matters?life_event=retire"),
+        "no life events on the home page"
+    );
+    let (s, page) = app.get_text("/matters?life_event=retire").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("退休养老"));
+    assert!(page.contains("企业职工基本养老金申领"), "{page}");
+    assert!(!page.contains("烟草专卖零售许可证核发"));
+    // A colloquial question with nothing in the catalog says so and points to the consult desk.
+    let (_, none) = app
+        .get_text("/matters?q=%E5%B8%AE%E6%88%91%E5%86%99%E4%B8%80%E9%A6%96%E8%AF%97")
+        .await;
+    assert!(none.contains("没有找到相关事项"), "{none}");
+    assert!(none.contains("咨询"));
 }
 
 #[tokio::test]
