@@ -16,7 +16,7 @@ use super::Chrome;
 use super::cases::Clerks;
 use crate::api::queue::{action_of, kind_of};
 use crate::error::AppError;
-use crate::extract::{CsrfForm, PagePath, PageStaff, urlencode};
+use crate::extract::{CsrfForm, PagePath, PageQuery, PageStaff, urlencode};
 use crate::state::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -25,6 +25,10 @@ pub(crate) struct KioskPage {
     chrome: Chrome,
     groups: Vec<(String, String, u64)>,
     error: Option<String>,
+    /// The question typed into 不知道取哪个号？ and the matters it found: (name, group code,
+    /// group name).
+    q: String,
+    suggestions: Vec<(String, String, String)>,
 }
 
 async fn kiosk_page(
@@ -38,14 +42,45 @@ async fn kiosk_page(
         chrome,
         groups,
         error,
+        q: String::new(),
+        suggestions: Vec::new(),
     })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct KioskQuery {
+    #[serde(default)]
+    q: String,
 }
 
 pub(crate) async fn kiosk(
     State(state): State<AppState>,
     chrome: Chrome,
+    PageQuery(query): PageQuery<KioskQuery>,
 ) -> Result<KioskPage, AppError> {
-    kiosk_page(&state, chrome, None).await
+    let mut page = kiosk_page(&state, chrome, None).await?;
+    let q = query.q.trim();
+    if !q.is_empty() {
+        // The visitor says what they need; the search names the matter and the queue to join.
+        let center = state.core.default_center().await?;
+        let names: std::collections::HashMap<String, String> = page
+            .groups
+            .iter()
+            .map(|(code, name, _)| (code.clone(), name.clone()))
+            .collect();
+        page.suggestions = state
+            .core
+            .search_matters(center.id, q, None, None, 3)
+            .await?
+            .into_iter()
+            .filter_map(|h| {
+                let group = names.get(&h.matter.window_group)?.clone();
+                Some((h.matter.name, h.matter.window_group, group))
+            })
+            .collect();
+        page.q = q.to_owned();
+    }
+    Ok(page)
 }
 
 #[derive(Deserialize)]

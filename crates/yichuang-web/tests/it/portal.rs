@@ -459,6 +459,13 @@ async fn the_portal_lists_matters_by_life_event() {
         .await;
     assert!(none.contains("没有找到相关事项"), "{none}");
     assert!(none.contains("咨询"));
+    // The kiosk answers 不知道取哪个号 with the matter and the queue to join.
+    let (s, kiosk) = app
+        .get_text("/kiosk?q=%E9%80%80%E4%BC%91%E9%87%91%E5%92%8B%E9%A2%86")
+        .await;
+    assert_eq!(s, 200);
+    assert!(kiosk.contains("kiosk-suggest"), "{kiosk}");
+    assert!(kiosk.contains("养老金"), "{kiosk}");
 }
 
 #[tokio::test]
