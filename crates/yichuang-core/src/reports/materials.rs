@@ -115,3 +115,52 @@ impl Core {
         })
     }
 }
+
+/// The 减证便民 report as an Excel workbook (one sheet, 减证便民).
+pub fn materials_xlsx(r: &MaterialsReport) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Workbook, XlsxError};
+    let build = || -> std::result::Result<Vec<u8>, XlsxError> {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("减证便民")?;
+        let head = [
+            "事项编码",
+            "事项名称",
+            "证照库核验",
+            "告知承诺",
+            "网上上传",
+            "纸质材料",
+            "容缺后补",
+            "合计",
+            "免交纸质比例",
+        ];
+        for (c, h) in head.iter().enumerate() {
+            ws.write_string(0, u16::try_from(c).unwrap_or(0), *h)?;
+        }
+        for (row, m) in (1u32..).zip(std::iter::once(&r.total).chain(r.matters.iter())) {
+            let name = if m.code.is_empty() {
+                "合计"
+            } else {
+                m.name.as_str()
+            };
+            ws.write_string(row, 0, &m.code)?;
+            ws.write_string(row, 1, name)?;
+            for (i, v) in [
+                m.license,
+                m.commitment,
+                m.upload,
+                m.paper,
+                m.deferred,
+                m.total(),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                ws.write_number(row, u16::try_from(i + 2).unwrap_or(0), v as f64)?;
+            }
+            ws.write_number(row, 8, m.paperless_rate())?;
+        }
+        wb.save_to_buffer()
+    };
+    build().map_err(|e| crate::CoreError::Internal(anyhow::anyhow!("xlsx: {e}")))
+}

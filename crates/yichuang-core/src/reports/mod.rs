@@ -20,7 +20,7 @@ use crate::evaluations::{RectificationRates, rectification_rates};
 use crate::{Core, Result};
 
 pub use bulletin::{Bulletin, BulletinRow, bulletin_xlsx};
-pub use materials::{MaterialSources, MaterialsReport};
+pub use materials::{MaterialSources, MaterialsReport, materials_xlsx};
 pub use performance::{
     PerformanceFormula, PerformanceRates, PerformanceReport, PerformanceRow, month_bounds,
 };

@@ -79,6 +79,9 @@ pub(crate) struct PerformanceQuery {
     month: String,
     /// Center code.
     center: Option<String>,
+    /// `json` (default) or `xlsx` (the 减证便民 report).
+    #[serde(default)]
+    format: Option<String>,
 }
 
 /// The monthly performance (绩效) ranking of departments and windows, with its formula.
@@ -115,6 +118,13 @@ pub(crate) async fn materials(
         .core
         .materials_report(&staff.user, &center, &q.month)
         .await?;
+    if q.format.as_deref() == Some("xlsx") {
+        let bytes = yichuang_core::reports::materials_xlsx(&report)?;
+        return Ok(xlsx_response(
+            bytes,
+            &format!("{}减证便民-{}.xlsx", center.name, q.month),
+        ));
+    }
     let row = |m: &yichuang_core::reports::MaterialSources| {
         serde_json::json!({"code": m.code, "name": m.name, "license": m.license,
             "commitment": m.commitment, "upload": m.upload, "paper": m.paper,

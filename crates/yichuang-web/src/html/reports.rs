@@ -174,11 +174,17 @@ pub(crate) struct PerformancePage {
     chrome: Chrome,
     p: PerformanceReport,
     chart: Chart,
+    /// 减证便民: how checklist items were provided in the month.
+    m: yichuang_core::reports::MaterialsReport,
 }
 
 impl PerformancePage {
     fn pct(v: &Option<f64>) -> String {
         pct(*v)
+    }
+
+    fn rate(m: &yichuang_core::reports::MaterialSources) -> String {
+        pct((m.total() > 0).then(|| m.paperless_rate()))
     }
 }
 
@@ -215,8 +221,13 @@ pub(crate) async fn performance(
             )
         })
         .collect();
+    let m = state
+        .core
+        .materials_report(&staff.user, &center, &month)
+        .await?;
     Ok(PerformancePage {
         chrome,
+        m,
         chart: chart("部门得分（前 15 位）", items),
         p,
     })

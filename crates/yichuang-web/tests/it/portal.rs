@@ -437,6 +437,34 @@ async fn online_application_is_pre_reviewed_approved_and_its_licence_reused() {
         .get_json_as(&a, "/api/v1/reports/materials?month=2026-11")
         .await;
     assert_eq!(s, 404);
+    let page = app
+        .client
+        .get(app.url("/reports/performance?month=2026-11"))
+        .bearer_auth(&sup)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"mat-license\">1<"), "{page}");
+    let bytes = app
+        .client
+        .get(app.url("/api/v1/reports/materials?month=2026-11&format=xlsx"))
+        .bearer_auth(&sup)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    use calamine::Reader;
+    let mut wb =
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = wb.worksheet_range("减证便民").unwrap();
+    assert_eq!(sheet.get_value((1, 1)).unwrap().to_string(), "合计");
+    assert_eq!(sheet.get_value((1, 2)).unwrap().to_string(), "1");
+    assert_eq!(sheet.get_value((1, 4)).unwrap().to_string(), "6");
 }
 
 #[tokio::test]
