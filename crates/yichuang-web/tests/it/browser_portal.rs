@@ -71,6 +71,19 @@ async fn browser_register_search_apply_approve_and_reuse_the_licence() {
         .unwrap();
     link.click().await.unwrap();
     click(d, "#btn-online").await;
+    // The form fits a phone: no sideways scrolling at 390 px.
+    d.set_window_rect(0, 0, 390, 844).await.unwrap();
+    let wide: bool = d
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    assert!(!wide, "the apply form scrolls sideways on a phone");
+    d.set_window_rect(0, 0, 1280, 900).await.unwrap();
     for i in 0..4 {
         attach(d, &format!("file-{i}"), &pdf).await;
     }

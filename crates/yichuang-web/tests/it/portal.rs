@@ -289,6 +289,29 @@ async fn online_application_is_pre_reviewed_approved_and_its_licence_reused() {
     assert_eq!(s, 404);
     let (s, mine) = app.get_json_as(&b, "/api/v1/my/cases").await;
     assert_eq!((s, mine.as_array().unwrap().len()), (200, 0));
+    // … and not by page either: B's browser gets 404 for A's case page and A's upload.
+    for path in [
+        format!("/my/cases/{case_no}"),
+        format!("/files/{file_id}"),
+        format!("/cases/{case_no}"),
+    ] {
+        let r = app
+            .client
+            .get(app.url(&path))
+            .bearer_auth(&b)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 404, "{path}");
+    }
+    let r = app
+        .client
+        .get(app.url(&format!("/my/cases/{case_no}")))
+        .bearer_auth(&a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
     let (s, mine) = app.get_json_as(&a, "/api/v1/my/cases").await;
     assert_eq!(
         (s, mine[0]["case_no"].as_str()),
