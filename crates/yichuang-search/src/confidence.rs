@@ -15,6 +15,8 @@
 //!   nothing, so matching only them cannot reach the threshold. A word the catalog never uses
 //!   gets the fixed [`OOV_WEIGHT`]: it is either colloquial filler (黑乎乎) or the real topic of a
 //!   question the center cannot answer (护照), and a middling weight is the honest compromise.
+//!   Before that, a word the catalog does not know is tried without its spoken verb complements
+//!   (砍掉 → 砍, 转回来 → 转): the guides never say how an action ends.
 //! - `m(u, d)` is the best field match: the field's weight ([`FieldWeights`]) times 1 when the
 //!   field contains `u`, or, for a partial match, half the rarity-weighted share of `u`'s
 //!   characters found in the field. The partial credit is what lets 营业执找 or 证名 still count
@@ -246,6 +248,15 @@ mod tests {
         let corpus = Corpus::new(&[doc("失业登记", &[]), doc("就业登记", &["未失业"])]);
         let weights = corpus.weigh(&["失业".to_owned()]);
         assert!(corpus.confidence(&weights, 0) > corpus.confidence(&weights, 1));
+        assert!((corpus.confidence(&weights, 0) - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn spoken_complements_fall_back_to_the_verb() {
+        let corpus = Corpus::new(&[doc("砍伐树木审批", &[]), doc("就业登记", &[])]);
+        assert_eq!(corpus.resolve("砍掉"), ("砍".to_owned(), 1));
+        assert_eq!(corpus.resolve("护照"), ("护照".to_owned(), 0));
+        let weights = corpus.weigh(&["砍掉".to_owned()]);
         assert!((corpus.confidence(&weights, 0) - 1.0).abs() < 1e-6);
     }
 

@@ -11,9 +11,10 @@ use std::path::PathBuf;
 use serde_json::Value;
 use yichuang_search::{SearchDoc, SearchIndex};
 
-/// Floors of hit@3, a few points under the figures reached, so that a regression fails the test.
-const DEV_FLOOR: f64 = 0.85;
-const HOLDOUT_FLOOR: f64 = 0.5;
+/// Floors of hit@3, a few points under the figures reached (dev 0.92, holdout 0.87), so that a
+/// regression fails the test.
+const DEV_FLOOR: f64 = 0.88;
+const HOLDOUT_FLOOR: f64 = 0.83;
 
 fn demo_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
