@@ -15,6 +15,8 @@
 //!   nothing, so matching only them cannot reach the threshold. A word the catalog never uses
 //!   gets the fixed [`OOV_WEIGHT`]: it is either colloquial filler (黑乎乎) or the real topic of a
 //!   question the center cannot answer (护照), and a middling weight is the honest compromise.
+//!   Before that, a word the catalog does not know is tried without its spoken verb complements
+//!   (砍掉 → 砍, 转回来 → 转): the guides never say how an action ends.
 //! - `m(u, d)` is the best field match: the field's weight ([`FieldWeights`]) times 1 when the
 //!   field contains `u`, or, for a partial match, half the rarity-weighted share of `u`'s
 //!   characters found in the field. The partial credit is what lets 营业执找 or 证名 still count
@@ -27,6 +29,12 @@ use crate::analyze::normalize;
 
 /// Weight of a unit the catalog never contains (see the module docs).
 pub(crate) const OOV_WEIGHT: f32 = 1.6;
+
+/// Directional and resultative complements of spoken verbs (砍掉, 转回来, 拿走, 盖好), stripped
+/// from a word the catalog does not know (see [`Corpus::resolve`]).
+const COMPLEMENTS: &[char] = &[
+    '掉', '回', '来', '去', '过', '出', '走', '好', '完', '起', '上', '下', '到', '着', '了',
+];
 
 /// Factor on the weight of a one-character unit: a lone character is ambiguous (快 in 快过期 and in
 /// 快速注销), so matching it is weaker evidence, and missing it a weaker objection.
@@ -135,11 +143,7 @@ impl Corpus {
         let units: Vec<(String, f32)> = units
             .iter()
             .map(|unit| {
-                let df = self
-                    .docs
-                    .iter()
-                    .filter(|d| d.all.contains(unit.as_str()))
-                    .count();
+                let (unit, df) = self.resolve(unit);
                 let mut weight = if df == 0 {
                     OOV_WEIGHT
                 } else {
@@ -148,11 +152,40 @@ impl Corpus {
                 if unit.chars().count() == 1 {
                     weight *= SINGLE_CHAR_FACTOR;
                 }
-                (unit.clone(), weight)
+                (unit, weight)
             })
             .collect();
         let total = units.iter().map(|(_, w)| w).sum();
         UnitWeights { units, total }
+    }
+
+    /// Number of matters whose text contains `unit`.
+    fn df(&self, unit: &str) -> usize {
+        self.docs.iter().filter(|d| d.all.contains(unit)).count()
+    }
+
+    /// The unit as the catalog can know it, with its document frequency: a word the catalog
+    /// never uses that is a verb plus a spoken complement (砍掉, 转回来, 取出, 盖好) stands for
+    /// the bare verb (砍, 转, 取, 盖) when the catalog uses that. Complements say how an action
+    /// ends, which the guides never spell out, so without this the one word that carries the
+    /// topic would count as unknown.
+    fn resolve(&self, unit: &str) -> (String, usize) {
+        let df = self.df(unit);
+        if df > 0 {
+            return (unit.to_owned(), df);
+        }
+        let mut stem = unit;
+        while let Some(rest) = stem.strip_suffix(|c: char| COMPLEMENTS.contains(&c)) {
+            if rest.is_empty() {
+                break;
+            }
+            stem = rest;
+            let df = self.df(stem);
+            if df > 0 {
+                return (stem.to_owned(), df);
+            }
+        }
+        (unit.to_owned(), 0)
     }
 
     /// Confidence of matter `ord` for a query with the given unit weights, in `0..=1`.
@@ -219,10 +252,47 @@ mod tests {
     }
 
     #[test]
+    fn spoken_complements_fall_back_to_the_verb() {
+        let corpus = Corpus::new(&[doc("砍伐树木审批", &[]), doc("就业登记", &[])]);
+        assert_eq!(corpus.resolve("砍掉"), ("砍".to_owned(), 1));
+        assert_eq!(corpus.resolve("护照"), ("护照".to_owned(), 0));
+        let weights = corpus.weigh(&["砍掉".to_owned()]);
+        assert!((corpus.confidence(&weights, 0) - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
     fn unknown_words_dilute_confidence() {
         let corpus = Corpus::new(&[doc("失业登记", &[]), doc("就业登记", &[])]);
         let focused = corpus.weigh(&["失业".to_owned()]);
         let diluted = corpus.weigh(&["失业".to_owned(), "护照".to_owned()]);
         assert!(corpus.confidence(&diluted, 0) < corpus.confidence(&focused, 0));
+    }
+
+    /// Tuning aid for `index::explain`.
+    impl Corpus {
+        pub(crate) fn describe(&self, weights: &UnitWeights) -> String {
+            weights
+                .units
+                .iter()
+                .map(|(u, w)| {
+                    let df = self
+                        .docs
+                        .iter()
+                        .filter(|d| d.all.contains(u.as_str()))
+                        .count();
+                    format!("{u}/{w:.1}/df{df}")
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+
+        pub(crate) fn describe_match(&self, weights: &UnitWeights, ord: usize) -> String {
+            weights
+                .units
+                .iter()
+                .map(|(u, _)| format!("{u}={:.2}", self.best_match(&self.docs[ord], u)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
     }
 }

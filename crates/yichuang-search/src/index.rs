@@ -447,3 +447,119 @@ mod tests {
         check::<SearchIndex>();
     }
 }
+
+#[cfg(test)]
+mod explain {
+    //! Tuning aid: `EXPLAIN=1 cargo test -p yichuang-search explain -- --ignored --nocapture`.
+    use super::*;
+    use serde_json::Value;
+
+    fn load(rel: &str) -> Value {
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(rel);
+        serde_json::from_str(&std::fs::read_to_string(path).expect("readable")).expect("json")
+    }
+
+    fn strs(v: &Value) -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    #[ignore = "tuning aid"]
+    fn explain_questions() {
+        let catalog = load("demo/xuancheng.json");
+        let deps: std::collections::HashMap<String, String> = catalog["departments"]
+            .as_array()
+            .expect("deps")
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap_or_default().to_owned(),
+                    d["name"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let docs: Vec<SearchDoc> = catalog["matters"]
+            .as_array()
+            .expect("matters")
+            .iter()
+            .map(|m| SearchDoc {
+                code: m["code"].as_str().unwrap_or_default().to_owned(),
+                name: m["name"].as_str().unwrap_or_default().to_owned(),
+                aliases: strs(&m["aliases"]),
+                department: deps
+                    .get(m["department"].as_str().unwrap_or_default())
+                    .cloned()
+                    .unwrap_or_default(),
+                kind: m["kind"].as_str().unwrap_or_default().to_owned(),
+                conditions: strs(&m["conditions"]),
+                materials: m["materials"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|x| x["name"].as_str().unwrap_or_default().to_owned())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                result: m["result"]["name"].as_str().unwrap_or_default().to_owned(),
+                legal_basis: strs(&m["legal_basis"]),
+            })
+            .collect();
+        let index = SearchIndex::build(&docs)
+            .expect("builds")
+            .with_threshold(0.0);
+        let only_miss = std::env::var("ALL").is_err();
+        for set in ["dev", "holdout"] {
+            for q in load(&format!("demo/eval/search_{set}.json"))
+                .as_array()
+                .expect("list")
+            {
+                let query = q["q"].as_str().unwrap_or_default();
+                let expected = strs(&q["expected"]);
+                let hits = index.search(query, 3);
+                let ok = if expected.is_empty() {
+                    hits.first().is_none_or(|h| h.score < CONFIDENCE_THRESHOLD)
+                } else {
+                    hits.iter()
+                        .any(|h| expected.contains(&h.code) && h.score >= CONFIDENCE_THRESHOLD)
+                };
+                if ok && only_miss {
+                    continue;
+                }
+                let terms = QueryTerms::new(query);
+                let weights = index.corpus.weigh(&terms.units);
+                println!("{} [{set}] {query}", if ok { "ok  " } else { "MISS" });
+                println!("   units {}", index.corpus.describe(&weights));
+                let exp: Vec<usize> = expected
+                    .iter()
+                    .filter_map(|c| docs.iter().position(|d| &d.code == c))
+                    .collect();
+                for ord in exp {
+                    println!(
+                        "   want {:.2} {} :: {}",
+                        index.corpus.confidence(&weights, ord),
+                        docs[ord].name,
+                        index.corpus.describe_match(&weights, ord)
+                    );
+                }
+                for h in &hits {
+                    let ord = docs.iter().position(|d| d.code == h.code).unwrap_or(0);
+                    println!(
+                        "   got  {:.2} {} :: {}",
+                        h.score,
+                        docs[ord].name,
+                        index.corpus.describe_match(&weights, ord)
+                    );
+                }
+            }
+        }
+    }
+}
