@@ -14,6 +14,7 @@ mod error;
 pub mod evaluations;
 pub mod notify;
 pub mod portal;
+pub mod projects;
 pub mod queue;
 pub mod reports;
 pub mod search;
@@ -100,6 +101,7 @@ pub struct Core {
     evaluation: EvaluationSettings,
     performance: reports::PerformanceFormula,
     portal: portal::PortalSettings,
+    projects: projects::ProjectSettings,
     search: search::Indexes,
     notifier: Arc<dyn notify::Notifier>,
     /// The first center never changes once it exists; caching it saves a query per request.
@@ -131,6 +133,7 @@ impl Core {
             evaluation: EvaluationSettings::default(),
             performance: reports::PerformanceFormula::default(),
             portal: portal::PortalSettings::default(),
+            projects: projects::ProjectSettings::default(),
             search: Arc::default(),
             default_center: Arc::default(),
             calendars: Arc::default(),
@@ -166,6 +169,13 @@ impl Core {
     }
 
     /// Replaces the hall queue settings.
+    /// Sets the stage limits of investment projects.
+    #[must_use]
+    pub fn with_project_settings(mut self, projects: projects::ProjectSettings) -> Self {
+        self.projects = projects;
+        self
+    }
+
     /// Sets where uploads are stored and how large they may be.
     #[must_use]
     pub fn with_portal_settings(mut self, portal: portal::PortalSettings) -> Self {

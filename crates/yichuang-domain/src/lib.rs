@@ -12,6 +12,7 @@ pub mod evaluation;
 pub mod holidays;
 pub mod ids;
 pub mod mask;
+pub mod project;
 pub mod queue;
 
 pub use error::DomainError;

@@ -16,6 +16,7 @@ mod counters;
 mod evaluations;
 mod events;
 mod portal;
+mod projects;
 mod tickets;
 
 use std::path::Path;
@@ -580,6 +581,38 @@ impl Store for SqliteStore {
         let ok = portal::mark_notified(&mut tx, id, ctx).await?;
         tx.commit().await.map_err(db)?;
         Ok(ok)
+    }
+
+    async fn open_project_stage(
+        &self,
+        project: &yichuang_store::NewProject,
+        stage: &yichuang_store::NewStage,
+        cases: &[CaseWrite],
+        numbering: &CaseNumbering,
+        ctx: &Ctx,
+    ) -> Result<Vec<String>> {
+        let mut tx = self.begin().await?;
+        let out = projects::open_stage(&mut tx, project, stage, cases, numbering, ctx).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(out)
+    }
+
+    async fn project(&self, code: &str) -> Result<Option<yichuang_store::Project>> {
+        projects::project(&self.reader, code).await
+    }
+
+    async fn projects(
+        &self,
+        center_id: i64,
+        credit_code: Option<&str>,
+    ) -> Result<Vec<yichuang_store::Project>> {
+        projects::projects(&self.reader, center_id, credit_code).await
+    }
+
+    async fn add_project_agent(&self, project_id: i64, user_id: i64, ctx: &Ctx) -> Result<()> {
+        let mut tx = self.begin().await?;
+        projects::add_agent(&mut tx, project_id, user_id, ctx).await?;
+        tx.commit().await.map_err(db)
     }
 
     async fn outbox(

@@ -8,6 +8,7 @@ mod cases;
 mod error;
 mod evaluations;
 mod portal;
+mod projects;
 pub mod report;
 mod tickets;
 mod types;
@@ -24,6 +25,7 @@ pub use cases::*;
 pub use error::{Result, StoreError};
 pub use evaluations::*;
 pub use portal::*;
+pub use projects::*;
 pub use tickets::*;
 pub use types::*;
 
@@ -431,6 +433,29 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Marks the expiry notice of a licence as sent (once).
     async fn mark_license_notified(&self, id: i64, ctx: &Ctx) -> Result<bool>;
+
+    // ---- investment projects -------------------------------------------------------------
+
+    /// Opens a stage of a project (registering the project on its first stage) together with
+    /// the stage's parallel cases, all in one transaction; returns the case numbers in order.
+    /// A stage already opened is a conflict, as is a known project code of another company.
+    async fn open_project_stage(
+        &self,
+        project: &NewProject,
+        stage: &NewStage,
+        cases: &[CaseWrite],
+        numbering: &CaseNumbering,
+        ctx: &Ctx,
+    ) -> Result<Vec<String>>;
+
+    /// A project with its stages, cases and agents.
+    async fn project(&self, code: &str) -> Result<Option<Project>>;
+
+    /// Projects of a center (newest first), or of one company.
+    async fn projects(&self, center_id: i64, credit_code: Option<&str>) -> Result<Vec<Project>>;
+
+    /// Assigns a 帮办/代办 staff member to a project (idempotent).
+    async fn add_project_agent(&self, project_id: i64, user_id: i64, ctx: &Ctx) -> Result<()>;
 
     // ---- events --------------------------------------------------------------------------
 

@@ -216,6 +216,10 @@ pub struct Matter {
     /// Life events (主题) under which the portal lists the matter: codes of [`LIFE_EVENTS`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub life_events: Vec<String>,
+    /// The 工程建设项目审批 stage (a [`crate::project::Stage`] code) of an investment-window
+    /// matter that belongs to one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_stage: Option<String>,
 }
 
 /// The life events (人生事件) of the portal: code and the name people see, in display order.

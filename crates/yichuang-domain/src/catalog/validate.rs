@@ -295,6 +295,15 @@ impl Validator {
         if o.contains_key("aliases") {
             self.strings(p, o, "aliases");
         }
+        if let Some(v) = o.get("project_stage")
+            && !v.is_null()
+            && v.as_str().and_then(crate::project::Stage::parse).is_none()
+        {
+            self.problem(
+                &join(p, "project_stage"),
+                "审批阶段应为 land_planning、construction_permit、construction 或 completion",
+            );
+        }
         if o.contains_key("life_events") {
             let path = join(p, "life_events");
             for (i, item) in self.array(p, o, "life_events").iter().enumerate() {

@@ -12,7 +12,9 @@ use yichuang_domain::catalog::{Catalog, parse_catalog};
 use crate::{Ctx, MatterFilter, NewCenter, NewSession, NewUser, SessionKind, Store, StoreError};
 
 mod hall;
+mod portal;
 pub use hall::*;
+pub use portal::*;
 
 /// The demo catalog shipped with the product.
 pub const DEMO_CATALOG: &str = include_str!("../../../../demo/xuancheng.json");
@@ -633,7 +635,9 @@ macro_rules! conformance_tests {
             cases_are_numbered_versioned_and_replayable,
             case_lists_and_calendar_reprojection,
             concurrent_calls_never_share_a_ticket,
-            tickets_are_numbered_and_guarded
+            tickets_are_numbered_and_guarded,
+            applicants_codes_files_and_licences,
+            a_project_stage_opens_its_cases_in_one_transaction
         );
     };
     (@each $factory:path; $($name:ident),*) => {

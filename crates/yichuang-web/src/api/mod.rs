@@ -7,6 +7,7 @@ pub(crate) mod cases;
 mod catalog;
 mod ops;
 pub(crate) mod portal;
+pub(crate) mod projects;
 pub(crate) mod queue;
 pub(crate) mod reports;
 pub(crate) mod reviews;
@@ -84,6 +85,10 @@ pub(crate) use cases::{available_notices, progress_of};
         portal::my_licenses,
         portal::licenses,
         portal::import,
+        projects::create,
+        projects::show,
+        projects::list,
+        projects::add_agent,
     ),
     components(schemas(crate::api::ErrorBody, crate::api::ErrorDetail)),
     modifiers(&BearerAuth),
@@ -95,6 +100,7 @@ pub(crate) use cases::{available_notices, progress_of};
         (name = "queue", description = "排队叫号"),
         (name = "evaluations", description = "好差评与差评整改"),
         (name = "reports", description = "日报与绩效排名"),
+        (name = "projects", description = "投资项目：分阶段并联审批"),
         (name = "portal", description = "一网通办：申请人账号、网上申请、电子证照库")
     )
 )]
@@ -186,6 +192,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/my/licenses", get(portal::my_licenses))
         .route("/api/v1/licenses", get(portal::licenses))
         .route("/api/v1/licenses/import", post(portal::import))
+        .route(
+            "/api/v1/projects",
+            get(projects::list).post(projects::create),
+        )
+        .route("/api/v1/projects/{code}", get(projects::show))
+        .route("/api/v1/projects/{code}/agents", post(projects::add_agent))
         .route("/api/v1/tickets", post(queue::create))
         .route("/api/v1/tickets/{id}", get(queue::show))
         .route("/api/v1/tickets/{id}/actions", post(queue::act))

@@ -16,6 +16,7 @@ mod browser_reviews;
 mod pages;
 mod portal;
 mod postgres;
+mod projects;
 mod reports;
 mod reviews;
 mod supervision;

@@ -32,6 +32,21 @@ pub(crate) async fn code_for(app: &TestApp, phone: &str) -> String {
 
 /// Registers a person and returns an API token.
 pub(crate) async fn register(app: &TestApp, phone: &str, name: &str, id: &str) -> String {
+    register_as(app, phone, name, json!({"type": "person", "id_number": id})).await
+}
+
+/// Registers an organisation (统一社会信用代码) and returns an API token.
+pub(crate) async fn register_org(app: &TestApp, phone: &str, name: &str, code: &str) -> String {
+    register_as(
+        app,
+        phone,
+        name,
+        json!({"type": "org", "credit_code": code}),
+    )
+    .await
+}
+
+async fn register_as(app: &TestApp, phone: &str, name: &str, who: Value) -> String {
     let (s, v) = app
         .send_json(
             Method::POST,
@@ -42,8 +57,10 @@ pub(crate) async fn register(app: &TestApp, phone: &str, name: &str, id: &str) -
         .await;
     assert_eq!(s, 202, "{v}");
     let code = code_for(app, phone).await;
-    let body = json!({"phone": phone, "code": code, "password": "mima-2026-ok",
-        "type": "person", "name": name, "id_number": id});
+    let mut body = json!({"phone": phone, "code": code, "password": "mima-2026-ok", "name": name});
+    for (k, v) in who.as_object().unwrap() {
+        body[k] = v.clone();
+    }
     let (s, v) = app
         .send_json(Method::POST, "/api/v1/applicants", None, &body)
         .await;
