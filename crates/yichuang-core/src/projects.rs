@@ -415,6 +415,28 @@ impl Core {
         Ok(out)
     }
 
+    /// The investment-window matters of a stage, in catalog order (for the application form).
+    pub async fn stage_matters(
+        &self,
+        center_id: i64,
+        stage: Stage,
+    ) -> Result<Vec<yichuang_store::MatterSummary>> {
+        let filter = yichuang_store::MatterFilter {
+            window_group: Some(INVESTMENT_GROUP.to_owned()),
+            limit: crate::catalog::MAX_PAGE,
+            ..Default::default()
+        };
+        let (all, _) = self.store().list_matters(center_id, &filter).await?;
+        let mut out = Vec::new();
+        for m in all {
+            let v = self.matter(center_id, &m.code).await?;
+            if v.matter.project_stage.as_deref() == Some(stage.code()) {
+                out.push(m);
+            }
+        }
+        Ok(out)
+    }
+
     /// Assigns a 帮办/代办 staff member (a clerk) to a project.
     pub async fn assign_project_agent(
         &self,

@@ -8,6 +8,7 @@ mod cases;
 mod catalog;
 mod orders;
 mod portal;
+mod projects;
 mod queue;
 mod reports;
 mod reviews;
@@ -72,6 +73,12 @@ pub(crate) fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(APPLY_BODY_LIMIT)),
         )
         .route("/files/{id}", get(portal::file))
+        .route("/projects", get(projects::list))
+        .route(
+            "/projects/new",
+            get(projects::new_form).post(projects::create),
+        )
+        .route("/projects/{code}", get(projects::show))
         .route("/desk", get(cases::desk))
         .route("/desk/find", get(cases::find))
         .route("/desk/new", get(cases::new_form).post(cases::create))

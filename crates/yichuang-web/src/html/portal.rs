@@ -171,6 +171,8 @@ pub(crate) struct MyPage {
     id_masked: String,
     cases: Vec<CaseRow>,
     licenses: Vec<LicenseRow>,
+    /// The company's investment projects: (code, name, current stage, blocking matters).
+    projects: Vec<(String, String, String, usize)>,
 }
 
 /// `GET /my`.
@@ -212,8 +214,24 @@ pub(crate) async fn my(
             case_no: l.case_no.unwrap_or_default(),
         })
         .collect();
+    let projects = state
+        .core
+        .projects_for(&who.user)
+        .await?
+        .iter()
+        .map(|v| {
+            let cur = v.current();
+            (
+                v.project.code.clone(),
+                v.project.name.clone(),
+                cur.map_or_else(String::new, |s| s.stage.label().to_owned()),
+                cur.map_or(0, |s| s.blocking.len()),
+            )
+        })
+        .collect();
     Ok(MyPage {
         chrome,
+        projects,
         name: profile.name,
         id_masked: yichuang_domain::mask::mask_id(&profile.id_number),
         cases,

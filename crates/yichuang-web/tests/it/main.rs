@@ -12,6 +12,7 @@ mod browser;
 mod browser_cases;
 mod browser_hall;
 mod browser_portal;
+mod browser_projects;
 mod browser_reviews;
 mod pages;
 mod portal;
