@@ -183,6 +183,16 @@ fn check_scope(user: &StaffUser, c: &Case, cmd: &Command) -> Result<()> {
 }
 
 impl Core {
+    /// The derived view of a stored case at `at`.
+    pub(crate) async fn detail_of(
+        &self,
+        stored: StoredCase,
+        cal: &Calendar,
+        at: DateTime<Utc>,
+    ) -> CaseDetail {
+        self.detail(stored, cal, at).await
+    }
+
     async fn detail(&self, stored: StoredCase, cal: &Calendar, at: DateTime<Utc>) -> CaseDetail {
         let deadlines = deadlines(&stored.case, cal);
         let light = light_at(&stored.case, &deadlines, cal, at);
@@ -458,7 +468,11 @@ impl Core {
         if user.is_applicant() && stored.case.received.owner != Some(user.id) {
             return Err(CoreError::NotFound(format!("办件 {case_no} 不存在")));
         }
-        require_center(user, stored.case.received.center_id)?;
+        // The township that took the case as agent follows it (read only).
+        let agent = stored.case.received.agent_center == Some(user.center_id);
+        if !agent {
+            require_center(user, stored.case.received.center_id)?;
+        }
         if user.has_any_role(&[Role::Approver, Role::DeptHead])
             && !user.has_any_role(&[Role::Admin, Role::Supervisor, Role::Clerk, Role::Issuer])
         {

@@ -18,6 +18,12 @@ pub const DEMO_PASSWORD: &str = "demo";
 /// Code of the demo center.
 pub const DEMO_CENTER_CODE: &str = "341800";
 
+/// Code of the demo sub-center (交通运输分中心).
+pub const DEMO_SUB_CENTER_CODE: &str = "341800-JT";
+
+/// Code of the demo township center (水阳镇便民服务中心).
+pub const DEMO_TOWNSHIP_CODE: &str = "341802-SY";
+
 /// Dedicated window groups that get one demo clerk each (`clerk-<group>`).
 pub const DEDICATED_GROUPS: &[&str] = &["commercial_registration", "tax", "fire", "transport"];
 
@@ -29,9 +35,24 @@ impl Core {
 
     /// Creates an empty center with the official calendar.
     pub async fn create_center(&self, code: &str, name: &str, actor: &str) -> Result<Center> {
+        self.create_child_center(code, name, None, "city", actor)
+            .await
+    }
+
+    /// Creates an empty center reporting to `parent` (a sub-center, district or township).
+    pub async fn create_child_center(
+        &self,
+        code: &str,
+        name: &str,
+        parent: Option<i64>,
+        kind: &str,
+        actor: &str,
+    ) -> Result<Center> {
         let new = NewCenter {
             code: code.to_owned(),
             name: name.to_owned(),
+            parent_id: parent,
+            kind: kind.to_owned(),
         };
         Ok(self
             .store()
@@ -147,6 +168,144 @@ impl Core {
             accounts = users.len(),
             "demo center loaded"
         );
+        self.load_demo_branches(&center, &catalog, &hash).await?;
         Ok(center)
+    }
+
+    /// The demo's sub-center (transport matters at its own windows) and township center (a
+    /// 便民服务中心 taking local matters and acting as agent for city-level ones), each with its
+    /// own windows, staff and calendar.
+    async fn load_demo_branches(
+        &self,
+        city: &Center,
+        catalog: &yichuang_domain::catalog::Catalog,
+        hash: &str,
+    ) -> Result<()> {
+        use yichuang_domain::catalog::Window;
+        let branch =
+            |groups: &[&str],
+             windows: Vec<Window>,
+             keep: &dyn Fn(&yichuang_domain::catalog::Matter) -> bool| {
+                let mut c = catalog.clone();
+                c.window_groups
+                    .retain(|g| groups.contains(&g.code.as_str()));
+                c.windows = windows;
+                c.matters.retain(|m| keep(m));
+                c
+            };
+        let window = |code: &str, name: &str, group: &str| Window {
+            code: code.into(),
+            name: name.into(),
+            group: group.into(),
+        };
+        let sub = self
+            .create_child_center(
+                DEMO_SUB_CENTER_CODE,
+                "宣城市交通运输政务服务分中心",
+                Some(city.id),
+                "sub_center",
+                "system",
+            )
+            .await?;
+        let sub_catalog = branch(
+            &["transport"],
+            vec![
+                window("JT01", "交通分中心1号窗口", "transport"),
+                window("JT02", "交通分中心2号窗口", "transport"),
+            ],
+            &|m| m.window_group == "transport",
+        );
+        self.import_catalog(sub.id, &sub_catalog, "system", &|_| {})
+            .await?;
+        let town = self
+            .create_child_center(
+                DEMO_TOWNSHIP_CODE,
+                "宣州区水阳镇便民服务中心",
+                Some(city.id),
+                "township",
+                "system",
+            )
+            .await?;
+        // Local matters of 社会救助 and 养老 are taken at the township itself.
+        let town_catalog = branch(
+            &["comprehensive"],
+            vec![window("SY01", "水阳镇综合窗口", "comprehensive")],
+            &|m| {
+                m.window_group == "comprehensive"
+                    && (m.department == "mzj" || m.department == "rsj")
+                    && m.life_events.iter().any(|e| e == "aid" || e == "retire")
+            },
+        );
+        self.import_catalog(town.id, &town_catalog, "system", &|_| {})
+            .await?;
+        let user = |center: &Center,
+                    name: &str,
+                    display: &str,
+                    role: Role,
+                    dept: Option<&str>,
+                    window: Option<&str>| NewUser {
+            center_id: center.id,
+            username: name.into(),
+            display_name: display.into(),
+            password_hash: hash.to_owned(),
+            roles: vec![role],
+            department: dept.map(str::to_owned),
+            window: window.map(str::to_owned),
+        };
+        let users = vec![
+            user(
+                &sub,
+                "jt-admin",
+                "交通分中心管理员",
+                Role::Admin,
+                None,
+                None,
+            ),
+            user(
+                &sub,
+                "jt-clerk",
+                "交通分中心1号窗口",
+                Role::Clerk,
+                None,
+                Some("JT01"),
+            ),
+            user(
+                &sub,
+                "jt-approver",
+                "交通分中心审批员",
+                Role::Approver,
+                Some("jtysj"),
+                None,
+            ),
+            user(
+                &town,
+                "sy-admin",
+                "水阳镇中心管理员",
+                Role::Admin,
+                None,
+                None,
+            ),
+            user(
+                &town,
+                "sy-clerk",
+                "水阳镇综合窗口",
+                Role::Clerk,
+                None,
+                Some("SY01"),
+            ),
+            user(
+                &town,
+                "sy-approver",
+                "水阳镇民政审批员",
+                Role::Approver,
+                Some("mzj"),
+                None,
+            ),
+        ];
+        self.store()
+            .create_users(&users, &self.ctx("system"))
+            .await?;
+        tracing::info!(sub = sub.code, township = town.code, "demo branches loaded");
+        Ok(())
     }
 }

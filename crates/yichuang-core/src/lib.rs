@@ -9,6 +9,7 @@ mod cache;
 pub mod calendar;
 pub mod cases;
 pub mod catalog;
+pub mod centers;
 pub mod demo;
 mod error;
 pub mod evaluations;

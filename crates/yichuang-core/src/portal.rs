@@ -404,6 +404,7 @@ impl Core {
             note: app.note.chars().take(500).collect(),
             files: app.materials,
             licenses,
+            agent_center: None,
         };
         self.open_case_as(
             user,

@@ -16,11 +16,13 @@ pub(crate) async fn create_center(
 ) -> Result<Center> {
     let now = ctx.now.timestamp_millis();
     let id: i64 = sqlx::query_scalar(
-        "insert into centers (code, name, created_at, updated_at) values ($1, $2, $3, $3) \
-         returning id",
+        "insert into centers (code, name, parent_id, kind, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $5) returning id",
     )
     .bind(&new.code)
     .bind(&new.name)
+    .bind(new.parent_id)
+    .bind(kind_of(new))
     .bind(now)
     .fetch_one(&mut *conn)
     .await
@@ -67,12 +69,23 @@ pub(crate) async fn create_center(
         id,
         code: new.code.clone(),
         name: new.name.clone(),
+        parent_id: new.parent_id,
+        kind: kind_of(new).to_owned(),
     })
 }
 
+fn kind_of(new: &NewCenter) -> &str {
+    if new.kind.is_empty() {
+        "city"
+    } else {
+        &new.kind
+    }
+}
+
 pub(crate) async fn centers(pool: &SqlitePool, code: Option<&str>) -> Result<Vec<Center>> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "select id, code, name from centers where $1 is null or code = $1 order by id",
+    let rows: Vec<(i64, String, String, Option<i64>, String)> = sqlx::query_as(
+        "select id, code, name, parent_id, kind from centers where $1 is null or code = $1 \
+         order by id",
     )
     .bind(code)
     .fetch_all(pool)
@@ -80,7 +93,13 @@ pub(crate) async fn centers(pool: &SqlitePool, code: Option<&str>) -> Result<Vec
     .map_err(db)?;
     Ok(rows
         .into_iter()
-        .map(|(id, code, name)| Center { id, code, name })
+        .map(|(id, code, name, parent_id, kind)| Center {
+            id,
+            code,
+            name,
+            parent_id,
+            kind,
+        })
         .collect())
 }
 

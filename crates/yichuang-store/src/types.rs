@@ -26,12 +26,16 @@ impl Ctx {
 }
 
 /// A new center.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct NewCenter {
     /// Stable code.
     pub code: String,
     /// Name, e.g. 宣城市政务服务中心.
     pub name: String,
+    /// The center it reports to (none for the city center).
+    pub parent_id: Option<i64>,
+    /// `city`, `sub_center`, `district` or `township`; empty means `city`.
+    pub kind: String,
 }
 
 /// A service center.
@@ -43,6 +47,10 @@ pub struct Center {
     pub code: String,
     /// Name.
     pub name: String,
+    /// The center it reports to.
+    pub parent_id: Option<i64>,
+    /// `city`, `sub_center`, `district` or `township`.
+    pub kind: String,
 }
 
 /// What a catalog import did.

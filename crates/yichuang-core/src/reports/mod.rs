@@ -345,19 +345,34 @@ impl Core {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<PeriodReport> {
-        let counters = self
-            .store()
-            .report_counters(center.id, from, to, None)
-            .await?;
+        let label = CenterRef {
+            code: center.code.clone(),
+            name: center.name.clone(),
+        };
+        self.period_report_over(std::slice::from_ref(center), label, from, to)
+            .await
+    }
+
+    /// The report of several centers summed (a city with its sub-centers and townships): the
+    /// counters of each are added, so the roll-up equals the sum of the parts by construction.
+    pub async fn period_report_over(
+        &self,
+        centers: &[Center],
+        label: CenterRef,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<PeriodReport> {
+        let mut counters = Vec::new();
+        let mut names = HashMap::new();
+        for c in centers {
+            counters.extend(self.store().report_counters(c.id, from, to, None).await?);
+            names.extend(self.scope_names(c.id).await?);
+        }
         let grouped = group(&counters);
-        let names = self.scope_names(center.id).await?;
         let mut report = PeriodReport {
             date: from,
             to,
-            center: CenterRef {
-                code: center.code.clone(),
-                name: center.name.clone(),
-            },
+            center: label,
             total: Figures::default(),
             departments: Vec::new(),
             windows: Vec::new(),
@@ -388,16 +403,20 @@ impl Core {
                 figures,
             });
         }
-        let rects = self
-            .store()
-            .rectifications(&RectificationFilter {
-                center_id: center.id,
-                opened_from: Some(from),
-                opened_to: Some(to),
-                limit: 10_000,
-                ..RectificationFilter::default()
-            })
-            .await?;
+        let mut rects = Vec::new();
+        for c in centers {
+            rects.extend(
+                self.store()
+                    .rectifications(&RectificationFilter {
+                        center_id: c.id,
+                        opened_from: Some(from),
+                        opened_to: Some(to),
+                        limit: 10_000,
+                        ..RectificationFilter::default()
+                    })
+                    .await?,
+            );
+        }
         report.rectification_rates = rectification_rates(&rects, self.clock().today());
         Ok(report)
     }
@@ -411,8 +430,33 @@ impl Core {
         date: NaiveDate,
     ) -> Result<PeriodReport> {
         require_role(user, &REPORT_ROLES)?;
-        require_center(user, center.id)?;
+        if !self.may_oversee(user, center).await? {
+            require_center(user, center.id)?;
+        }
         let mut r = self.period_report(center, date, date).await?;
+        restrict(user, &mut r);
+        Ok(r)
+    }
+
+    /// The 日报 of the user's center rolled up with every center below it (`center=all`).
+    pub async fn daily_report_rollup(
+        &self,
+        user: &StaffUser,
+        date: NaiveDate,
+    ) -> Result<PeriodReport> {
+        require_role(user, &REPORT_ROLES)?;
+        let own = self
+            .centers()
+            .await?
+            .into_iter()
+            .find(|c| c.id == user.center_id)
+            .ok_or_else(|| crate::CoreError::NotFound("中心不存在".into()))?;
+        let all = self.center_and_below(&own).await?;
+        let label = CenterRef {
+            code: "all".into(),
+            name: format!("{}（含下属 {} 个中心）", own.name, all.len() - 1),
+        };
+        let mut r = self.period_report_over(&all, label, date, date).await?;
         restrict(user, &mut r);
         Ok(r)
     }

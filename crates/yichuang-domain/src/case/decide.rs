@@ -113,6 +113,8 @@ pub struct IntakeExtras {
     pub files: Vec<(usize, String)>,
     /// Items satisfied by a valid licence of the holder, by checklist index.
     pub licenses: Vec<(usize, LicenseRef)>,
+    /// The center whose clerk submits as agent (代办).
+    pub agent_center: Option<i64>,
 }
 
 fn check_materials(
@@ -203,10 +205,11 @@ pub fn open_case(input: OpenCase<'_>) -> Result<Vec<CaseEvent>, CaseError> {
         light_rules: input.light_rules,
         owner: input.extras.owner,
         note: input.extras.note.trim().to_owned(),
+        agent_center: input.extras.agent_center,
     };
     if input.decision == IntakeDecision::Submit {
-        if input.extras.owner.is_none() {
-            return Err(invalid("decision", "网上申请须由申请人账号提交"));
+        if input.extras.owner.is_none() && input.extras.agent_center.is_none() {
+            return Err(invalid("decision", "网上申请须由申请人账号或代办机构提交"));
         }
         if !missing.is_empty() {
             let names = missing.iter().map(|i| materials[*i].name.clone()).collect();

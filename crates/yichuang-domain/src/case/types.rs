@@ -481,6 +481,10 @@ pub struct Received {
     /// The applicant's note with an online application.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// The township or district center whose clerk took the application as agent (代办); its
+    /// clerks follow the case to delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_center: Option<i64>,
 }
 
 /// When a case turns yellow: once `yellow_percent` of its promised working days are used, or

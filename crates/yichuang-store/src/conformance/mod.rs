@@ -35,6 +35,7 @@ async fn center(store: &dyn Store) -> i64 {
     let new = NewCenter {
         code: "341800".into(),
         name: "宣城市政务服务中心".into(),
+        ..Default::default()
     };
     store
         .create_center(&new, &Calendar::official(), &ctx())
@@ -69,6 +70,7 @@ pub async fn center_keeps_its_calendar(store: &dyn Store) {
     let dup = NewCenter {
         code: "341800".into(),
         name: "重复".into(),
+        ..Default::default()
     };
     let err = store
         .create_center(&dup, &Calendar::empty(), &ctx())

@@ -271,7 +271,16 @@ pub(crate) async fn create(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<(StatusCode, axum::Json<CaseDto>), ApiError> {
     let input = action::new_case(&body)?;
-    let detail = state.core.open_case(&staff.user, input).await?;
+    // `submit_to`: a township clerk submits to the center above as agent (代办).
+    let detail = match body.get("submit_to").and_then(Value::as_str) {
+        Some(target) => {
+            state
+                .core
+                .open_agency_case(&staff.user, target, input)
+                .await?
+        }
+        None => state.core.open_case(&staff.user, input).await?,
+    };
     Ok((StatusCode::CREATED, axum::Json(detail.into())))
 }
 
@@ -325,6 +334,8 @@ pub(crate) struct ListQuery {
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<i64>,
+    /// Center code: a center below the user's (admins and supervisors).
+    center: Option<String>,
 }
 
 /// A page of cases.
@@ -367,7 +378,10 @@ pub(crate) async fn list(
         before_id: q.cursor,
         ..CaseFilter::default()
     };
-    let page = state.core.cases_for(&staff.user, filter).await?;
+    let page = match q.center.as_deref().filter(|c| !c.is_empty()) {
+        Some(code) => state.core.cases_in(&staff.user, code, filter).await?,
+        None => state.core.cases_for(&staff.user, filter).await?,
+    };
     let next_cursor = (page.len() == limit as usize)
         .then(|| page.last().map(|d| d.id))
         .flatten();
@@ -691,4 +705,46 @@ pub(crate) async fn reply_order(
     Ok(axum::Json(order_dto(
         state.core.reply_order(&staff.user, id, &b.content).await?,
     )))
+}
+
+/// The cases a township clerk submitted to the center above as agent (代办), newest first.
+#[utoipa::path(get, path = "/api/v1/agency/cases", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = [CaseDto])))]
+pub(crate) async fn agency(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+) -> Result<axum::Json<Vec<CaseDto>>, ApiError> {
+    let list = state.core.agency_cases(&staff.user).await?;
+    Ok(axum::Json(list.into_iter().map(CaseDto::from).collect()))
+}
+
+/// A center of the installation.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CenterDto {
+    code: String,
+    name: String,
+    /// city | sub_center | district | township
+    kind: String,
+    /// Code of the center it reports to.
+    parent: Option<String>,
+}
+
+/// The centers of the installation: the city center, its sub-centers and townships.
+#[utoipa::path(get, path = "/api/v1/centers", tag = "catalog",
+    responses((status = 200, body = [CenterDto])))]
+pub(crate) async fn centers(
+    State(state): State<AppState>,
+) -> Result<axum::Json<Vec<CenterDto>>, ApiError> {
+    let all = state.core.centers().await?;
+    let code_of = |id: i64| all.iter().find(|c| c.id == id).map(|c| c.code.clone());
+    Ok(axum::Json(
+        all.iter()
+            .map(|c| CenterDto {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                kind: c.kind.clone(),
+                parent: c.parent_id.and_then(code_of),
+            })
+            .collect(),
+    ))
 }

@@ -45,6 +45,8 @@ pub(crate) use cases::{available_notices, progress_of};
         calendar::set_day,
         calendar::set_year,
         cases::create,
+        cases::agency,
+        cases::centers,
         cases::show,
         cases::act,
         cases::list,
@@ -164,6 +166,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/calendar/days/{day}", put(calendar::set_day))
         .route("/api/v1/calendar/years/{year}", put(calendar::set_year))
         .route("/api/v1/cases", get(cases::list).post(cases::create))
+        .route("/api/v1/agency/cases", get(cases::agency))
+        .route("/api/v1/centers", get(cases::centers))
         .route("/api/v1/cases/{case_no}", get(cases::show))
         .route("/api/v1/cases/{case_no}/actions", post(cases::act))
         .route("/api/v1/cases/{case_no}/events", get(cases::events))

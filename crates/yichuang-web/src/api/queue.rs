@@ -276,12 +276,22 @@ pub(crate) struct QueueStatus {
     groups: Vec<GroupStatus>,
 }
 
+/// Which center (code); the city center when absent.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct CenterParam {
+    center: Option<String>,
+}
+
 /// Waiting tickets per category today.
-#[utoipa::path(get, path = "/api/v1/queue/status", tag = "queue", responses((status = 200, body = QueueStatus)))]
+#[utoipa::path(get, path = "/api/v1/queue/status", tag = "queue", params(CenterParam), responses((status = 200, body = QueueStatus)))]
 pub(crate) async fn status(
     State(state): State<AppState>,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<CenterParam>,
 ) -> Result<axum::Json<QueueStatus>, ApiError> {
-    let center = state.core.default_center().await?;
+    let center = state
+        .core
+        .center(q.center.as_deref().filter(|c| !c.is_empty()))
+        .await?;
     let groups = state
         .core
         .queue_status(center.id)

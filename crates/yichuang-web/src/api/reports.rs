@@ -57,15 +57,23 @@ pub(crate) async fn daily(
         Some(d) => crate::api::parse_date("date", d)?,
         None => state.core.clock().today(),
     };
-    let center = state.core.center(q.center.as_deref()).await?;
-    let report = state.core.daily_report(&staff.user, &center, date).await?;
+    // `center=all`: the user's center rolled up with the centers below it.
+    let report = if q.center.as_deref() == Some("all") {
+        state.core.daily_report_rollup(&staff.user, date).await?
+    } else {
+        let center = match q.center.as_deref() {
+            Some(code) => state.core.center(Some(code)).await?,
+            None => state.core.center_of(&staff.user).await?,
+        };
+        state.core.daily_report(&staff.user, &center, date).await?
+    };
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(axum::Json(report).into_response()),
         "xlsx" => {
             let bytes = yichuang_core::reports::daily_xlsx(&report)?;
             Ok(xlsx_response(
                 bytes,
-                &format!("{}日报-{date}.xlsx", center.name),
+                &format!("{}日报-{date}.xlsx", report.center.name),
             ))
         }
         _ => Err(CoreError::invalid("format", "format 应为 json 或 xlsx").into()),

@@ -29,21 +29,28 @@ pub(crate) struct KioskPage {
     /// group name).
     q: String,
     suggestions: Vec<(String, String, String)>,
+    /// The kiosk's center (code; empty for the city center).
+    center: String,
 }
 
 async fn kiosk_page(
     state: &AppState,
     chrome: Chrome,
+    center: &str,
     error: Option<String>,
 ) -> Result<KioskPage, AppError> {
-    let center = state.core.default_center().await?;
-    let groups = state.core.queue_status(center.id).await?;
+    let c = state
+        .core
+        .center(Some(center).filter(|c| !c.is_empty()))
+        .await?;
+    let groups = state.core.queue_status(c.id).await?;
     Ok(KioskPage {
         chrome,
         groups,
         error,
         q: String::new(),
         suggestions: Vec::new(),
+        center: center.to_owned(),
     })
 }
 
@@ -51,6 +58,9 @@ async fn kiosk_page(
 pub(crate) struct KioskQuery {
     #[serde(default)]
     q: String,
+    /// The center whose hall the kiosk stands in (`?center=341802-SY`).
+    #[serde(default)]
+    center: String,
 }
 
 pub(crate) async fn kiosk(
@@ -58,11 +68,14 @@ pub(crate) async fn kiosk(
     chrome: Chrome,
     PageQuery(query): PageQuery<KioskQuery>,
 ) -> Result<KioskPage, AppError> {
-    let mut page = kiosk_page(&state, chrome, None).await?;
+    let mut page = kiosk_page(&state, chrome, &query.center, None).await?;
     let q = query.q.trim();
     if !q.is_empty() {
         // The visitor says what they need; the search names the matter and the queue to join.
-        let center = state.core.default_center().await?;
+        let center = state
+            .core
+            .center(Some(query.center.as_str()).filter(|c| !c.is_empty()))
+            .await?;
         let names: std::collections::HashMap<String, String> = page
             .groups
             .iter()
@@ -89,6 +102,8 @@ pub(crate) struct KioskForm {
     priority: Option<String>,
     #[serde(default)]
     id_number: String,
+    #[serde(default)]
+    center: String,
 }
 
 /// The kiosk stands in the hall: its form needs no login, only the CSRF token of the page.
@@ -97,7 +112,10 @@ pub(crate) async fn take(
     chrome: Chrome,
     CsrfForm(form): CsrfForm<KioskForm>,
 ) -> Result<Response, AppError> {
-    let center = state.core.default_center().await?;
+    let center = state
+        .core
+        .center(Some(form.center.as_str()).filter(|c| !c.is_empty()))
+        .await?;
     let result = match kind_of(form.priority.as_deref()) {
         Ok(kind) => {
             let id = Some(form.id_number.as_str()).filter(|s| !s.trim().is_empty());
@@ -119,7 +137,7 @@ pub(crate) async fn take(
             let status = err.status_and_code().0;
             Ok((
                 status,
-                kiosk_page(&state, chrome, Some(err.public_message())).await?,
+                kiosk_page(&state, chrome, &form.center, Some(err.public_message())).await?,
             )
                 .into_response())
         }

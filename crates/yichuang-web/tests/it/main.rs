@@ -14,6 +14,7 @@ mod browser_hall;
 mod browser_portal;
 mod browser_projects;
 mod browser_reviews;
+mod centers;
 mod pages;
 mod portal;
 mod postgres;
