@@ -100,6 +100,13 @@ pub(crate) struct MatterRow {
 #[template(path = "pages/desk.html")]
 pub(crate) struct DeskPage {
     chrome: Chrome,
+    /// The center above, for 代办 (code, name), when the clerk's center has one.
+    parent: Option<(String, String)>,
+    aq: String,
+    /// Matters of the center above found by `aq`: (code, name, department).
+    agency_matters: Vec<(String, String, String)>,
+    /// Cases this clerk submitted as agent.
+    agency: Vec<CaseRow>,
     /// Online applications waiting for pre-review (预审).
     online: Vec<CaseRow>,
     current: Option<CurrentTicket>,
@@ -116,6 +123,9 @@ pub(crate) struct DeskPage {
 pub(crate) struct DeskQuery {
     #[serde(default)]
     q: String,
+    /// A search among the matters of the center above (代办).
+    #[serde(default)]
+    aq: String,
     msg: Option<String>,
 }
 
@@ -244,8 +254,37 @@ pub(crate) async fn desk(
         .iter()
         .map(row)
         .collect();
+    let own = state.core.center_of(&staff.user).await?;
+    let parent = match own.parent_id {
+        Some(id) => state.core.centers().await?.into_iter().find(|c| c.id == id),
+        None => None,
+    };
+    let mut agency_matters = Vec::new();
+    let mut agency = Vec::new();
+    if let Some(p) = &parent {
+        if !q.aq.trim().is_empty() {
+            agency_matters = state
+                .core
+                .search_matters(p.id, q.aq.trim(), None, None, 20)
+                .await?
+                .into_iter()
+                .map(|h| (h.matter.code, h.matter.name, h.matter.department_name))
+                .collect();
+        }
+        agency = state
+            .core
+            .agency_cases(&staff.user)
+            .await?
+            .iter()
+            .map(row)
+            .collect();
+    }
     Ok(DeskPage {
         chrome,
+        parent: parent.map(|p| (p.code, p.name)),
+        aq: q.aq,
+        agency_matters,
+        agency,
         online,
         current,
         transfer_groups,
@@ -291,12 +330,17 @@ pub(crate) struct NewCasePage {
     version: i64,
     materials: Vec<ChecklistRow>,
     error: Option<String>,
+    /// 代办: the center above (code, name) the application is submitted to.
+    submit_to: Option<(String, String)>,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct NewQuery {
     #[serde(default)]
     matter: String,
+    /// 代办: the code of the center above.
+    #[serde(default)]
+    submit_to: String,
 }
 
 async fn new_case_page(
@@ -304,13 +348,20 @@ async fn new_case_page(
     chrome: Chrome,
     user: &StaffUser,
     code: &str,
+    submit_to: &str,
     error: Option<String>,
 ) -> Result<NewCasePage, AppError> {
-    let v = state.core.matter(user.center_id, code).await?;
+    // 代办 takes the guide of the center the application goes to.
+    let target = match submit_to {
+        "" => None,
+        t => Some(state.core.center(Some(t)).await?),
+    };
+    let center_id = target.as_ref().map_or(user.center_id, |c| c.id);
+    let v = state.core.matter(center_id, code).await?;
     let store = state.core.store();
-    let licenses = store.license_types(user.center_id).await?;
+    let licenses = store.license_types(center_id).await?;
     let department_name = store
-        .department(user.center_id, &v.matter.department)
+        .department(center_id, &v.matter.department)
         .await?
         .map(|d| d.name)
         .unwrap_or_default();
@@ -344,6 +395,7 @@ async fn new_case_page(
         },
         version: v.version,
         error,
+        submit_to: target.map(|c| (c.code, c.name)),
     })
 }
 
@@ -353,7 +405,7 @@ pub(crate) async fn new_form(
     chrome: Chrome,
     PageQuery(q): PageQuery<NewQuery>,
 ) -> Result<NewCasePage, AppError> {
-    new_case_page(&state, chrome, &staff.user, &q.matter, None).await
+    new_case_page(&state, chrome, &staff.user, &q.matter, &q.submit_to, None).await
 }
 
 pub(crate) async fn create(
@@ -368,7 +420,14 @@ pub(crate) async fn create(
         body["note"] = reason;
     }
     let code = fields.get("matter_code").cloned().unwrap_or_default();
+    let submit_to = fields.get("submit_to").cloned().unwrap_or_default();
     let result = match action::new_case(&body) {
+        Ok(input) if !submit_to.is_empty() => {
+            state
+                .core
+                .open_agency_case(&staff.user, &submit_to, input)
+                .await
+        }
         Ok(input) => state.core.open_case(&staff.user, input).await,
         Err(e) => Err(e),
     };
@@ -394,6 +453,7 @@ pub(crate) async fn create(
                 chrome,
                 &staff.user,
                 &code,
+                &submit_to,
                 Some(err.public_message()),
             )
             .await?;
@@ -565,8 +625,11 @@ pub(crate) async fn case_page(
     let c = &d.case;
     let r = &c.received;
     let in_dept = user.department.as_deref() == Some(r.department.as_str());
-    let office = user.has_any_role(&[Role::Approver, Role::DeptHead]) && in_dept;
-    let clerk = user.has_role(Role::Clerk);
+    let office = user.has_any_role(&[Role::Approver, Role::DeptHead])
+        && in_dept
+        && user.center_id == r.center_id;
+    // A township that took the case as agent only follows it: no actions on another center's case.
+    let clerk = user.has_role(Role::Clerk) && user.center_id == r.center_id;
     let status = c.status;
     let (light, light_class) = light_of(&d);
     let fmt_t =

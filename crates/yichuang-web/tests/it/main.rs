@@ -10,6 +10,7 @@ mod api_catalog;
 mod api_queue;
 mod browser;
 mod browser_cases;
+mod browser_centers;
 mod browser_hall;
 mod browser_portal;
 mod browser_projects;
