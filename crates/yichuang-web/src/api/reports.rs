@@ -61,7 +61,7 @@ pub(crate) async fn daily(
     let report = if q.center.as_deref() == Some("all") {
         state.core.daily_report_rollup(&staff.user, date).await?
     } else {
-        let center = match q.center.as_deref() {
+        let center = match q.center.as_deref().filter(|c| !c.is_empty()) {
             Some(code) => state.core.center(Some(code)).await?,
             None => state.core.center_of(&staff.user).await?,
         };

@@ -62,6 +62,9 @@ fn pct(v: Option<f64>) -> String {
 #[template(path = "pages/report_daily.html")]
 pub(crate) struct DailyPage {
     chrome: Chrome,
+    /// Centers the reader may choose (code, name), and the choice (`all` for the roll-up).
+    centers: Vec<(String, String)>,
+    chosen: String,
     r: PeriodReport,
     charts: Vec<Chart>,
     satisfaction: String,
@@ -94,6 +97,8 @@ impl DailyPage {
 #[derive(Deserialize)]
 pub(crate) struct DailyQuery {
     date: Option<String>,
+    /// A center code below the user's, or `all` for the roll-up.
+    center: Option<String>,
 }
 
 /// `GET /reports/daily?date=`.
@@ -107,8 +112,30 @@ pub(crate) async fn daily(
         Some(d) => crate::api::parse_date("date", d)?,
         None => state.core.clock().today(),
     };
-    let center = state.core.default_center().await?;
-    let r = state.core.daily_report(&staff.user, &center, date).await?;
+    let chosen = q
+        .center
+        .clone()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_default();
+    let r = if chosen == "all" {
+        state.core.daily_report_rollup(&staff.user, date).await?
+    } else {
+        let center = if chosen.is_empty() {
+            state.core.center_of(&staff.user).await?
+        } else {
+            state.core.center(Some(&chosen)).await?
+        };
+        state.core.daily_report(&staff.user, &center, date).await?
+    };
+    // The centers this reader oversees: their own and those below it.
+    let own = state.core.center_of(&staff.user).await?;
+    let centers: Vec<(String, String)> = state
+        .core
+        .center_and_below(&own)
+        .await?
+        .into_iter()
+        .map(|c| (c.code, c.name))
+        .collect();
     #[allow(clippy::cast_precision_loss)]
     let mut by_dept: Vec<(String, f64, String)> = r
         .departments
@@ -155,6 +182,8 @@ pub(crate) async fn daily(
     };
     Ok(DailyPage {
         chrome,
+        centers,
+        chosen,
         charts: vec![
             chart("办件流转", flow),
             chart("各部门收件（前 12 位）", by_dept),

@@ -183,4 +183,18 @@ async fn reports_roll_up_across_centers_as_the_sum_of_each() {
     let (s, own) = daily(&app, "sy-admin", "all").await;
     assert_eq!(s, 200);
     assert_eq!(own["tickets"]["issued"], 1);
+    // The 日报 page offers the centers below and the roll-up.
+    let admin = app.token("admin").await;
+    let page = app
+        .client
+        .get(app.url("/reports/daily?date=2026-11-02&center=all"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("宣州区水阳镇便民服务中心") && page.contains("全部（汇总）"));
+    assert!(page.contains("含下属 2 个中心"), "{page}");
 }
