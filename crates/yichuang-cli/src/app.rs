@@ -73,10 +73,8 @@ pub(crate) async fn open_core(cfg: &Config) -> anyhow::Result<Core> {
             rectification_days: cfg.evaluation.rectification_days,
         })
         .with_performance_formula(cfg.performance.clone())
-        .with_portal_settings(yichuang_core::portal::PortalSettings {
-            files_dir: Some(cfg.database.data_dir.join("files")),
-            ..Default::default()
-        }))
+        .with_portal_settings(cfg.portal.settings(&cfg.database.data_dir)?)
+        .with_project_settings(cfg.projects.settings()?))
 }
 
 /// `yichuang migrate`.

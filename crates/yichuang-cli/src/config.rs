@@ -28,6 +28,103 @@ pub(crate) struct Config {
     pub(crate) performance: yichuang_core::reports::PerformanceFormula,
     /// 电子监察 thresholds.
     pub(crate) supervision: SupervisionConfig,
+    /// Stage limits of investment projects.
+    pub(crate) projects: ProjectsConfig,
+    /// 一网通办: uploads and licences.
+    pub(crate) portal: PortalConfig,
+}
+
+/// `[projects]`: the promised limit of each 工程建设项目审批 stage, in working days.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct ProjectsConfig {
+    /// 立项用地规划许可.
+    pub(crate) land_planning_days: u32,
+    /// 工程建设许可.
+    pub(crate) construction_permit_days: u32,
+    /// 施工许可.
+    pub(crate) construction_days: u32,
+    /// 竣工验收.
+    pub(crate) completion_days: u32,
+}
+
+impl Default for ProjectsConfig {
+    fn default() -> Self {
+        use yichuang_domain::project::Stage;
+        Self {
+            land_planning_days: Stage::LandPlanning.default_days(),
+            construction_permit_days: Stage::ConstructionPermit.default_days(),
+            construction_days: Stage::Construction.default_days(),
+            completion_days: Stage::Completion.default_days(),
+        }
+    }
+}
+
+impl ProjectsConfig {
+    /// The core's settings, each limit checked.
+    pub(crate) fn settings(&self) -> anyhow::Result<yichuang_core::projects::ProjectSettings> {
+        use yichuang_domain::project::Stage;
+        let mut s = yichuang_core::projects::ProjectSettings::default();
+        for (stage, days) in [
+            (Stage::LandPlanning, self.land_planning_days),
+            (Stage::ConstructionPermit, self.construction_permit_days),
+            (Stage::Construction, self.construction_days),
+            (Stage::Completion, self.completion_days),
+        ] {
+            if !(1..=365).contains(&days) {
+                anyhow::bail!(
+                    "配置项 projects.{}_days 应在 1 至 365 个工作日之间（现为 {days}）",
+                    stage.code()
+                );
+            }
+            s.stage_days.insert(stage, days);
+        }
+        Ok(s)
+    }
+}
+
+/// `[portal]`: the largest upload and how long an issued licence is valid.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct PortalConfig {
+    /// Largest uploaded file, MB (1–10; the HTTP layer admits up to 10 MB per file).
+    pub(crate) max_upload_mb: u32,
+    /// Years a licence issued by an approval stays valid (0 = 长期有效).
+    pub(crate) license_validity_years: u32,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        let d = yichuang_core::portal::PortalSettings::default();
+        Self {
+            max_upload_mb: u32::try_from(d.max_upload_bytes / 1_048_576).unwrap_or(10),
+            license_validity_years: d.license_validity_years,
+        }
+    }
+}
+
+impl PortalConfig {
+    /// The core's settings with uploads stored under `data_dir/files`.
+    pub(crate) fn settings(
+        &self,
+        data_dir: &std::path::Path,
+    ) -> anyhow::Result<yichuang_core::portal::PortalSettings> {
+        if !(1..=10).contains(&self.max_upload_mb) {
+            anyhow::bail!(
+                "配置项 portal.max_upload_mb 应在 1 至 10 之间（现为 {}）",
+                self.max_upload_mb
+            );
+        }
+        if self.license_validity_years > 100 {
+            anyhow::bail!("配置项 portal.license_validity_years 应在 0 至 100 之间");
+        }
+        Ok(yichuang_core::portal::PortalSettings {
+            files_dir: Some(data_dir.join("files")),
+            max_upload_bytes: self.max_upload_mb as usize * 1_048_576,
+            license_validity_years: self.license_validity_years,
+            ..Default::default()
+        })
+    }
 }
 
 /// `[supervision]`: when a case turns yellow, for the center and for particular matters.
@@ -305,6 +402,27 @@ mod tests {
             cfg.supervision.queue_settings().unwrap().long_wait_minutes,
             30
         );
+    }
+
+    #[test]
+    fn project_stages_and_uploads_are_checked_and_reach_the_core() {
+        use yichuang_domain::project::Stage;
+        let cfg: Config =
+            toml::from_str("[projects]\nconstruction_days = 8\n[portal]\nmax_upload_mb = 5\n")
+                .unwrap();
+        let p = cfg.projects.settings().unwrap();
+        assert_eq!(p.days(Stage::Construction), 8);
+        assert_eq!(p.days(Stage::LandPlanning), 20);
+        let u = cfg.portal.settings(std::path::Path::new("/data")).unwrap();
+        assert_eq!(u.max_upload_bytes, 5 * 1_048_576);
+        assert_eq!(
+            u.files_dir.as_deref(),
+            Some(std::path::Path::new("/data/files"))
+        );
+        let bad: Config = toml::from_str("[projects]\ncompletion_days = 0\n").unwrap();
+        assert!(bad.projects.settings().is_err());
+        let bad: Config = toml::from_str("[portal]\nmax_upload_mb = 50\n").unwrap();
+        assert!(bad.portal.settings(std::path::Path::new("/d")).is_err());
     }
 
     #[test]
