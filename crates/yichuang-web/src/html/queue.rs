@@ -243,10 +243,20 @@ pub(crate) struct DisplayPage {
     center_name: String,
     calls: Vec<(String, String)>,
     groups: Vec<(String, String, u64)>,
+    /// The center's code (query string of the status fetch) and its window codes as JSON: the
+    /// hall stream carries every center's calls, and a hall shows only its own.
+    center_code_json: String,
+    windows_json: String,
 }
 
-pub(crate) async fn display(State(state): State<AppState>) -> Result<DisplayPage, AppError> {
-    let center = state.core.default_center().await?;
+pub(crate) async fn display(
+    State(state): State<AppState>,
+    PageQuery(q): PageQuery<KioskQuery>,
+) -> Result<DisplayPage, AppError> {
+    let center = state
+        .core
+        .center(Some(q.center.as_str()).filter(|c| !c.is_empty()))
+        .await?;
     let day = state.core.clock().today();
     let windows = state.core.store().windows(center.id).await?;
     let mut called = state
@@ -274,7 +284,15 @@ pub(crate) async fn display(State(state): State<AppState>) -> Result<DisplayPage
             (t.number, w.unwrap_or_default())
         })
         .collect();
+    let codes: Vec<&str> = windows.iter().map(|w| w.code.as_str()).collect();
     Ok(DisplayPage {
+        // Inside <script>: JSON with `<` escaped cannot close the element.
+        windows_json: serde_json::to_string(&codes)
+            .unwrap_or_else(|_| "[]".into())
+            .replace('<', "\\u003c"),
+        center_code_json: serde_json::to_string(&center.code)
+            .unwrap_or_else(|_| "\"\"".into())
+            .replace('<', "\\u003c"),
         center_name: center.name,
         calls,
         groups: state.core.queue_status(center.id).await?,

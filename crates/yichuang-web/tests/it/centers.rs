@@ -67,6 +67,12 @@ async fn the_demo_has_a_city_a_sub_center_and_a_township() {
     assert_eq!(groups, ["comprehensive"]);
     let (s, _) = app.get_json("/api/v1/queue/status?center=nope").await;
     assert_eq!(s, 404);
+    // … and its own hall screen and kiosk.
+    let (s, screen) = app.get_text("/display?center=341802-SY").await;
+    assert_eq!(s, 200);
+    assert!(screen.contains("水阳镇便民服务中心") && screen.contains("[\"SY01\"]"));
+    let (_, kiosk) = app.get_text("/kiosk?center=341800-JT").await;
+    assert!(kiosk.contains("value=\"transport\"") && !kiosk.contains("value=\"comprehensive\""));
 }
 
 #[tokio::test]
