@@ -68,7 +68,7 @@ pub(crate) fn materials(v: &Value) -> Result<Vec<MaterialInput>, CoreError> {
             let mode = MaterialMode::parse(&mode_text).ok_or_else(|| {
                 CoreError::invalid(
                     "materials",
-                    format!("材料 {index} 的收取方式 \"{mode_text}\" 无效，应为 original、copy、upload、license、commitment、deferred 或 missing"),
+                    format!("材料 {index} 的收取方式 \"{mode_text}\" 无效，应为 original、copy、upload、license、commitment、shared、deferred 或 missing"),
                 )
             })?;
             let deferred_due = match opt_text(m, "deferred_due") {

@@ -25,6 +25,8 @@ pub struct MaterialSources {
     pub license: i64,
     /// 告知承诺.
     pub commitment: i64,
+    /// Obtained by 部门间数据共享.
+    pub shared: i64,
     /// Uploaded online.
     pub upload: i64,
     /// Original or copy on paper.
@@ -38,6 +40,7 @@ impl MaterialSources {
         match mode {
             "license" => self.license += v,
             "commitment" => self.commitment += v,
+            "shared" => self.shared += v,
             "upload" => self.upload += v,
             "original" | "copy" => self.paper += v,
             "deferred" => self.deferred += v,
@@ -47,16 +50,16 @@ impl MaterialSources {
 
     /// Items provided in all.
     pub fn total(&self) -> i64 {
-        self.license + self.commitment + self.upload + self.paper + self.deferred
+        self.license + self.commitment + self.shared + self.upload + self.paper + self.deferred
     }
 
-    /// Share of items the applicant did not bring on paper (证照库, 承诺, 上传).
+    /// Share of items the applicant did not bring on paper (证照库, 承诺, 共享, 上传).
     pub fn paperless_rate(&self) -> f64 {
         let t = self.total();
         if t == 0 {
             0.0
         } else {
-            (self.license + self.commitment + self.upload) as f64 / t as f64
+            (self.license + self.commitment + self.shared + self.upload) as f64 / t as f64
         }
     }
 }
@@ -128,6 +131,7 @@ pub fn materials_xlsx(r: &MaterialsReport) -> Result<Vec<u8>> {
             "事项名称",
             "证照库核验",
             "告知承诺",
+            "数据共享",
             "网上上传",
             "纸质材料",
             "容缺后补",
@@ -148,6 +152,7 @@ pub fn materials_xlsx(r: &MaterialsReport) -> Result<Vec<u8>> {
             for (i, v) in [
                 m.license,
                 m.commitment,
+                m.shared,
                 m.upload,
                 m.paper,
                 m.deferred,
@@ -158,7 +163,7 @@ pub fn materials_xlsx(r: &MaterialsReport) -> Result<Vec<u8>> {
             {
                 ws.write_number(row, u16::try_from(i + 2).unwrap_or(0), v as f64)?;
             }
-            ws.write_number(row, 8, m.paperless_rate())?;
+            ws.write_number(row, 9, m.paperless_rate())?;
         }
         wb.save_to_buffer()
     };

@@ -194,6 +194,8 @@ pub enum MaterialMode {
     License,
     /// 告知承诺.
     Commitment,
+    /// 部门间数据共享: obtained from another department's system, the applicant brings nothing.
+    Shared,
     /// 容缺受理 (to be supplied by a due date).
     Deferred,
     /// 缺少.
@@ -209,6 +211,7 @@ impl MaterialMode {
             "upload" => Self::Upload,
             "license" => Self::License,
             "commitment" => Self::Commitment,
+            "shared" => Self::Shared,
             "deferred" => Self::Deferred,
             "missing" => Self::Missing,
             _ => return None,
@@ -223,6 +226,7 @@ impl MaterialMode {
             Self::Upload => "upload",
             Self::License => "license",
             Self::Commitment => "commitment",
+            Self::Shared => "shared",
             Self::Deferred => "deferred",
             Self::Missing => "missing",
         }
@@ -236,6 +240,7 @@ impl MaterialMode {
             Self::Upload => "已上传",
             Self::License => "已通过证照库核验",
             Self::Commitment => "告知承诺",
+            Self::Shared => "数据共享获取",
             Self::Deferred => "容缺后补",
             Self::Missing => "缺少",
         }

@@ -135,7 +135,7 @@ pub(crate) async fn materials(
     }
     let row = |m: &yichuang_core::reports::MaterialSources| {
         serde_json::json!({"code": m.code, "name": m.name, "license": m.license,
-            "commitment": m.commitment, "upload": m.upload, "paper": m.paper,
+            "commitment": m.commitment, "shared": m.shared, "upload": m.upload, "paper": m.paper,
             "deferred": m.deferred, "total": m.total(), "paperless_rate": m.paperless_rate()})
     };
     Ok(axum::Json(

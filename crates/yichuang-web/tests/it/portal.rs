@@ -504,7 +504,22 @@ async fn online_application_is_pre_reviewed_approved_and_its_licence_reused() {
     let sheet = wb.worksheet_range("减证便民").unwrap();
     assert_eq!(sheet.get_value((1, 1)).unwrap().to_string(), "合计");
     assert_eq!(sheet.get_value((1, 2)).unwrap().to_string(), "1");
-    assert_eq!(sheet.get_value((1, 4)).unwrap().to_string(), "6");
+    assert_eq!(sheet.get_value((1, 5)).unwrap().to_string(), "6");
+    // A window case with one item obtained by 数据共享 counts it as such.
+    let mut items = crate::api_cases::all_materials();
+    items[3]["mode"] = json!("shared");
+    let body = json!({"matter_code": crate::FIRST_MATTER, "applicant": crate::api_cases::person(),
+        "materials": items, "decision": "accept"});
+    let (s, c) = crate::api_cases::open(&app, "clerk1", body).await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["materials"][3]["mode"], "shared");
+    let (_, m) = app
+        .get_json_as(&sup, "/api/v1/reports/materials?month=2026-11")
+        .await;
+    assert_eq!(
+        (m["total"]["shared"].as_i64(), m["total"]["paper"].as_i64()),
+        (Some(1), Some(5))
+    );
 }
 
 #[tokio::test]
