@@ -167,6 +167,15 @@ pub(crate) async fn serve(
     };
     core.start_hall_listener().await?;
     spawn_jobs(core.clone());
+    // Build the search index now rather than on the first visitor's question.
+    let warm = core.clone();
+    tokio::spawn(async move {
+        if let Ok(c) = warm.default_center().await
+            && let Err(e) = warm.search_matters(c.id, "营业执照", None, None, 1).await
+        {
+            tracing::warn!(error = %e, "search index warm-up failed");
+        }
+    });
     yichuang_web::metrics_handle();
     let router = yichuang_web::router(AppState::new(core, settings));
     let listener = TcpListener::bind(&cfg.server.bind)

@@ -183,16 +183,6 @@ fn check_scope(user: &StaffUser, c: &Case, cmd: &Command) -> Result<()> {
 }
 
 impl Core {
-    /// The derived view of a stored case at `at`.
-    pub(crate) async fn detail_of(
-        &self,
-        stored: StoredCase,
-        cal: &Calendar,
-        at: DateTime<Utc>,
-    ) -> CaseDetail {
-        self.detail(stored, cal, at).await
-    }
-
     async fn detail(&self, stored: StoredCase, cal: &Calendar, at: DateTime<Utc>) -> CaseDetail {
         let deadlines = deadlines(&stored.case, cal);
         let light = light_at(&stored.case, &deadlines, cal, at);
@@ -505,10 +495,16 @@ impl Core {
                 }
             }
         }
-        let cal = self.calendar(user.center_id).await?;
+        self.listed(&filter).await
+    }
+
+    /// The cases a filter selects, with their deadlines and lights on their center's calendar
+    /// (access already checked by the caller).
+    pub(crate) async fn listed(&self, filter: &CaseFilter) -> Result<Vec<CaseDetail>> {
+        let cal = self.calendar(filter.center_id).await?;
         let now = self.clock().now();
         let mut out = Vec::new();
-        for stored in self.store().list_cases(&filter).await? {
+        for stored in self.store().list_cases(filter).await? {
             out.push(self.detail(stored, &cal, now).await);
         }
         Ok(out)
@@ -518,32 +514,15 @@ impl Core {
     pub async fn prereview_queue(&self, user: &StaffUser) -> Result<Vec<CaseDetail>> {
         require_role(user, &[Role::Clerk])?;
         let mut list = self
-            .cases_for_center(
-                user,
-                CaseFilter {
-                    status: Some(CaseStatus::Submitted),
-                    limit: 200,
-                    ..Default::default()
-                },
-            )
+            .listed(&CaseFilter {
+                center_id: user.center_id,
+                status: Some(CaseStatus::Submitted),
+                limit: 200,
+                ..Default::default()
+            })
             .await?;
         list.reverse();
         Ok(list)
-    }
-
-    async fn cases_for_center(
-        &self,
-        user: &StaffUser,
-        mut filter: CaseFilter,
-    ) -> Result<Vec<CaseDetail>> {
-        filter.center_id = user.center_id;
-        let cal = self.calendar(user.center_id).await?;
-        let now = self.clock().now();
-        let mut out = Vec::new();
-        for stored in self.store().list_cases(&filter).await? {
-            out.push(self.detail(stored, &cal, now).await);
-        }
-        Ok(out)
     }
 
     /// Open cases of the user's department, most urgent first (red, yellow, then by due date).

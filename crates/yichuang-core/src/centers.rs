@@ -129,23 +129,15 @@ impl Core {
         else {
             return Ok(Vec::new());
         };
-        let cal = self.calendar(parent).await?;
-        let now = self.clock().now();
-        let mut out = Vec::new();
-        for stored in self
-            .store()
-            .list_cases(&CaseFilter {
+        let mut out = self
+            .listed(&CaseFilter {
                 center_id: parent,
                 window: Some(window),
                 limit: 200,
                 ..Default::default()
             })
-            .await?
-        {
-            if stored.case.received.agent_center == Some(user.center_id) {
-                out.push(self.detail_of(stored, &cal, now).await);
-            }
-        }
+            .await?;
+        out.retain(|d| d.case.received.agent_center == Some(user.center_id));
         Ok(out)
     }
 
@@ -167,19 +159,10 @@ impl Core {
                 "只能查看本中心及下属中心的办件".into(),
             ));
         }
-        let cal = self.calendar(center.id).await?;
-        let now = self.clock().now();
-        let mut out = Vec::new();
-        for stored in self
-            .store()
-            .list_cases(&CaseFilter {
-                center_id: center.id,
-                ..filter
-            })
-            .await?
-        {
-            out.push(self.detail_of(stored, &cal, now).await);
-        }
-        Ok(out)
+        self.listed(&CaseFilter {
+            center_id: center.id,
+            ..filter
+        })
+        .await
     }
 }

@@ -39,6 +39,13 @@ async fn browser_register_search_apply_approve_and_reuse_the_licence() {
         return;
     };
     let app = TestApp::sqlite().await;
+    // Build the search index before the browser asks (in a debug build under a loaded test run
+    // the first build can outlast the WebDriver's wait for the result page).
+    let center = app.core.default_center().await.unwrap();
+    app.core
+        .search_matters(center.id, "营业执照", None, None, 1)
+        .await
+        .unwrap();
     // The file to pick lives in the app's own temp directory (beside the stored blobs).
     let pdf = app.files_dir.join("材料.pdf");
     std::fs::write(&pdf, PDF).unwrap();
