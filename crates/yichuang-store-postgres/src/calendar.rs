@@ -178,7 +178,7 @@ pub(crate) async fn set_day(
     }
     // Every open case's deadlines follow the new calendar in the same transaction.
     let cal = load_conn(conn, center_id).await?;
-    let reprojected = crate::cases::reproject_open(conn, center_id, &cal).await?;
+    let reprojected = crate::cases::reproject_open(conn, center_id, &cal, day).await?;
     let payload = json!({
         "reprojected_cases": reprojected,
         "day": key,
@@ -226,7 +226,9 @@ pub(crate) async fn set_year(
             .map_err(db)?;
     }
     let cal = load_conn(conn, center_id).await?;
-    let reprojected = crate::cases::reproject_open(conn, center_id, &cal).await?;
+    // Loading or unloading a year touches its days only.
+    let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
+    let reprojected = crate::cases::reproject_open(conn, center_id, &cal, first).await?;
     let subject = year.to_string();
     let payload = json!({"year": year, "loaded": loaded, "reprojected_cases": reprojected});
     events::append(

@@ -346,10 +346,15 @@ async fn update_indexes(conn: &mut SqliteConnection, rows: &[(i64, CaseIndex)]) 
 /// transaction (the calendar change and the new deadlines commit together).
 /// Recomputes the deadline columns of every open case of a center on `cal`, page by page in
 /// the caller's transaction, writing only the rows whose columns change. Returns that number.
+///
+/// Only cases whose deadlines can move are read: a deadline is a count of working days from a
+/// start, so a change on `from` moves it only if the counted interval reaches `from` — the
+/// stored result is on or after it — and a running special procedure extends from today on.
 pub(crate) async fn reproject_open(
     conn: &mut SqliteConnection,
     center_id: i64,
     cal: &Calendar,
+    from: NaiveDate,
 ) -> Result<u64> {
     let mut changed = 0;
     let mut after = 0i64;
@@ -378,7 +383,13 @@ pub(crate) async fn reproject_open(
         for code in open_codes() {
             sep.push_bind(code);
         }
-        sep.push_unseparated(") order by cases.id limit 5000)");
+        sep.push_unseparated(")");
+        qb.push(" and (status = 'suspended' or correction_due >= ")
+            .push_bind(from.to_string());
+        qb.push(" or due_promised >= ").push_bind(from.to_string());
+        qb.push(" or due_legal >= ").push_bind(from.to_string());
+        qb.push(" or yellow_from >= ").push_bind(from.to_string());
+        qb.push(") order by cases.id limit 5000)");
         let t = std::time::Instant::now();
         let page: Option<String> = qb
             .build_query_scalar()

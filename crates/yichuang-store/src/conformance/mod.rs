@@ -614,6 +614,30 @@ pub async fn case_lists_and_calendar_reprojection(store: &dyn Store) {
     }
     let events = store.events_for("calendar", "2026-11-04").await.unwrap();
     assert_eq!(events[0].payload["reprojected_cases"], 3);
+    // A change after every deadline moves nothing, and nothing is even read for it; a change
+    // before the due dates moves them. Either way the stored columns equal a full recompute.
+    let far = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+    store
+        .set_calendar_day(id, far, Some(DayKind::Holiday), "远期", &ctx())
+        .await
+        .unwrap();
+    let events = store.events_for("calendar", "2027-03-01").await.unwrap();
+    assert_eq!(events[0].payload["reprojected_cases"], 0);
+    let near = NaiveDate::from_ymd_opt(2026, 11, 9).unwrap();
+    store
+        .set_calendar_day(id, near, Some(DayKind::Holiday), "地方节日", &ctx())
+        .await
+        .unwrap();
+    let cal = store.calendar(id).await.unwrap();
+    for c in store.list_cases(&all).await.unwrap() {
+        assert_eq!(c.index.due_promised, NaiveDate::from_ymd_opt(2026, 11, 11));
+        assert_eq!(
+            c.index,
+            crate::case_index(&c.case, &cal),
+            "{}",
+            c.case.case_no()
+        );
+    }
 }
 
 fn cat_department() -> String {
