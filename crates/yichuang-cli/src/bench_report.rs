@@ -245,7 +245,7 @@ pub(crate) async fn board(cfg: &Config, args: &BoardArgs) -> anyhow::Result<()> 
     .await?;
     let secs = t.elapsed().as_secs_f64();
     println!(
-        "calendar change re-projected every open case in {secs:.1} s ({:.0} cases/s)",
+        "calendar change re-projected the open cases in {secs:.1} s ({:.0} open cases/s)",
         n as f64 / secs
     );
     Ok(())
