@@ -35,56 +35,78 @@ impl Core {
                 for stored in page {
                     seen += 1;
                     let deadlines = yichuang_domain::case::deadlines(&stored.case, &cal);
-                    let Some(light) =
-                        yichuang_domain::case::light_at(&stored.case, &deadlines, &cal, now)
-                    else {
-                        continue;
-                    };
                     let c = &stored.case;
-                    let label = if light.legal_overdue {
-                        "超过法定期限"
-                    } else {
-                        light.level.label()
-                    };
-                    let change = LightChange {
-                        center_id: center.id,
-                        case_no: c.case_no().to_owned(),
-                        department: c.received.department.clone(),
-                        light: light.level.code().to_owned(),
-                        legal_overdue: light.legal_overdue,
-                        message: format!(
-                            "办件 {}（{}）亮{}，承诺期限 {}",
-                            c.case_no(),
-                            c.received.matter_name,
-                            label,
-                            deadlines
-                                .due_promised
-                                .map_or_else(|| "—".to_owned(), |d| d.to_string())
-                        ),
-                    };
-                    match self
-                        .store()
-                        .record_light(&change, &self.ctx("system"))
-                        .await
-                    {
-                        Ok(true) => {
-                            recorded += 1;
-                            if change.light != "green" {
-                                self.notify(yichuang_store::OutboxMessage {
-                                    center_id: center.id,
-                                    channel: "sms".into(),
-                                    recipient: change.department.clone(),
-                                    subject_kind: "case".into(),
-                                    subject_id: change.case_no.clone(),
-                                    message: format!("【一窗通电子监察】{}", change.message),
-                                })
-                                .await;
+                    let mut changes = Vec::with_capacity(2);
+                    if let Some(light) = yichuang_domain::case::light_at(c, &deadlines, &cal, now) {
+                        let label = if light.legal_overdue {
+                            "超过法定期限"
+                        } else {
+                            light.level.label()
+                        };
+                        changes.push(LightChange {
+                            center_id: center.id,
+                            case_no: c.case_no().to_owned(),
+                            department: c.received.department.clone(),
+                            light: light.level.code().to_owned(),
+                            legal_overdue: light.legal_overdue,
+                            message: format!(
+                                "办件 {}（{}）亮{}，承诺期限 {}",
+                                c.case_no(),
+                                c.received.matter_name,
+                                label,
+                                deadlines
+                                    .due_promised
+                                    .map_or_else(|| "—".to_owned(), |d| d.to_string())
+                            ),
+                            step: None,
+                        });
+                    }
+                    // 环节时限: the current back-office step's own light, recorded the same way.
+                    if let Some(s) = yichuang_domain::case::step_light(c, &cal, now) {
+                        changes.push(LightChange {
+                            center_id: center.id,
+                            case_no: c.case_no().to_owned(),
+                            department: c.received.department.clone(),
+                            light: s.level.code().to_owned(),
+                            legal_overdue: false,
+                            message: format!(
+                                "办件 {}（{}）“{}”环节亮{}，已用 {} / {} 个工作日",
+                                c.case_no(),
+                                c.received.matter_name,
+                                s.name,
+                                s.level.label(),
+                                s.used_days,
+                                s.budget_days
+                            ),
+                            step: Some(s.step),
+                        });
+                    }
+                    for change in changes {
+                        match self
+                            .store()
+                            .record_light(&change, &self.ctx("system"))
+                            .await
+                        {
+                            Ok(true) => {
+                                recorded += 1;
+                                // Case lights go out by SMS; step lights stay in-app.
+                                if change.light != "green" && change.step.is_none() {
+                                    self.notify(yichuang_store::OutboxMessage {
+                                        center_id: center.id,
+                                        channel: "sms".into(),
+                                        recipient: change.department.clone(),
+                                        subject_kind: "case".into(),
+                                        subject_id: change.case_no.clone(),
+                                        message: format!("【一窗通电子监察】{}", change.message),
+                                    })
+                                    .await;
+                                }
                             }
-                        }
-                        Ok(false) => {}
-                        // One case's failure does not stop the sweep.
-                        Err(e) => {
-                            tracing::warn!(error = %e, case_no = c.case_no(), "could not record a light")
+                            Ok(false) => {}
+                            // One case's failure does not stop the sweep.
+                            Err(e) => {
+                                tracing::warn!(error = %e, case_no = c.case_no(), "could not record a light")
+                            }
                         }
                     }
                 }

@@ -385,9 +385,10 @@ pub(crate) async fn record_light(
     ctx: &Ctx,
 ) -> Result<bool> {
     let now = ctx.now.timestamp_millis();
+    let key = c.key();
     let previous: Option<(String, bool)> =
         sqlx::query_as("select light, legal_overdue from case_lights where case_no = $1")
-            .bind(&c.case_no)
+            .bind(&key)
             .fetch_optional(&mut *conn)
             .await
             .map_err(db)?;
@@ -399,7 +400,7 @@ pub(crate) async fn record_light(
          legal_overdue = excluded.legal_overdue, updated_at = excluded.updated_at \
          where case_lights.light <> excluded.light or case_lights.legal_overdue <> excluded.legal_overdue",
     )
-    .bind(&c.case_no)
+    .bind(&key)
     .bind(c.center_id)
     .bind(&c.light)
     .bind(c.legal_overdue)
@@ -417,23 +418,25 @@ pub(crate) async fn record_light(
         "to": c.light,
         "legal_overdue": c.legal_overdue,
         "department": c.department,
+        "step": c.step,
     });
     events::append(
         conn,
         ctx,
         Some(c.center_id),
         ("case", &c.case_no),
-        "light_changed",
+        c.kind(),
         payload,
     )
     .await?;
     sqlx::query(
         "insert into notifications (center_id, department_code, case_no, kind, message, created_at, updated_at) \
-         values ($1, $2, $3, 'light_changed', $4, $5, $5)",
+         values ($1, $2, $3, $4, $5, $6, $6)",
     )
     .bind(c.center_id)
     .bind(&c.department)
     .bind(&c.case_no)
+    .bind(c.kind())
     .bind(&c.message)
     .bind(now)
     .execute(&mut *conn)

@@ -157,6 +157,27 @@ pub struct LightChange {
     pub legal_overdue: bool,
     /// Notification text for the department (Chinese).
     pub message: String,
+    /// The back-office step whose own light this is (环节时限); `None` for the case's light.
+    pub step: Option<usize>,
+}
+
+impl LightChange {
+    /// The key of the recorded light: the case, or the case and its step.
+    pub fn key(&self) -> String {
+        match self.step {
+            Some(s) => format!("{}#{s}", self.case_no),
+            None => self.case_no.clone(),
+        }
+    }
+
+    /// The event and notification kind.
+    pub fn kind(&self) -> &'static str {
+        if self.step.is_some() {
+            "step_light_changed"
+        } else {
+            "light_changed"
+        }
+    }
 }
 
 /// An in-app notification.

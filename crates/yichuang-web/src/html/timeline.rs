@@ -38,6 +38,7 @@ pub(crate) fn event_label(kind: &str) -> &'static str {
         "case_delivered" => "送达",
         "case_withdrawn" => "撤件",
         "light_changed" => "亮灯变化",
+        "step_light_changed" => "环节亮灯变化",
         "supervision_order_issued" => "督办",
         "supervision_order_replied" => "督办回复",
         "supervision_order_escalated" => "督办逾期升级",

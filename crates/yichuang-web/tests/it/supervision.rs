@@ -19,16 +19,27 @@ async fn walk_the_lights(app: &TestApp) {
         (Duration::days(8), "red", false),
         (Duration::days(29), "red", true),
     ];
+    let lights = |events: &[yichuang_core::store::Event], kind: &str| {
+        events.iter().filter(|e| e.kind == kind).count()
+    };
     for (at, light, legal) in steps {
         app.clock.set(yichuang_testkit::start_instant() + at);
+        let before = app.core.store().events_for("case", &no).await.unwrap();
         let (a, b) = tokio::join!(app.core.sweep_lights(), app.core.sweep_lights());
         let again = app.core.sweep_lights().await.unwrap();
+        let events = app.core.store().events_for("case", &no).await.unwrap();
+        // The case light changed once, the step light at most once, and every recorded change
+        // is exactly one event however many sweeps ran.
         assert_eq!(
-            a.unwrap() + b.unwrap() + again,
+            lights(&events, "light_changed") - lights(&before, "light_changed"),
             1,
             "{light}: one change, recorded once"
         );
-        let events = app.core.store().events_for("case", &no).await.unwrap();
+        let steps_new =
+            lights(&events, "step_light_changed") - lights(&before, "step_light_changed");
+        assert!(steps_new <= 1);
+        assert_eq!(a.unwrap() + b.unwrap() + again, (1 + steps_new) as u64);
+        assert_eq!(app.core.sweep_lights().await.unwrap(), 0);
         let last = events
             .iter()
             .rev()
@@ -73,9 +84,40 @@ async fn walk_the_lights(app: &TestApp) {
     let head = app.token("cgj-head").await;
     let (s, list) = app.get_json_as(&head, "/api/v1/notifications").await;
     assert_eq!(s, 200);
-    assert_eq!(list.as_array().unwrap().len(), 4);
+    let case_notes: Vec<&serde_json::Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "light_changed")
+        .collect();
+    assert_eq!(case_notes.len(), 4);
+    // 环节时限: the 审查 step (2 of the 5 promised days) went green, then red, each once.
+    let step_events: Vec<String> = app
+        .core
+        .store()
+        .events_for("case", &no)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "step_light_changed")
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e.payload["step"],
+                e.payload["to"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(step_events, ["1:green", "1:red"]);
     assert!(
-        list[0]["message"]
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "step_light_changed"
+                && n["message"].as_str().unwrap().contains("审查"))
+    );
+    assert!(
+        case_notes[0]["message"]
             .as_str()
             .unwrap()
             .contains("超过法定期限")
