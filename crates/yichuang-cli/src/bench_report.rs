@@ -24,6 +24,100 @@ pub(crate) struct ReportArgs {
     /// Report reads per scenario.
     #[arg(long, default_value_t = 200)]
     reads: usize,
+    /// Cases of synthetic history before the simulated days (their report counters only, as the
+    /// events of intake, acceptance, decision and delivery would have produced them).
+    #[arg(long, default_value_t = 0)]
+    history_cases: u64,
+    /// Cases per working day of that history.
+    #[arg(long, default_value_t = 10_000)]
+    history_per_day: u64,
+}
+
+/// Adds the report counters of `cases` synthetic cases, `per_day` per working day on the days
+/// before `before`, each counted through the same function as live events (intake with five
+/// items on paper, acceptance, approval on time or late, delivery). Returns (days, counter rows
+/// written).
+async fn load_history(
+    core: &Core,
+    center_id: i64,
+    cases: u64,
+    per_day: u64,
+    before: chrono::NaiveDate,
+) -> anyhow::Result<(u64, u64)> {
+    use chrono::Datelike;
+    use serde_json::json;
+    use yichuang_store::report::{Deltas, EventFacts, add_deltas};
+    let filter = yichuang_store::MatterFilter {
+        limit: 500,
+        ..Default::default()
+    };
+    let (matters, _) = core.store().list_matters(center_id, &filter).await?;
+    anyhow::ensure!(!matters.is_empty(), "the demo catalog has no matters");
+    let windows = core.store().windows(center_id).await?;
+    let window_of = |group: &str| {
+        windows
+            .iter()
+            .find(|w| w.group == group)
+            .map_or_else(|| "W01".to_owned(), |w| w.code.clone())
+    };
+    let bar = indicatif::ProgressBar::new(cases);
+    let (mut day, mut left, mut days, mut rows) = (before, cases, 0u64, 0u64);
+    let ctx = core.ctx("bench");
+    while left > 0 {
+        day = day.pred_opt().unwrap_or(day);
+        if day.weekday().number_from_monday() > 5 {
+            continue;
+        }
+        let n = left.min(per_day.max(1));
+        let mut deltas = Deltas::new();
+        // 09:00 Asia/Shanghai, one case a second: every event falls on `day` there.
+        let base = day.and_hms_opt(1, 0, 0).unwrap_or_default().and_utc();
+        for i in 0..n {
+            let m = &matters[(usize::try_from(i).unwrap_or(0) * 7919
+                + usize::try_from(days).unwrap_or(0))
+                % matters.len()];
+            let window = if m.window_group == "comprehensive" {
+                format!("W0{}", 1 + i % 4)
+            } else {
+                window_of(&m.window_group)
+            };
+            let clerk = format!("clerk{}", 1 + i % 4);
+            let at = base + chrono::Duration::seconds(i64::try_from(i % 50_000).unwrap_or(0));
+            let dims = |event: serde_json::Value| {
+                json!({"event": event, "department": m.department_code, "window": window,
+                    "matter": m.code, "actor_window": window})
+            };
+            let mut concluded = dims(json!({"type": "concluded", "outcome": "approved"}));
+            concluded["on_time"] = json!(i % 20 != 0);
+            let paper = json!([{"mode": "original"}, {"mode": "original"}, {"mode": "copy"},
+                {"mode": "original"}, {"mode": "copy"}]);
+            for (kind, payload) in [
+                (
+                    "case_received",
+                    dims(json!({"type": "received", "materials": paper})),
+                ),
+                ("case_accepted", dims(json!({"type": "accepted"}))),
+                ("case_concluded", concluded),
+                ("case_delivered", dims(json!({"type": "delivered"}))),
+            ] {
+                let facts = EventFacts {
+                    center_id: Some(center_id),
+                    at,
+                    actor: &clerk,
+                    kind,
+                    payload: &payload,
+                };
+                add_deltas(&facts, &mut deltas);
+            }
+        }
+        rows += deltas.len() as u64;
+        core.store().add_report_counters(&deltas, &ctx).await?;
+        left -= n;
+        days += 1;
+        bar.inc(n);
+    }
+    bar.finish_and_clear();
+    Ok((days, rows))
 }
 
 /// A fresh database (SQLite in a temporary directory unless a URL is configured) with the demo
@@ -83,10 +177,32 @@ pub(crate) async fn run(cfg: &Config, args: &ReportArgs) -> anyhow::Result<()> {
         anchor_start.elapsed().as_secs_f64(),
     ));
     let center = core.default_center().await?;
+    if args.history_cases > 0 {
+        let t = Instant::now();
+        let (days, rows) = load_history(
+            &core,
+            center.id,
+            args.history_cases,
+            args.history_per_day,
+            start,
+        )
+        .await?;
+        println!(
+            "history: counters of {} cases over {days} working days before {start} ({rows} counter rows) written in {:.1} s",
+            args.history_cases,
+            t.elapsed().as_secs_f64()
+        );
+    }
     let day = start + chrono::Duration::days(7);
     let month_end = start + chrono::Duration::days(30);
+    let history_day = start - chrono::Duration::days(3);
     for (name, from, to) in [
         ("日报 of one day (all breakdowns)", day, day),
+        (
+            "日报 of a history day (all breakdowns)",
+            history_day,
+            history_day,
+        ),
         ("report of 30 days (all breakdowns)", start, month_end),
     ] {
         let mut lat = Vec::with_capacity(args.reads);

@@ -583,6 +583,16 @@ impl Store for PgStore {
         tx.commit().await.map_err(db)
     }
 
+    async fn add_report_counters(
+        &self,
+        deltas: &yichuang_store::report::Deltas,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        counters::apply(&mut tx, deltas, ctx.now.timestamp_millis()).await?;
+        tx.commit().await.map_err(db)
+    }
+
     async fn outbox(
         &self,
         center_id: i64,

@@ -295,6 +295,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// number of events replayed.
     async fn rebuild_reports(&self, ctx: &Ctx, progress: Progress<'_>) -> Result<u64>;
 
+    /// Adds counter increments in one transaction: statistics carried over from an earlier
+    /// system, or the counters of a synthetic history in a benchmark. (`rebuild_reports` would
+    /// recompute them from the event log, which such rows have none of.)
+    async fn add_report_counters(&self, deltas: &report::Deltas, ctx: &Ctx) -> Result<()>;
+
     /// Books an appointment if the slot still has room (else `Conflict`), all in one transaction.
     async fn book_appointment(&self, a: &NewAppointment, ctx: &Ctx) -> Result<Appointment>;
 
