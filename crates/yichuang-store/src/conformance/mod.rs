@@ -663,7 +663,8 @@ macro_rules! conformance_tests {
             concurrent_calls_never_share_a_ticket,
             tickets_are_numbered_and_guarded,
             applicants_codes_files_and_licences,
-            a_project_stage_opens_its_cases_in_one_transaction
+            a_project_stage_opens_its_cases_in_one_transaction,
+            carried_over_counters_add_up
         );
     };
     (@each $factory:path; $($name:ident),*) => {

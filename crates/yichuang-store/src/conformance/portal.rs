@@ -307,3 +307,28 @@ pub async fn a_project_stage_opens_its_cases_in_one_transaction(store: &dyn Stor
             .is_empty()
     );
 }
+
+/// Carried-over counters add to what is there, in one transaction, and read back by day.
+pub async fn carried_over_counters_add_up(store: &dyn Store) {
+    use crate::report::{CounterKey, Deltas};
+    let center = imported(store).await;
+    let day = NaiveDate::from_ymd_opt(2025, 6, 3).unwrap();
+    let key = |metric: &str| CounterKey {
+        center_id: center,
+        day,
+        dim: "center",
+        key: String::new(),
+        metric: metric.into(),
+    };
+    let mut d = Deltas::new();
+    d.insert(key("received"), 7);
+    d.insert(key("accepted"), 5);
+    store.add_report_counters(&d, &ctx()).await.unwrap();
+    store.add_report_counters(&d, &ctx()).await.unwrap();
+    let rows = store
+        .report_counters(center, day, day, Some("center"))
+        .await
+        .unwrap();
+    let value = |m: &str| rows.iter().find(|c| c.metric == m).map(|c| c.value);
+    assert_eq!((value("received"), value("accepted")), (Some(14), Some(10)));
+}
