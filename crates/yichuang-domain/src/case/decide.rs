@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::state::Case;
 use super::types::*;
 use crate::catalog::{Handling, Matter};
 

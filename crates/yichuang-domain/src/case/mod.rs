@@ -5,6 +5,7 @@
 
 mod clock;
 mod decide;
+mod state;
 mod types;
 
 pub use clock::{
@@ -15,6 +16,7 @@ pub use decide::{
     CaseError, Command, IntakeDecision, IntakeExtras, MAX_LICENSING_EXTENSION, MAX_OTHER_EXTENSION,
     MaterialInput, OpenCase, open_case,
 };
+pub use state::Case;
 pub use types::*;
 
 use chrono::{DateTime, Utc};

@@ -6,6 +6,7 @@ mod admin;
 mod auth;
 mod cases;
 mod catalog;
+mod desk;
 mod orders;
 mod portal;
 mod projects;
@@ -79,9 +80,9 @@ pub(crate) fn routes() -> Router<AppState> {
             get(projects::new_form).post(projects::create),
         )
         .route("/projects/{code}", get(projects::show))
-        .route("/desk", get(cases::desk))
-        .route("/desk/find", get(cases::find))
-        .route("/desk/new", get(cases::new_form).post(cases::create))
+        .route("/desk", get(desk::desk))
+        .route("/desk/find", get(desk::find))
+        .route("/desk/new", get(desk::new_form).post(desk::create))
         .route("/office", get(cases::office))
         .route("/issuance", get(cases::issuance))
         .route("/cases/{case_no}", get(cases::show))

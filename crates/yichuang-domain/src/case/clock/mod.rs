@@ -15,7 +15,8 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::types::{Case, CaseStatus, Outcome};
+use super::state::Case;
+use super::types::{CaseStatus, Outcome};
 use crate::calendar::{Calendar, DayKind, WorkDate};
 use crate::catalog::Handling;
 use crate::clock::shanghai_date;

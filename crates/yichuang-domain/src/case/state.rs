@@ -1,0 +1,168 @@
+//! The state of a case: the fold of its events, and what is read off it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::types::*;
+
+/// The state of a case: the fold of its events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    /// What was received.
+    pub received: Received,
+    /// Checklist now.
+    pub materials: Vec<MaterialState>,
+    /// Status.
+    pub status: CaseStatus,
+    /// Decision once concluded.
+    pub outcome: Option<Outcome>,
+    /// Decision reasons.
+    pub outcome_reason: String,
+    /// Receipt instant.
+    pub received_at: DateTime<Utc>,
+    /// Receiving clerk.
+    pub received_by: String,
+    /// Correction notice instant.
+    pub correction_requested_at: Option<DateTime<Utc>>,
+    /// Items named in the correction notice.
+    pub correction_missing: Vec<usize>,
+    /// Note of the correction notice.
+    pub correction_note: String,
+    /// Last supplement instant.
+    pub supplemented_at: Option<DateTime<Utc>>,
+    /// Legal acceptance instant.
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// Accepting actor.
+    pub accepted_by: Option<String>,
+    /// Deemed accepted (no correction notice within 5 working days).
+    pub deemed_accepted: bool,
+    /// Reason of a refusal.
+    pub refused_reason: Option<String>,
+    /// Current back-office step (index into `received.steps`); `None` when every step passed.
+    pub current_step: Option<usize>,
+    /// Special procedures.
+    pub suspensions: Vec<Suspension>,
+    /// Extensions.
+    pub extensions: Vec<Extension>,
+    /// Conclusion instant.
+    pub concluded_at: Option<DateTime<Utc>>,
+    /// Concluding actor.
+    pub concluded_by: Option<String>,
+    /// Delivery.
+    pub delivery: Option<Delivery>,
+    /// Reason of a withdrawal.
+    pub withdraw_reason: Option<String>,
+    /// Instant the case closed (refused, withdrawn or delivered).
+    pub closed_at: Option<DateTime<Utc>>,
+    /// When the current back-office step began (acceptance, or the last pass or return).
+    #[serde(default)]
+    pub step_started_at: Option<DateTime<Utc>>,
+    /// Reason of the last pre-review return.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returned_reason: Option<String>,
+    /// The licence issued with an approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_no: Option<String>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Number of events folded.
+    pub version: u64,
+}
+
+impl Case {
+    /// The initial state from the receipt event.
+    pub fn from_received(r: &Received, at: DateTime<Utc>, by: &str) -> Self {
+        Self {
+            materials: r.materials.clone(),
+            received: r.clone(),
+            status: CaseStatus::Received,
+            outcome: None,
+            outcome_reason: String::new(),
+            received_at: at,
+            received_by: by.to_owned(),
+            correction_requested_at: None,
+            correction_missing: Vec::new(),
+            correction_note: String::new(),
+            supplemented_at: None,
+            accepted_at: None,
+            accepted_by: None,
+            deemed_accepted: false,
+            refused_reason: None,
+            current_step: None,
+            suspensions: Vec::new(),
+            extensions: Vec::new(),
+            concluded_at: None,
+            concluded_by: None,
+            delivery: None,
+            withdraw_reason: None,
+            closed_at: None,
+            step_started_at: None,
+            returned_reason: None,
+            license_no: None,
+            updated_at: at,
+            version: 1,
+        }
+    }
+
+    /// The state after a case's first event, or `None` when `event` does not open a case.
+    pub fn open(event: &CaseEvent, at: DateTime<Utc>, by: &str) -> Option<Self> {
+        let r = event.opening()?;
+        let mut c = Self::from_received(r, at, by);
+        if matches!(event, CaseEvent::Submitted(_)) {
+            c.status = CaseStatus::Submitted;
+        }
+        Some(c)
+    }
+
+    /// Case number.
+    pub fn case_no(&self) -> &str {
+        &self.received.case_no
+    }
+
+    /// Required items still missing.
+    pub fn missing_required(&self) -> Vec<usize> {
+        self.materials
+            .iter()
+            .filter(|m| m.required && !m.mode.satisfied())
+            .map(|m| m.index)
+            .collect()
+    }
+
+    /// The name of the current step, or a description of where the case is.
+    pub fn current_step_name(&self) -> String {
+        match self.status {
+            CaseStatus::Submitted => "网上预审".into(),
+            CaseStatus::Returned => "退回修改".into(),
+            CaseStatus::Received | CaseStatus::CorrectionRequested => self
+                .received
+                .steps
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "受理".into()),
+            CaseStatus::Accepted | CaseStatus::InProcess | CaseStatus::Suspended => {
+                match self.current_step {
+                    Some(i) => self.received.steps.get(i).cloned().unwrap_or_default(),
+                    None => "待办结".into(),
+                }
+            }
+            CaseStatus::Concluded => "待出件".into(),
+            CaseStatus::Delivered => "已送达".into(),
+            CaseStatus::Refused => "不予受理".into(),
+            CaseStatus::Withdrawn => "已撤件".into(),
+        }
+    }
+
+    /// An extension waiting for the department head.
+    pub fn pending_extension(&self) -> Option<&Extension> {
+        self.extensions.iter().find(|e| e.approved_at.is_none())
+    }
+
+    /// Working days added by approved extensions.
+    pub fn approved_extension_days(&self) -> u32 {
+        self.extensions
+            .iter()
+            .filter(|e| e.approved_at.is_some())
+            .map(|e| e.days)
+            .sum()
+    }
+}
