@@ -297,13 +297,34 @@ impl Core {
         Ok(file)
     }
 
-    /// A file and its bytes for its owner or for staff of the center; anyone else gets 404.
-    pub async fn file_for(&self, user: &StaffUser, id: &str) -> Result<(StoredFile, Vec<u8>)> {
+    /// A file and its bytes, for its owner, or for staff who may read a case (`case_no`) whose
+    /// materials include it; anyone else gets 404.
+    pub async fn file_for(
+        &self,
+        user: &StaffUser,
+        id: &str,
+        case_no: Option<&str>,
+    ) -> Result<(StoredFile, Vec<u8>)> {
         let not_found = || CoreError::NotFound("文件不存在".into());
         let file = self.store().file(id).await?.ok_or_else(not_found)?;
-        let staff = user.has_any_role(&Role::STAFF);
-        if file.owner != user.id && !staff {
-            return Err(not_found());
+        if file.owner != user.id {
+            // Staff reach an upload through the case it belongs to, with that case's scope.
+            let case_no = case_no.filter(|_| user.has_any_role(&Role::STAFF));
+            let Some(case_no) = case_no else {
+                return Err(not_found());
+            };
+            let d = self
+                .case_for(user, case_no)
+                .await
+                .map_err(|_| not_found())?;
+            if !d
+                .case
+                .materials
+                .iter()
+                .any(|m| m.file_id.as_deref() == Some(id))
+            {
+                return Err(not_found());
+            }
         }
         let dir = self.portal.files_dir.clone().ok_or_else(not_found)?;
         let path = blob_path(&dir, &file.sha256);
@@ -375,11 +396,18 @@ impl Core {
             });
         }
         let count = version.matter.materials.len();
+        let mut seen = std::collections::HashSet::new();
         for (index, id) in &app.materials {
             if *index >= count {
                 return Err(CoreError::invalid(
                     "materials",
                     format!("材料序号 {index} 超出办事指南的材料清单"),
+                ));
+            }
+            if !seen.insert(*index) {
+                return Err(CoreError::invalid(
+                    "materials",
+                    format!("材料序号 {index} 重复，每项材料上传一个文件"),
                 ));
             }
             self.owned_file(user, id).await?;
@@ -606,6 +634,14 @@ impl Core {
             }
             let expires = l.license.expires_on.unwrap_or(today);
             let recipient = self.holder_phone(&l).await?;
+            if recipient.is_empty() {
+                // An imported licence of someone with no account or case here: nobody to tell.
+                tracing::info!(
+                    license = l.license.number,
+                    "expiring licence without a phone"
+                );
+                continue;
+            }
             self.notify(OutboxMessage {
                 center_id: l.center_id,
                 channel: "sms".into(),

@@ -165,6 +165,21 @@ impl Core {
         if name.is_empty() || company.is_empty() {
             return Err(CoreError::invalid("name", "请填写项目名称和企业名称"));
         }
+        for (field, label, text) in [
+            ("name", "项目名称", &app.name),
+            ("company", "企业名称", &app.company_name),
+            ("location", "建设地点", &app.location),
+            ("investment", "总投资", &app.investment),
+            ("industry", "行业", &app.industry),
+            ("applicant_contact", "联系人", &app.contact_name),
+        ] {
+            if text.trim().chars().count() > 200 {
+                return Err(CoreError::invalid(
+                    field,
+                    format!("{label}过长（最多 200 字）"),
+                ));
+            }
+        }
         let phone =
             parse_phone(&app.contact_phone).map_err(|m| unprocessable("invalid_phone", m))?;
         if app.matters.is_empty() {

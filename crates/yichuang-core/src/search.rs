@@ -19,6 +19,8 @@ pub(crate) type Indexes = Arc<tokio::sync::Mutex<HashMap<i64, Arc<CenterSearch>>
 pub(crate) struct CenterSearch {
     index: SearchIndex,
     life_events: HashMap<String, Vec<String>>,
+    /// The list rows of the matters, so that a search answers without reading the store.
+    summaries: HashMap<String, MatterSummary>,
 }
 
 /// A life event with the number of its matters.
@@ -60,6 +62,7 @@ impl Core {
             .collect();
         let mut docs = Vec::new();
         let mut life_events: HashMap<String, Vec<String>> = HashMap::new();
+        let mut summaries = HashMap::new();
         let mut offset = 0;
         loop {
             let filter = MatterFilter {
@@ -72,6 +75,7 @@ impl Core {
                 let Some(v) = self.store().matter(center_id, &s.code).await? else {
                     continue;
                 };
+                summaries.insert(s.code.clone(), s.clone());
                 let m = v.matter;
                 for e in &m.life_events {
                     life_events
@@ -101,7 +105,11 @@ impl Core {
             .map_err(|e| CoreError::Internal(e.into()))?
             .map_err(|e| CoreError::Internal(anyhow::anyhow!("search index: {e}")))?;
         tracing::info!(center_id, matters = index.len(), "search index built");
-        let built = Arc::new(CenterSearch { index, life_events });
+        let built = Arc::new(CenterSearch {
+            index,
+            life_events,
+            summaries,
+        });
         indexes.insert(center_id, Arc::clone(&built));
         Ok(built)
     }
@@ -132,12 +140,13 @@ impl Core {
         } else {
             limit
         };
-        let hits = tokio::task::spawn_blocking(move || index.index.search(&q, want))
+        let searched = Arc::clone(&index);
+        let hits = tokio::task::spawn_blocking(move || searched.index.search(&q, want))
             .await
             .map_err(|e| CoreError::Internal(e.into()))?;
         let mut out = Vec::with_capacity(hits.len().min(limit));
         for h in hits {
-            let Some(summary) = self.summary(center_id, &h.code).await? else {
+            let Some(summary) = index.summaries.get(&h.code).cloned() else {
                 continue;
             };
             if department.is_some_and(|d| d != summary.department_code)
@@ -179,38 +188,10 @@ impl Core {
         let s = self.search_index(center_id).await?;
         let mut out = Vec::new();
         for c in s.life_events.get(code).into_iter().flatten() {
-            if let Some(m) = self.summary(center_id, c).await? {
-                out.push(m);
+            if let Some(m) = s.summaries.get(c) {
+                out.push(m.clone());
             }
         }
         Ok(out)
-    }
-
-    async fn summary(&self, center_id: i64, code: &str) -> Result<Option<MatterSummary>> {
-        {
-            let Ok(v) = self.matter(center_id, code).await else {
-                return Ok(None);
-            };
-            let m = &v.matter;
-            let department_name = self
-                .store()
-                .department(center_id, &m.department)
-                .await?
-                .map(|d| d.name)
-                .unwrap_or_default();
-            Ok(Some(MatterSummary {
-                code: m.code.clone(),
-                name: m.name.clone(),
-                department_code: m.department.clone(),
-                department_name,
-                kind: m.kind.clone(),
-                window_group: m.window_group.clone(),
-                handling: m.handling,
-                promised_limit_days: m.promised_limit_days,
-                legal_limit_days: m.legal_limit_days,
-                online_depth: m.online_depth,
-                version: v.version,
-            }))
-        }
     }
 }

@@ -4,72 +4,17 @@
 //! latency percentiles, and, as a physical anchor, the cost of a bare jieba search-mode
 //! segmentation of the same questions (the floor any jieba-based search pays).
 
-use std::collections::HashMap;
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-use yichuang_search::{SearchDoc, SearchIndex};
+use yichuang_search::SearchIndex;
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{catalog_docs, load_json, text};
 
 const ITERATIONS: usize = 200;
 const LIMIT: usize = 10;
-
-fn load_json(rel: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(rel);
-    let text = std::fs::read_to_string(&path).expect("demo file readable");
-    serde_json::from_str(&text).expect("demo file is JSON")
-}
-
-fn text(value: &Value) -> String {
-    value.as_str().unwrap_or_default().to_owned()
-}
-
-fn strings(value: &Value) -> Vec<String> {
-    value
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn catalog_docs() -> Vec<SearchDoc> {
-    let catalog = load_json("demo/xuancheng.json");
-    let departments: HashMap<String, String> = catalog["departments"]
-        .as_array()
-        .expect("departments")
-        .iter()
-        .map(|d| (text(&d["code"]), text(&d["name"])))
-        .collect();
-    catalog["matters"]
-        .as_array()
-        .expect("matters")
-        .iter()
-        .map(|m| SearchDoc {
-            code: text(&m["code"]),
-            name: text(&m["name"]),
-            aliases: strings(&m["aliases"]),
-            department: departments
-                .get(&text(&m["department"]))
-                .cloned()
-                .unwrap_or_default(),
-            kind: text(&m["kind"]),
-            conditions: strings(&m["conditions"]),
-            materials: m["materials"]
-                .as_array()
-                .map(|a| a.iter().map(|x| text(&x["name"])).collect())
-                .unwrap_or_default(),
-            result: text(&m["result"]["name"]),
-            legal_basis: strings(&m["legal_basis"]),
-        })
-        .collect()
-}
 
 /// The `p` quantile of sorted durations, in microseconds.
 fn percentile(sorted: &[Duration], p: f64) -> f64 {

@@ -6,75 +6,16 @@
 //! nothing (the center does not handle it), when no hit clears the confidence threshold.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
-use serde_json::Value;
-use yichuang_search::{SearchDoc, SearchIndex};
+use yichuang_search::SearchIndex;
+
+mod common;
+use common::{catalog_docs, load_json, strings, text};
 
 /// Floors of hit@3, a few points under the figures reached (dev 0.92, holdout 0.87), so that a
 /// regression fails the test.
 const DEV_FLOOR: f64 = 0.88;
 const HOLDOUT_FLOOR: f64 = 0.83;
-
-fn demo_path(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(rel)
-}
-
-fn load_json(rel: &str) -> Value {
-    let text = std::fs::read_to_string(demo_path(rel)).expect("demo file readable");
-    serde_json::from_str(&text).expect("demo file is JSON")
-}
-
-fn strings(value: &Value) -> Vec<String> {
-    value
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn text(value: &Value) -> String {
-    value.as_str().unwrap_or_default().to_owned()
-}
-
-/// Maps the demo catalog's matters to search documents.
-fn catalog_docs() -> Vec<SearchDoc> {
-    let catalog = load_json("demo/xuancheng.json");
-    let departments: HashMap<String, String> = catalog["departments"]
-        .as_array()
-        .expect("departments")
-        .iter()
-        .map(|d| (text(&d["code"]), text(&d["name"])))
-        .collect();
-    catalog["matters"]
-        .as_array()
-        .expect("matters")
-        .iter()
-        .map(|m| SearchDoc {
-            code: text(&m["code"]),
-            name: text(&m["name"]),
-            aliases: strings(&m["aliases"]),
-            department: departments
-                .get(&text(&m["department"]))
-                .cloned()
-                .unwrap_or_default(),
-            kind: text(&m["kind"]),
-            conditions: strings(&m["conditions"]),
-            materials: m["materials"]
-                .as_array()
-                .map(|a| a.iter().map(|x| text(&x["name"])).collect())
-                .unwrap_or_default(),
-            result: text(&m["result"]["name"]),
-            legal_basis: strings(&m["legal_basis"]),
-        })
-        .collect()
-}
 
 /// hit@3 of `index` on the question file `rel`: prints every miss and the figure as
 /// `{label} hit@3 = good/total = rate`, and returns the rate.

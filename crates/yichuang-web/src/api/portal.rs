@@ -150,16 +150,27 @@ pub(crate) async fn upload(
     ))
 }
 
-/// An uploaded file's bytes (its owner, or staff of the center).
+/// Which case a member of staff reads an upload through.
+#[derive(Deserialize, IntoParams)]
+pub(crate) struct FileQuery {
+    /// The case whose materials include the file (staff).
+    case_no: Option<String>,
+}
+
+/// An uploaded file's bytes (its owner, or staff through the case it belongs to).
 #[utoipa::path(get, path = "/api/v1/files/{id}", tag = "portal", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path), FileQuery),
     responses((status = 200, description = "文件内容"), (status = 404, body = crate::api::ErrorBody)))]
 pub(crate) async fn download(
     State(state): State<AppState>,
     who: ApiStaff<StaffOrApplicant>,
     ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<FileQuery>,
 ) -> Result<Response, ApiError> {
-    let (f, bytes) = state.core.file_for(&who.user, &id).await?;
+    let (f, bytes) = state
+        .core
+        .file_for(&who.user, &id, q.case_no.as_deref())
+        .await?;
     Ok(file_response(&f.content_type, bytes))
 }
 

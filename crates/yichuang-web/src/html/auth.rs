@@ -58,6 +58,32 @@ pub(crate) struct LoginForm {
     next: Option<String>,
 }
 
+/// A redirect to `next` that sets the session cookie of a fresh login (HttpOnly, SameSite=Lax,
+/// Secure behind HTTPS, lasting as long as the session).
+pub(crate) fn session_redirect(
+    state: &AppState,
+    login: &yichuang_core::auth::Login,
+    next: &str,
+) -> Response {
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = (login.expires_at - state.core.clock().now())
+        .num_seconds()
+        .max(0);
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        login.token
+    );
+    let mut response = Redirect::to(next).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
 pub(crate) async fn login(
     State(state): State<AppState>,
     chrome: Chrome,
@@ -70,29 +96,13 @@ pub(crate) async fn login(
         .await
     {
         Ok(login) => {
-            let secure = if state.settings.secure_cookies {
-                "; Secure"
-            } else {
-                ""
-            };
-            let max_age = (login.expires_at - state.core.clock().now())
-                .num_seconds()
-                .max(0);
-            let cookie = format!(
-                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
-                login.token
-            );
             // Applicants land on 我的办件 unless they were on their way somewhere.
             let next = if login.user.is_applicant() && next == "/" {
                 "/my".to_owned()
             } else {
                 next
             };
-            let mut response = Redirect::to(&next).into_response();
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().append(header::SET_COOKIE, v);
-            }
-            Ok(response)
+            Ok(session_redirect(&state, &login, &next))
         }
         Err(
             e @ (CoreError::InvalidCredentials

@@ -5,7 +5,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
@@ -19,9 +18,7 @@ use yichuang_domain::clock::to_shanghai;
 use super::Chrome;
 use super::timeline::event_label;
 use crate::error::AppError;
-use crate::extract::{
-    ApplicantOnly, CSRF_COOKIE, CsrfForm, PagePath, PageStaff, SESSION_COOKIE, StaffOrApplicant,
-};
+use crate::extract::{ApplicantOnly, CSRF_COOKIE, CsrfForm, PagePath, PageStaff, StaffOrApplicant};
 use crate::state::AppState;
 
 /// The registration page.
@@ -126,23 +123,7 @@ pub(crate) async fn register(
         .core
         .login(form.phone.trim(), &form.password, SessionKind::Cookie)
         .await?;
-    let max_age = (login.expires_at - state.core.clock().now())
-        .num_seconds()
-        .max(0);
-    let secure = if state.settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
-        login.token
-    );
-    let mut response = Redirect::to("/my").into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(response)
+    Ok(super::auth::session_redirect(&state, &login, "/my"))
 }
 
 struct CaseRow {
@@ -578,13 +559,22 @@ pub(crate) async fn resubmit(
     }
 }
 
-/// `GET /files/{id}`: an upload, for its owner or staff of the center.
+#[derive(Deserialize)]
+pub(crate) struct FileQuery {
+    case_no: Option<String>,
+}
+
+/// `GET /files/{id}?case_no=`: an upload, for its owner or staff through its case.
 pub(crate) async fn file(
     State(state): State<AppState>,
     who: PageStaff<StaffOrApplicant>,
     PagePath(id): PagePath<String>,
+    crate::extract::PageQuery(q): crate::extract::PageQuery<FileQuery>,
 ) -> Result<Response, AppError> {
-    let (f, bytes) = state.core.file_for(&who.user, &id).await?;
+    let (f, bytes) = state
+        .core
+        .file_for(&who.user, &id, q.case_no.as_deref())
+        .await?;
     Ok(crate::api::portal::file_response(&f.content_type, bytes))
 }
 

@@ -271,6 +271,19 @@ async fn online_application_is_pre_reviewed_approved_and_its_licence_reused() {
         .await;
     assert_eq!(s, 422, "{v}");
     assert_eq!(v["error"]["code"], "missing_required_material");
+    // The same item twice is refused.
+    let mut twice = items.clone();
+    twice[1]["index"] = json!(0);
+    let (s, v) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/applications",
+            Some(&a),
+            &json!({"matter_code": TOBACCO_NEW, "materials": twice}),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("重复"));
     // B cannot use A's upload.
     let (s, _) = app
         .send_json(
@@ -356,6 +369,20 @@ async fn online_application_is_pre_reviewed_approved_and_its_licence_reused() {
 
     // Pre-review: return with reasons, the applicant fixes, the clerk receives.
     let clerk = app.token("clerk1").await;
+    // Staff read an upload through its case only.
+    let (s, _) = app
+        .get_json_as(&clerk, &format!("/api/v1/files/{file_id}"))
+        .await;
+    assert_eq!(s, 404);
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/files/{file_id}?case_no={case_no}")))
+        .bearer_auth(&clerk)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), PDF);
     let (s, v) = app
         .send_json(
             Method::POST,
@@ -615,6 +642,8 @@ async fn imported_licences_are_found_and_holders_told_before_expiry() {
         .await;
     assert_eq!(s, 403);
 
+    // The holder of the first has an account: the notice goes to its phone.
+    register(&app, "13800000031", "孙八", "11010519491231002X").await;
     // 2026-11-02: the first expires 2026-12-01, within 30 days; the second does not.
     assert_eq!(app.core.sweep_license_expiry(100).await.unwrap(), 1);
     assert_eq!(app.core.sweep_license_expiry(100).await.unwrap(), 0);
@@ -624,6 +653,7 @@ async fn imported_licences_are_found_and_holders_told_before_expiry() {
             .unwrap()
             .iter()
             .any(|m| m["subject_id"] == "YC-2021-0001"
+                && m["recipient"] == "138****0031"
                 && m["message"].as_str().unwrap().contains("2026-12-01")),
         "{out}"
     );

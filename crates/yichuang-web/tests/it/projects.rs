@@ -82,6 +82,12 @@ async fn a_stage_opens_parallel_cases_and_completes_when_the_last_is_done() {
         (422, Some("wrong_stage")),
         "{v}"
     );
+    let mut long = body.clone();
+    long["location"] = json!("宣".repeat(201));
+    let (s, v) = app
+        .send_json(Method::POST, "/api/v1/projects", Some(&inv), &long)
+        .await;
+    assert_eq!(s, 400, "{v}");
     let events_before = app.event_count().await;
     let mut bad_company = body.clone();
     bad_company["company"]["credit_code"] = json!("91341800MA2N000018");
