@@ -783,6 +783,19 @@ impl Store for PgStore {
         cases::orders_for_case(&self.pool, case_no).await
     }
 
+    async fn record_event(
+        &self,
+        center_id: Option<i64>,
+        subject: (&str, &str),
+        kind: &str,
+        payload: serde_json::Value,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        events::append(&mut tx, ctx, center_id, subject, kind, payload).await?;
+        tx.commit().await.map_err(db)
+    }
+
     async fn events_for(&self, subject_kind: &str, subject_id: &str) -> Result<Vec<Event>> {
         events::for_subject(&self.pool, subject_kind, subject_id).await
     }

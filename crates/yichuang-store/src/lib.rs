@@ -464,6 +464,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     // ---- events --------------------------------------------------------------------------
 
+    /// Appends one event that changes no projection: an audited read such as revealing a full
+    /// ID number, or a security record. It carries `ctx` (actor, time, origin) like every event.
+    async fn record_event(
+        &self,
+        center_id: Option<i64>,
+        subject: (&str, &str),
+        kind: &str,
+        payload: serde_json::Value,
+        ctx: &Ctx,
+    ) -> Result<()>;
+
     /// The events of one subject, oldest first.
     async fn events_for(&self, subject_kind: &str, subject_id: &str) -> Result<Vec<Event>>;
 
