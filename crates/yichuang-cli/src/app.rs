@@ -74,7 +74,8 @@ pub(crate) async fn open_core(cfg: &Config) -> anyhow::Result<Core> {
         })
         .with_performance_formula(cfg.performance.clone())
         .with_portal_settings(cfg.portal.settings(&cfg.database.data_dir)?)
-        .with_project_settings(cfg.projects.settings()?))
+        .with_project_settings(cfg.projects.settings()?)
+        .with_limits(&cfg.limits))
 }
 
 /// `yichuang migrate`.
@@ -161,7 +162,9 @@ pub(crate) async fn serve(
     first_start(&core, demo, admin_password).await?;
     let settings = WebSettings {
         demo_mode,
-        secure_cookies: cfg.server.secure_cookies,
+        secure_cookies: cfg.server.cookies_secure(),
+        trusted_proxies: cfg.server.trusted_proxies.clone(),
+        metrics_token: Some(cfg.server.metrics_token.clone()).filter(|t| !t.is_empty()),
         request_timeout_secs: cfg.server.request_timeout_secs,
         body_limit_bytes: cfg.server.body_limit_bytes,
     };
@@ -207,6 +210,7 @@ fn spawn_jobs(core: yichuang_core::Core) {
             if let Err(e) = core.sweep_license_expiry(500).await {
                 tracing::warn!(error = %e, "licence expiry sweep failed");
             }
+            core.sweep_limits();
         }
     });
 }

@@ -32,6 +32,8 @@ pub(crate) struct Config {
     pub(crate) projects: ProjectsConfig,
     /// 一网通办: uploads and licences.
     pub(crate) portal: PortalConfig,
+    /// Anti-automation: rate limits per phone and per client address.
+    pub(crate) limits: yichuang_core::guard::LimitSettings,
 }
 
 /// `[projects]`: the promised limit of each 工程建设项目审批 stage, in working days.
@@ -219,6 +221,20 @@ pub(crate) struct ServerConfig {
     pub(crate) body_limit_bytes: usize,
     /// Mark cookies Secure (set when served over HTTPS).
     pub(crate) secure_cookies: bool,
+    /// The address citizens reach the hall at, e.g. `https://zwfw.example.gov.cn`; an
+    /// `https://` address makes every cookie `Secure`.
+    pub(crate) public_url: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (rate limits, audit trail).
+    pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
+    /// Bearer token for `/metrics`; empty: `/metrics` answers loopback peers only.
+    pub(crate) metrics_token: String,
+}
+
+impl ServerConfig {
+    /// Whether cookies must be `Secure`.
+    pub(crate) fn cookies_secure(&self) -> bool {
+        self.secure_cookies || self.public_url.trim().starts_with("https://")
+    }
 }
 
 impl Default for ServerConfig {
@@ -228,6 +244,9 @@ impl Default for ServerConfig {
             request_timeout_secs: 30,
             body_limit_bytes: 2 * 1024 * 1024,
             secure_cookies: false,
+            public_url: String::new(),
+            trusted_proxies: Vec::new(),
+            metrics_token: String::new(),
         }
     }
 }

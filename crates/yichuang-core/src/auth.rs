@@ -2,6 +2,7 @@
 //! blocking pool because a hash takes tens of milliseconds. Tokens are 256 random bits; only
 //! their SHA-256 is stored, so a leaked database does not leak live sessions.
 
+use std::net::IpAddr;
 use std::sync::OnceLock;
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
@@ -10,7 +11,18 @@ use sha2::{Digest, Sha256};
 use yichuang_domain::account::{Role, StaffUser};
 use yichuang_store::{NewSession, NewUser, SessionKind, StaffUserRecord};
 
+use crate::guard::Attempt;
 use crate::{Core, CoreError, Result};
+
+/// A username as it may be shown or logged: portal applicants log in with their phone number,
+/// which is masked like any phone.
+pub fn mask_username(username: &str) -> String {
+    if username.len() == 11 && username.bytes().all(|b| b.is_ascii_digit()) {
+        yichuang_domain::mask::mask_phone(username)
+    } else {
+        username.to_owned()
+    }
+}
 
 /// Minimum length of a password chosen by an administrator.
 pub const MIN_PASSWORD_LEN: usize = 8;
@@ -104,34 +116,74 @@ fn valid_username(name: &str) -> bool {
 
 impl Core {
     /// Logs in with a username and password, starting a cookie session or issuing an API token.
-    pub async fn login(&self, username: &str, password: &str, kind: SessionKind) -> Result<Login> {
+    ///
+    /// `ip` is the client's address when known. Attempts per address are rate limited, and
+    /// repeated failures lock the username *for that address only*: someone guessing `admin`'s
+    /// password from one machine cannot keep the administrator out everywhere else.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        kind: SessionKind,
+        ip: Option<IpAddr>,
+    ) -> Result<Login> {
         let username = username.trim();
+        self.guard.check_attempt(Attempt::Login, ip)?;
         if username.is_empty() || password.is_empty() {
             return Err(CoreError::invalid("username", "请输入用户名和密码"));
         }
+        let now = self.clock().now();
+        if let Some(until) = self.guard.locked_until(username, ip, now) {
+            return Err(CoreError::AccountLocked(until));
+        }
         let Some(record) = self.store().user_by_username(username).await? else {
             verify_password(password, decoy_hash().await).await;
+            self.count_failure(username, None, ip, now).await?;
             return Err(CoreError::InvalidCredentials);
         };
-        let now = self.clock().now();
+        // A lock an administrator set on the account itself still holds everywhere.
         if let Some(until) = record.locked_until.filter(|u| *u > now) {
             return Err(CoreError::AccountLocked(until));
         }
         if !verify_password(password, &record.password_hash).await {
-            let lock_until = now + Duration::minutes(self.auth.lockout_minutes);
-            let max = self.auth.max_failed_logins;
-            let ctx = self.ctx(username);
-            if self
-                .store()
-                .record_login_failure(record.user.id, max, lock_until, &ctx)
-                .await?
-            {
-                tracing::warn!(username, "account locked after repeated failed logins");
-                return Err(CoreError::AccountLocked(lock_until));
-            }
-            return Err(CoreError::InvalidCredentials);
+            self.count_failure(username, Some(record.user.center_id), ip, now)
+                .await?;
+            return Err(match self.guard.locked_until(username, ip, now) {
+                Some(until) => CoreError::AccountLocked(until),
+                None => CoreError::InvalidCredentials,
+            });
         }
+        self.guard.record_success(username, ip);
         self.start_session(record, kind).await
+    }
+
+    /// Counts a failed login of `username` from `ip`; when it locks the pair, the lock is
+    /// written to the log as a security record (masked: a username may be a phone number).
+    async fn count_failure(
+        &self,
+        username: &str,
+        center_id: Option<i64>,
+        ip: Option<IpAddr>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let window = Duration::minutes(self.auth.lockout_minutes);
+        let max = self.auth.max_failed_logins;
+        let Some(until) = self.guard.record_failure(username, ip, now, max, window) else {
+            return Ok(());
+        };
+        let shown = mask_username(username);
+        let from = ip.map(|a| a.to_string()).unwrap_or_default();
+        tracing::warn!(username = %shown, ip = %from, "login locked for this address after repeated failures");
+        self.store()
+            .record_event(
+                center_id,
+                ("user", &shown),
+                "login_locked",
+                serde_json::json!({"ip": from, "until": until}),
+                &self.ctx(&shown),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn start_session(&self, record: StaffUserRecord, kind: SessionKind) -> Result<Login> {

@@ -58,6 +58,14 @@ pub enum CoreError {
     /// An upload of a type not accepted (415).
     #[error("{0}")]
     UnsupportedType(String),
+    /// Too many requests of one kind from one phone or address (429 with `Retry-After`).
+    #[error("{}", rate_message(what, *retry_after_secs))]
+    RateLimited {
+        /// Seconds until the next attempt can pass.
+        retry_after_secs: u64,
+        /// What was too frequent, in Chinese.
+        what: &'static str,
+    },
     /// Anything unexpected; logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -105,6 +113,17 @@ impl From<DomainError> for CoreError {
             DomainError::Conflict(m) => Self::Conflict(m),
         }
     }
+}
+
+/// "获取验证码过于频繁，请 3 分钟后再试": seconds below two minutes, minutes below two hours,
+/// hours beyond.
+fn rate_message(what: &str, secs: u64) -> String {
+    let wait = match secs {
+        0..120 => format!("{secs} 秒"),
+        120..7200 => format!("{} 分钟", secs.div_ceil(60)),
+        _ => format!("{} 小时", secs.div_ceil(3600)),
+    };
+    format!("{what}，请 {wait}后再试")
 }
 
 /// Result alias for use cases.

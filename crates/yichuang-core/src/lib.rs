@@ -13,6 +13,7 @@ pub mod centers;
 pub mod demo;
 mod error;
 pub mod evaluations;
+pub mod guard;
 pub mod notify;
 pub mod portal;
 pub mod projects;
@@ -118,6 +119,8 @@ pub struct Core {
     hall: tokio::sync::broadcast::Sender<queue::HallEvent>,
     /// Hall events travel through the database to every instance (PostgreSQL).
     hall_shared: Arc<std::sync::atomic::AtomicBool>,
+    /// Rate limits and login lockouts of this process.
+    guard: Arc<guard::Guard>,
 }
 
 pub use cache::CACHE_TTL;
@@ -125,6 +128,10 @@ pub use cache::CACHE_TTL;
 impl Core {
     /// Wires the core.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
+        let guard = Arc::new(guard::Guard::new(
+            Arc::clone(&clock),
+            &guard::LimitSettings::default(),
+        ));
         Self {
             notifier: Arc::new(notify::OutboxNotifier::new(Arc::clone(&store))),
             store,
@@ -143,6 +150,7 @@ impl Core {
             queue: queue::QueueSettings::default(),
             hall: tokio::sync::broadcast::channel(256).0,
             hall_shared: Arc::default(),
+            guard,
         }
     }
 
@@ -225,6 +233,26 @@ impl Core {
     pub fn with_performance_formula(mut self, formula: reports::PerformanceFormula) -> Self {
         self.performance = formula;
         self
+    }
+
+    /// Replaces the rate limits (and forgets what the old limiters counted).
+    #[must_use]
+    pub fn with_limits(mut self, limits: &guard::LimitSettings) -> Self {
+        self.guard = Arc::new(guard::Guard::new(Arc::clone(&self.clock), limits));
+        self
+    }
+
+    /// Counts an attempt of `kind` from `ip`; `RateLimited` when the address has used its quota.
+    pub fn check_attempt(&self, kind: guard::Attempt, ip: Option<std::net::IpAddr>) -> Result<()> {
+        self.guard.check_attempt(kind, ip)
+    }
+
+    /// Drops limiter and lockout state that no longer limits anything (a periodic job).
+    pub fn sweep_limits(&self) {
+        self.guard.sweep(
+            self.clock.now(),
+            chrono::Duration::minutes(self.auth.lockout_minutes),
+        );
     }
 
     /// The store, for read-only queries that need no rules.

@@ -133,11 +133,18 @@ fn require_applicant(user: &StaffUser) -> Result<()> {
 
 impl Core {
     /// Sends a 6-digit verification code to a phone through the notifier.
-    pub async fn send_verification_code(&self, phone: &str) -> Result<()> {
+    pub async fn send_verification_code(
+        &self,
+        phone: &str,
+        ip: Option<std::net::IpAddr>,
+    ) -> Result<()> {
         let phone = parse_phone(phone).map_err(|m| CoreError::Unprocessable {
             code: "invalid_phone",
             message: m.into(),
         })?;
+        // Per address, then per phone (a minute, an hour, a day): an SMS costs money and
+        // floods a stranger's phone, so both are capped before anything is written or sent.
+        self.guard.check_code(&phone, ip)?;
         let mut bytes = [0u8; 4];
         getrandom::fill(&mut bytes)
             .map_err(|e| CoreError::Internal(anyhow::anyhow!("no randomness: {e}")))?;

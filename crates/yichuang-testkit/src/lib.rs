@@ -16,6 +16,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 use tokio::net::TcpListener;
+use yichuang_core::guard::LimitSettings;
 use yichuang_core::{AuthSettings, Core};
 use yichuang_store::Store;
 use yichuang_store_postgres::testing::PgTestDb;
@@ -27,6 +28,17 @@ pub use yichuang_domain::clock::FakeClock;
 /// Monday 2026-11-02 09:00 in Asia/Shanghai: where every test clock starts.
 pub fn start_instant() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 2, 1, 0, 0).unwrap()
+}
+
+/// The limits of most tests: per-phone limits as in production, per-address limits off,
+/// because every test request comes from one address.
+pub fn test_limits() -> LimitSettings {
+    LimitSettings {
+        code_per_ip_hour: 0,
+        login_per_ip_minute: 0,
+        progress_per_ip_minute: 0,
+        ..LimitSettings::default()
+    }
 }
 
 /// Whatever must live as long as the app: a temp dir or a test database.
@@ -62,11 +74,29 @@ impl TestApp {
         Self::sqlite_in(&path, Some(dir), true).await
     }
 
+    /// The demo center on SQLite with the production rate limits (the other constructors
+    /// switch the per-address limits off: every test request comes from 127.0.0.1).
+    pub async fn sqlite_with_limits(limits: LimitSettings) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_in_dir(dir.path(), 2).await.unwrap();
+        store.migrate().await.unwrap();
+        let mut app = Self::start(Arc::new(store), Guard::Dir(None), true, limits).await;
+        app.data_dir = Some(dir.path().to_path_buf());
+        app._guard = Guard::Dir(Some(dir));
+        app
+    }
+
+    /// The demo center on PostgreSQL with the given rate limits, or `None` (SKIPPED).
+    pub async fn postgres_with_limits(test: &str, limits: LimitSettings) -> Option<Self> {
+        let (db, store) = PgTestDb::store(test).await?;
+        Some(Self::start(Arc::new(store), Guard::Pg(db), true, limits).await)
+    }
+
     /// The app on the SQLite database in `dir` (kept by the caller when `guard` is `None`).
     pub async fn sqlite_in(dir: &Path, guard: Option<tempfile::TempDir>, demo: bool) -> Self {
         let store = SqliteStore::open_in_dir(dir, 2).await.unwrap();
         store.migrate().await.unwrap();
-        let mut app = Self::start(Arc::new(store), Guard::Dir(guard), demo).await;
+        let mut app = Self::start(Arc::new(store), Guard::Dir(guard), demo, test_limits()).await;
         app.data_dir = Some(dir.to_path_buf());
         app
     }
@@ -74,7 +104,7 @@ impl TestApp {
     /// The demo center on a fresh PostgreSQL database, or `None` (SKIPPED) without one.
     pub async fn postgres(test: &str) -> Option<Self> {
         let (db, store) = PgTestDb::store(test).await?;
-        Some(Self::start(Arc::new(store), Guard::Pg(db), true).await)
+        Some(Self::start(Arc::new(store), Guard::Pg(db), true, test_limits()).await)
     }
 
     /// Two server instances on one fresh PostgreSQL database (the second shares the first's
@@ -84,26 +114,29 @@ impl TestApp {
         let second = yichuang_store_postgres::PgStore::connect(&db.url, 5)
             .await
             .unwrap();
-        let first = Self::start(Arc::new(store), Guard::Pg(db), true).await;
-        let other = Self::start(Arc::new(second), Guard::Dir(None), true).await;
+        let first = Self::start(Arc::new(store), Guard::Pg(db), true, test_limits()).await;
+        let other = Self::start(Arc::new(second), Guard::Dir(None), true, test_limits()).await;
         Some((first, other))
     }
 
-    async fn start(store: Arc<dyn Store>, guard: Guard, demo: bool) -> Self {
+    async fn start(store: Arc<dyn Store>, guard: Guard, demo: bool, limits: LimitSettings) -> Self {
         let clock = Arc::new(FakeClock::new(start_instant()));
         let files = tempfile::tempdir().unwrap();
-        let core = Core::new(store, clock.clone(), AuthSettings::default()).with_portal_settings(
-            yichuang_core::portal::PortalSettings {
+        let core = Core::new(store, clock.clone(), AuthSettings::default())
+            .with_portal_settings(yichuang_core::portal::PortalSettings {
                 files_dir: Some(files.path().to_path_buf()),
                 ..Default::default()
-            },
-        );
+            })
+            .with_limits(&limits);
         if demo && core.is_empty().await.unwrap() {
             core.load_demo().await.unwrap();
         }
         core.start_hall_listener().await.unwrap();
         let settings = WebSettings {
             demo_mode: demo,
+            // Tests stand behind "a proxy" on loopback so that they can speak for other
+            // addresses with X-Forwarded-For.
+            trusted_proxies: vec![std::net::Ipv4Addr::LOCALHOST.into()],
             ..WebSettings::default()
         };
         let router = yichuang_web::router(AppState::new(core.clone(), settings));

@@ -4,7 +4,7 @@
 //! `log_errors` middleware and never shown.
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 use yichuang_core::CoreError;
@@ -61,6 +61,7 @@ impl AppError {
                 CoreError::UnsupportedType(_) => {
                     (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type")
                 }
+                CoreError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
                 CoreError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             },
         }
@@ -85,6 +86,16 @@ impl AppError {
     fn field(&self) -> Option<&str> {
         match self {
             Self::Core(CoreError::Invalid { field, .. }) => Some(field),
+            _ => None,
+        }
+    }
+
+    /// `Retry-After` (seconds) of a rate-limited request.
+    pub(crate) fn retry_after(&self) -> Option<HeaderValue> {
+        match self {
+            Self::Core(CoreError::RateLimited {
+                retry_after_secs, ..
+            }) => HeaderValue::from_str(&retry_after_secs.to_string()).ok(),
             _ => None,
         }
     }
@@ -124,6 +135,9 @@ impl IntoResponse for AppError {
         };
         let body = page.render().unwrap_or_else(|_| "服务器内部错误".into());
         let mut response = (status, Html(body)).into_response();
+        if let Some(v) = self.retry_after() {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         if let Some(cause) = self.internal_cause() {
             response.extensions_mut().insert(cause);
         }
@@ -152,6 +166,9 @@ impl IntoResponse for ApiError {
             error["details"] = json!(problems);
         }
         let mut response = (status, axum::Json(json!({ "error": error }))).into_response();
+        if let Some(v) = self.0.retry_after() {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         if let Some(cause) = self.0.internal_cause() {
             response.extensions_mut().insert(cause);
         }

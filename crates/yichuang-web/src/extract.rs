@@ -3,9 +3,10 @@
 //! checks happen here, in one place: [`authorize`], used by [`ApiStaff`] and [`PageStaff`].
 
 use std::marker::PhantomData;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -101,6 +102,52 @@ pub(crate) struct PageQuery<T>(pub(crate) T);
 #[from_request(via(axum::extract::Path), rejection(AppError))]
 pub(crate) struct PagePath<T>(pub(crate) T);
 
+/// The client's address: the peer, or — when the peer is a trusted reverse proxy — the nearest
+/// untrusted address in `X-Forwarded-For`. `None` when the request did not come over a socket.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientIp(pub(crate) Option<IpAddr>);
+
+/// The client address of a request (see [`ClientIp`]).
+pub(crate) fn client_ip(parts: &Parts, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    // Walk from the nearest hop outwards; the first address that is not one of our proxies is
+    // the client. Addresses further left were written by the client itself and prove nothing.
+    Some(
+        forwarded
+            .iter()
+            .rev()
+            .find(|a| !trusted.contains(a))
+            .or(forwarded.first())
+            .copied()
+            .unwrap_or(peer),
+    )
+}
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(client_ip(parts, &state.settings.trusted_proxies)))
+    }
+}
+
 /// Which roles a guarded route admits.
 pub(crate) trait Policy: Send + Sync + 'static {
     /// Roles admitted; any one suffices.
@@ -171,6 +218,40 @@ pub(crate) async fn authorize(
     Ok(user)
 }
 
+/// Whether a JSON API request may act on the strength of the session cookie. Bearer tokens
+/// and safe methods always may; a cookie-authenticated write must prove it comes from our own
+/// pages: `Sec-Fetch-Site: same-origin`, an `Origin` equal to the request's host, or an
+/// `X-CSRF-Token` header equal to the CSRF cookie. A cross-site form or script fails all three.
+fn cookie_write_allowed(parts: &Parts) -> bool {
+    use axum::http::Method;
+    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS)
+        || parts.headers.contains_key(AUTHORIZATION)
+    {
+        return true;
+    }
+    let jar = CookieJar::from_headers(&parts.headers);
+    if jar.get(SESSION_COOKIE).is_none() {
+        // Without a session cookie there is no ambient authority to abuse.
+        return true;
+    }
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    if header("sec-fetch-site") == Some("same-origin") {
+        return true;
+    }
+    if let (Some(origin), Some(host)) = (header("origin"), header("host")) {
+        let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
+        if origin_host.eq_ignore_ascii_case(host) {
+            return true;
+        }
+    }
+    match (header("x-csrf-token"), jar.get(CSRF_COOKIE)) {
+        (Some(sent), Some(cookie)) => {
+            !sent.is_empty() && constant_time_eq(sent.as_bytes(), cookie.value().as_bytes())
+        }
+        _ => false,
+    }
+}
+
 /// A logged-in staff member admitted by policy `P`, for API handlers (401/403 as JSON).
 pub(crate) struct ApiStaff<P: Policy = AnyStaff> {
     pub(crate) user: StaffUser,
@@ -181,6 +262,9 @@ impl<P: Policy> FromRequestParts<AppState> for ApiStaff<P> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if !cookie_write_allowed(parts) {
+            return Err(ApiError(AppError::Csrf));
+        }
         let user = authorize(parts, state, P::ROLES).await?;
         Ok(Self {
             user,
@@ -256,7 +340,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CsrfForm<T> {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares secrets without an early exit.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.settings.request_timeout_secs);
     // Uploads need more than the JSON limit; axum's extractors keep their own 2 MB default.
     let body_limit = state.settings.body_limit_bytes.max(api::UPLOAD_BODY_LIMIT);
+    let secure = state.settings.secure_cookies;
     Router::new()
         .merge(api::routes())
         .merge(html::routes())
@@ -48,6 +49,10 @@ pub fn router(state: AppState) -> Router {
             timeout,
         ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            secure,
+            middleware::security_headers,
+        ))
         .layer(middleware::trace_layer())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

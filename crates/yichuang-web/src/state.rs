@@ -16,6 +16,11 @@ pub struct WebSettings {
     pub request_timeout_secs: u64,
     /// Largest accepted request body in bytes.
     pub body_limit_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; every other peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// When set, `/metrics` answers only with `Authorization: Bearer <token>`; when unset, only
+    /// to loopback peers (a Prometheus on the same host).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebSettings {
@@ -25,6 +30,8 @@ impl Default for WebSettings {
             secure_cookies: false,
             request_timeout_secs: 30,
             body_limit_bytes: 2 * 1024 * 1024,
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
         }
     }
 }

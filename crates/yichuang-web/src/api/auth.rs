@@ -9,7 +9,7 @@ use yichuang_core::store::SessionKind;
 use yichuang_domain::account::StaffUser;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiStaff, request_token};
+use crate::extract::{ApiJson, ApiStaff, ClientIp, request_token};
 use crate::state::AppState;
 
 /// Credentials.
@@ -59,15 +59,17 @@ pub(crate) struct TokenResponse {
     responses(
         (status = 200, body = TokenResponse),
         (status = 401, description = "用户名或密码错误 (invalid_credentials)", body = crate::api::ErrorBody),
-        (status = 423, description = "账号临时锁定 (account_locked)", body = crate::api::ErrorBody)
+        (status = 423, description = "账号临时锁定 (account_locked)", body = crate::api::ErrorBody),
+        (status = 429, description = "本地址登录尝试过于频繁 (rate_limited)，见 Retry-After", body = crate::api::ErrorBody)
     ))]
 pub(crate) async fn create_token(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> Result<axum::Json<TokenResponse>, ApiError> {
     let login = state
         .core
-        .login(&req.username, &req.password, SessionKind::Api)
+        .login(&req.username, &req.password, SessionKind::Api, ip)
         .await?;
     Ok(axum::Json(TokenResponse {
         token: login.token,

@@ -9,13 +9,16 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use yichuang_core::CoreError;
 use yichuang_core::cases::CaseDetail;
+use yichuang_core::guard::Attempt;
 use yichuang_core::store::CaseFilter;
 use yichuang_domain::case::{ApplicantKind, CaseStatus, LightLevel};
 use yichuang_domain::mask::{mask_id, mask_phone};
 
 use crate::action;
 use crate::error::ApiError;
-use crate::extract::{AnyStaff, ApiJson, ApiPath, ApiQuery, ApiStaff, Policy, StaffOrApplicant};
+use crate::extract::{
+    AnyStaff, ApiJson, ApiPath, ApiQuery, ApiStaff, ClientIp, Policy, StaffOrApplicant,
+};
 use crate::state::AppState;
 
 /// Supervisors and administrators.
@@ -450,11 +453,15 @@ pub(crate) struct Progress {
 
 /// Public progress lookup: number and applicant name.
 #[utoipa::path(get, path = "/api/v1/public/progress", tag = "cases", params(ProgressQuery),
-    responses((status = 200, body = Progress), (status = 404, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = Progress), (status = 404, body = crate::api::ErrorBody),
+        (status = 429, description = "同一地址查询过于频繁 (rate_limited)，见 Retry-After", body = crate::api::ErrorBody)))]
 pub(crate) async fn progress(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiQuery(q): ApiQuery<ProgressQuery>,
 ) -> Result<axum::Json<Progress>, ApiError> {
+    // Case numbers are guessable; the name check alone would let a script walk them.
+    state.core.check_attempt(Attempt::Progress, ip)?;
     let d = state
         .core
         .public_progress(

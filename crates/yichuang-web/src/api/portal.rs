@@ -15,7 +15,7 @@ use yichuang_domain::mask::{mask_id, mask_phone};
 use crate::api::cases::CaseDto;
 use crate::error::ApiError;
 use crate::extract::{
-    AdminOnly, ApiJson, ApiPath, ApiQuery, ApiStaff, ApplicantOnly, StaffOrApplicant,
+    AdminOnly, ApiJson, ApiPath, ApiQuery, ApiStaff, ApplicantOnly, ClientIp, StaffOrApplicant,
 };
 use crate::state::AppState;
 
@@ -28,12 +28,14 @@ pub(crate) struct VerificationBody {
 /// Send a 6-digit registration code through the notifier.
 #[utoipa::path(post, path = "/api/v1/applicants/verification", tag = "portal",
     request_body = VerificationBody,
-    responses((status = 202, description = "已发送"), (status = 422, body = crate::api::ErrorBody)))]
+    responses((status = 202, description = "已发送"), (status = 422, body = crate::api::ErrorBody),
+        (status = 429, description = "同一手机号每分钟 1 次、每小时 5 次、每天 10 次；同一地址每小时 20 次 (rate_limited)，见 Retry-After", body = crate::api::ErrorBody)))]
 pub(crate) async fn send_code(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<VerificationBody>,
 ) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
-    state.core.send_verification_code(&body.phone).await?;
+    state.core.send_verification_code(&body.phone, ip).await?;
     Ok((
         StatusCode::ACCEPTED,
         axum::Json(json!({"sent": true, "phone": mask_phone(body.phone.trim())})),

@@ -11,7 +11,7 @@ use yichuang_core::store::SessionKind;
 
 use super::Chrome;
 use crate::error::AppError;
-use crate::extract::{CsrfForm, LARGE_COOKIE, PageQuery, SESSION_COOKIE, request_token};
+use crate::extract::{ClientIp, CsrfForm, LARGE_COOKIE, PageQuery, SESSION_COOKIE, request_token};
 use crate::state::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -87,12 +87,13 @@ pub(crate) fn session_redirect(
 pub(crate) async fn login(
     State(state): State<AppState>,
     chrome: Chrome,
+    ClientIp(ip): ClientIp,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
     let next = safe_next(form.next.as_deref());
     match state
         .core
-        .login(&form.username, &form.password, SessionKind::Cookie)
+        .login(&form.username, &form.password, SessionKind::Cookie, ip)
         .await
     {
         Ok(login) => {

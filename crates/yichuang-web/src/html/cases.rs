@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yichuang_core::CoreError;
 use yichuang_core::cases::CaseDetail;
+use yichuang_core::guard::Attempt;
 use yichuang_core::store::CaseFilter;
 use yichuang_domain::account::{Role, StaffUser};
 use yichuang_domain::case::{CaseStatus, Procedure};
@@ -24,7 +25,9 @@ use super::timeline::{event_detail, event_label, notice_label};
 use crate::action;
 use crate::api::{available_notices, progress_of};
 use crate::error::AppError;
-use crate::extract::{AnyStaff, CsrfForm, PagePath, PageQuery, PageStaff, Policy, urlencode};
+use crate::extract::{
+    AnyStaff, ClientIp, CsrfForm, PagePath, PageQuery, PageStaff, Policy, urlencode,
+};
 use crate::state::AppState;
 
 /// Window clerks.
@@ -473,6 +476,7 @@ pub(crate) struct ProgressQuery {
 pub(crate) async fn progress(
     State(state): State<AppState>,
     chrome: Chrome,
+    ClientIp(ip): ClientIp,
     PageQuery(q): PageQuery<ProgressQuery>,
 ) -> Result<Response, AppError> {
     let mut page = ProgressPage {
@@ -485,6 +489,7 @@ pub(crate) async fn progress(
     if q.case_no.trim().is_empty() && q.name.trim().is_empty() {
         return Ok(page.into_response());
     }
+    state.core.check_attempt(Attempt::Progress, ip)?;
     match state.core.public_progress(&q.case_no, &q.name).await {
         Ok(d) => {
             page.progress = Some(progress_of(&d));

@@ -112,6 +112,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .layer(axum::middleware::from_fn(ensure_csrf_cookie))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/app.js", get(script))
 }
 
 /// What every page shows around its content.
@@ -178,12 +179,36 @@ impl FromRequestParts<AppState> for Chrome {
 
 /// The stylesheet, embedded in the binary and cached by ETag.
 async fn stylesheet(headers: axum::http::HeaderMap) -> Response {
-    const CSS: &str = include_str!("../../static/app.css");
     static ETAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let etag = ETAG.get_or_init(|| {
+    asset(
+        &headers,
+        include_str!("../../static/app.css"),
+        "text/css; charset=utf-8",
+        &ETAG,
+    )
+}
+
+/// The pages' one script (the CSP forbids inline script), embedded and cached by ETag.
+async fn script(headers: axum::http::HeaderMap) -> Response {
+    static ETAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    asset(
+        &headers,
+        include_str!("../../static/app.js"),
+        "text/javascript; charset=utf-8",
+        &ETAG,
+    )
+}
+
+fn asset(
+    headers: &axum::http::HeaderMap,
+    body: &'static str,
+    content_type: &'static str,
+    etag: &'static std::sync::OnceLock<String>,
+) -> Response {
+    let etag = etag.get_or_init(|| {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        CSS.hash(&mut h);
+        body.hash(&mut h);
         format!("\"{:x}\"", h.finish())
     });
     if headers
@@ -193,7 +218,7 @@ async fn stylesheet(headers: axum::http::HeaderMap) -> Response {
     {
         return StatusCode::NOT_MODIFIED.into_response();
     }
-    let mut response = ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS).into_response();
+    let mut response = ([(header::CONTENT_TYPE, content_type)], body).into_response();
     if let Ok(v) = HeaderValue::from_str(etag) {
         response.headers_mut().insert(header::ETAG, v);
     }

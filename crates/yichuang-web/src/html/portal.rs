@@ -18,7 +18,9 @@ use yichuang_domain::clock::to_shanghai;
 use super::Chrome;
 use super::timeline::event_label;
 use crate::error::AppError;
-use crate::extract::{ApplicantOnly, CSRF_COOKIE, CsrfForm, PagePath, PageStaff, StaffOrApplicant};
+use crate::extract::{
+    ApplicantOnly, CSRF_COOKIE, ClientIp, CsrfForm, PagePath, PageStaff, StaffOrApplicant,
+};
 use crate::state::AppState;
 
 /// The registration page.
@@ -62,16 +64,23 @@ pub(crate) struct CodeForm {
 pub(crate) async fn send_code(
     State(state): State<AppState>,
     chrome: Chrome,
+    ClientIp(ip): ClientIp,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
     let mut page = RegisterPage::blank(chrome);
     page.phone = form.phone.trim().to_owned();
-    match state.core.send_verification_code(&form.phone).await {
+    match state.core.send_verification_code(&form.phone, ip).await {
         Ok(()) => page.message = Some("验证码已发送，10 分钟内有效".into()),
-        Err(e @ CoreError::Unprocessable { .. }) => {
+        Err(e @ (CoreError::Unprocessable { .. } | CoreError::RateLimited { .. })) => {
             let e = AppError::from(e);
             page.error = Some(e.public_message());
-            return Ok((e.status_and_code().0, page).into_response());
+            let mut response = (e.status_and_code().0, page).into_response();
+            if let Some(v) = e.retry_after() {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, v);
+            }
+            return Ok(response);
         }
         Err(e) => return Err(e.into()),
     }
@@ -92,6 +101,7 @@ pub(crate) struct RegisterForm {
 pub(crate) async fn register(
     State(state): State<AppState>,
     chrome: Chrome,
+    ClientIp(ip): ClientIp,
     CsrfForm(form): CsrfForm<RegisterForm>,
 ) -> Result<Response, AppError> {
     let reg = Registration {
@@ -121,7 +131,7 @@ pub(crate) async fn register(
     }
     let login = state
         .core
-        .login(form.phone.trim(), &form.password, SessionKind::Cookie)
+        .login(form.phone.trim(), &form.password, SessionKind::Cookie, ip)
         .await?;
     Ok(super::auth::session_redirect(&state, &login, "/my"))
 }

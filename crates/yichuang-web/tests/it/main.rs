@@ -16,12 +16,14 @@ mod browser_portal;
 mod browser_projects;
 mod browser_reviews;
 mod centers;
+mod hardening;
 mod pages;
 mod portal;
 mod postgres;
 mod projects;
 mod reports;
 mod reviews;
+mod security;
 mod supervision;
 
 /// The value of the hidden `csrf` field of a page.

@@ -3,7 +3,7 @@ use yichuang_testkit::TestApp;
 use crate::{FIRST_MATTER, csrf_of};
 
 /// Logs in through the login form; returns the CSRF token for further forms.
-async fn form_login(app: &TestApp, user: &str) -> String {
+pub(crate) async fn form_login(app: &TestApp, user: &str) -> String {
     let (_, login) = app.get_text("/login").await;
     let csrf = csrf_of(&login);
     let r = app

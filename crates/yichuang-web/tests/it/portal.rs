@@ -191,6 +191,20 @@ async fn registration_needs_the_code_and_checked_real_name_data() {
         (422, Some("invalid_phone"))
     );
 
+    // A second code for the same phone needs a minute's wait (anti SMS-bombing).
+    let (s, v) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/applicants/verification",
+            None,
+            &json!({"phone": phone}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (429, Some("rate_limited"))
+    );
+    app.clock.advance(chrono::Duration::seconds(61));
     let token = register(&app, phone, "张三", "341802198001011230").await;
     let (s, me) = app.get_json_as(&token, "/api/v1/me").await;
     assert_eq!(s, 200, "{me}");

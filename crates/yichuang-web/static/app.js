@@ -1,0 +1,86 @@
+// The only script of 一窗通's pages. It is served from /static/app.js so that the Content
+// Security Policy can forbid inline script; each part below wakes up only on the page that has
+// its elements, and reads its data from data-* attributes instead of inline JSON.
+(function () {
+  'use strict';
+
+  // Print buttons (notices, guides, tickets).
+  document.querySelectorAll('[data-print]').forEach(function (b) {
+    b.addEventListener('click', function () { window.print(); });
+  });
+
+  // Desk intake: live check of the GB 11643 check digit and the GB 32100 check character.
+  var idInput = document.getElementById('id-number'), idHint = document.getElementById('id-hint'),
+      idType = document.getElementById('applicant-type');
+  if (idInput && idHint && idType) {
+    var idOk = function (s) {
+      if (!/^\d{17}[\dX]$/.test(s)) return false;
+      var w = [7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2], c = '10X98765432', sum = 0;
+      for (var i = 0; i < 17; i++) sum += (+s[i]) * w[i];
+      return c[sum % 11] === s[17];
+    };
+    var uscOk = function (s) {
+      var a = '0123456789ABCDEFGHJKLMNPQRTUWXY', w = [1,3,9,27,19,26,16,17,20,29,25,13,8,24,10,30,28], sum = 0;
+      if (s.length !== 18) return false;
+      for (var i = 0; i < 17; i++) { var v = a.indexOf(s[i]); if (v < 0) return false; sum += v * w[i]; }
+      return a[(31 - sum % 31) % 31] === s[17];
+    };
+    var check = function () {
+      var s = idInput.value.trim().toUpperCase();
+      if (!s) { idHint.textContent = ''; return; }
+      var ok = idType.value === 'org' ? uscOk(s) : idOk(s);
+      idHint.textContent = ok ? '✓ 号码校验通过' : (s.length < 18 ? '已输入 ' + s.length + ' 位，应为 18 位' : '✗ 校验位不正确，请核对');
+      idHint.style.color = ok ? '#1a7f37' : '#c8102e';
+    };
+    idInput.addEventListener('input', check);
+    idType.addEventListener('change', function () {
+      idInput.name = idType.value === 'org' ? 'applicant_credit_code' : 'applicant_id_number'; check();
+    });
+  }
+
+  // Hall display: live calls over server-sent events, announced with Chinese speech synthesis.
+  var calls = document.getElementById('calls');
+  if (calls && document.body.hasAttribute('data-center')) {
+    var voiceOn = false, voice = document.getElementById('voice');
+    var centerCode = JSON.parse(document.body.getAttribute('data-center'));
+    var ownWindows = JSON.parse(document.body.getAttribute('data-windows') || '[]');
+    if (voice) voice.addEventListener('click', function () { voiceOn = true; voice.textContent = '语音播报已开启'; });
+    var say = function (text) {
+      if (!voiceOn || !window.speechSynthesis) return;
+      var u = new SpeechSynthesisUtterance(text); u.lang = 'zh-CN'; u.rate = 0.9;
+      window.speechSynthesis.speak(u);
+    };
+    var refreshCounts = function () {
+      fetch('/api/v1/queue/status?center=' + encodeURIComponent(centerCode)).then(function (r) { return r.json(); }).then(function (s) {
+        s.groups.forEach(function (g) {
+          var row = document.querySelector('tr[data-group="' + g.code + '"] .n'); if (row) row.textContent = g.waiting;
+        });
+      }).catch(function () {});
+    };
+    var onCall = function (e) {
+      var d = JSON.parse(e.data), win = d.window_name || d.window || '';
+      if (d.window && ownWindows.indexOf(d.window) < 0) return;
+      var li = document.createElement('li'), b = document.createElement('b'), span = document.createElement('span');
+      b.textContent = d.number; span.textContent = win;
+      li.appendChild(b); li.appendChild(document.createTextNode(' 请到 ')); li.appendChild(span);
+      calls.insertBefore(li, calls.firstChild);
+      while (calls.children.length > 8) calls.removeChild(calls.lastChild);
+      say('请' + d.number.split('').join(' ') + '号到' + win + '办理');
+      refreshCounts();
+    };
+    var es = new EventSource('/api/v1/queue/events');
+    es.onopen = function () { document.body.setAttribute('data-live', '1'); };
+    es.addEventListener('called', onCall);
+    es.addEventListener('recalled', onCall);
+    ['issued', 'finished', 'no_show', 'transferred', 'reactivated'].forEach(function (k) { es.addEventListener(k, refreshCounts); });
+  }
+
+  // A window's own display: the number being served there.
+  var current = document.getElementById('current');
+  if (current && current.hasAttribute('data-window')) {
+    var code = JSON.parse(current.getAttribute('data-window'));
+    var ws = new EventSource('/api/v1/queue/events');
+    var onWin = function (e) { var d = JSON.parse(e.data); if (d.window === code) current.textContent = d.number; };
+    ws.addEventListener('called', onWin); ws.addEventListener('recalled', onWin);
+  }
+})();
