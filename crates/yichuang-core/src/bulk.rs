@@ -59,13 +59,16 @@ impl Core {
             }
         }
         let mut rng = fastrand::Rng::with_seed(seed);
-        let applicant = validate_applicant(ApplicantInput {
-            kind: "person".into(),
-            name: "批量测试".into(),
-            id_number: Some("11010519491231002X".into()),
-            phone: "13900000000".into(),
-            ..ApplicantInput::default()
-        })?;
+        let applicant = validate_applicant(
+            ApplicantInput {
+                kind: "person".into(),
+                name: "批量测试".into(),
+                id_number: Some("11010519491231002X".into()),
+                phone: "13900000000".into(),
+                ..ApplicantInput::default()
+            },
+            self.clock().today(),
+        )?;
         let mut stored = 0u64;
         let mut batch_no = 0usize;
         while stored < n {

@@ -5,7 +5,7 @@
 //! domain decide the events, fold them, recompute the derived columns on the center's calendar,
 //! and store state and events in one transaction guarded by the case version.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use yichuang_domain::account::{Role, StaffUser};
 use yichuang_domain::calendar::Calendar;
 use yichuang_domain::case::{
@@ -71,14 +71,12 @@ pub struct CaseDetail {
     pub id: i64,
 }
 
-pub(crate) fn validate_applicant(a: ApplicantInput) -> Result<Applicant> {
-    let name = a.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(CoreError::invalid(
-            "applicant.name",
-            "请填写申请人名称（最多 100 字）",
-        ));
-    }
+/// Checks an applicant as entered; `today` bounds the birth date in an ID number.
+pub(crate) fn validate_applicant(a: ApplicantInput, today: NaiveDate) -> Result<Applicant> {
+    let name = yichuang_domain::ids::parse_name(&a.name).map_err(|m| CoreError::Unprocessable {
+        code: "invalid_name",
+        message: m.into(),
+    })?;
     let phone = parse_phone(&a.phone).map_err(|m| CoreError::Unprocessable {
         code: "invalid_phone",
         message: m.into(),
@@ -90,6 +88,12 @@ pub(crate) fn validate_applicant(a: ApplicantInput) -> Result<Applicant> {
                 code: "invalid_id_number",
                 message: m.into(),
             })?;
+            if yichuang_domain::ids::id_birth_date(&id).is_some_and(|b| b > today) {
+                return Err(CoreError::Unprocessable {
+                    code: "invalid_id_number",
+                    message: "居民身份证号码中的出生日期晚于今天，请核对".into(),
+                });
+            }
             (ApplicantKind::Person, id)
         }
         "org" => {
@@ -117,6 +121,9 @@ pub(crate) fn validate_applicant(a: ApplicantInput) -> Result<Applicant> {
         contact: clean(a.contact),
     })
 }
+
+/// The window group of 综合受理窗口.
+const COMPREHENSIVE: &str = "comprehensive";
 
 /// Roles allowed to perform a command (the department scope is checked separately).
 fn roles_for(cmd: &Command) -> &'static [Role] {
@@ -146,7 +153,11 @@ fn roles_for(cmd: &Command) -> &'static [Role] {
 }
 
 /// Department and window scope of an action, beyond its roles.
-fn check_scope(user: &StaffUser, c: &Case, cmd: &Command) -> Result<()> {
+///
+/// `same_desk` says whether the user's window may speak for the window that took the case: the
+/// same window, or two comprehensive windows (前台综合受理: any comprehensive clerk serves any
+/// case taken at one). A dedicated window (e.g. 税务) speaks only for itself.
+fn check_scope(user: &StaffUser, c: &Case, cmd: &Command, same_desk: bool) -> Result<()> {
     if user.is_applicant() {
         // Applicants act only on their own online applications (others do not exist for them).
         return if c.received.owner == Some(user.id) {
@@ -171,10 +182,14 @@ fn check_scope(user: &StaffUser, c: &Case, cmd: &Command) -> Result<()> {
             }
         }
         Command::Withdraw { .. } => {
-            if user.has_any_role(&[Role::Clerk, Role::Admin]) {
+            if user.has_role(Role::Admin) || (user.has_role(Role::Clerk) && same_desk) {
                 Ok(())
-            } else {
+            } else if user.has_any_role(&[Role::Approver, Role::DeptHead]) {
                 require_department(user, &c.received.department)
+            } else {
+                Err(CoreError::Forbidden(
+                    "只有受理该件的窗口（或综合受理窗口之间）可以办理撤件".into(),
+                ))
             }
         }
         _ if office_only => require_department(user, &c.received.department),
@@ -262,7 +277,7 @@ impl Core {
                 window.name
             )));
         }
-        let applicant = validate_applicant(input.applicant)?;
+        let applicant = validate_applicant(input.applicant, self.clock().today())?;
         // Items a valid licence in the library satisfies need no paper (电子证照库核验).
         let licenses = self
             .licenses_for_intake(center, &version.matter, &applicant.id_number)
@@ -426,7 +441,22 @@ impl Core {
         let c = &stored.case;
         require_center(user, c.received.center_id)?;
         require_role(user, roles_for(&cmd))?;
-        check_scope(user, c, &cmd)?;
+        let same_desk = match user.window.as_deref() {
+            Some(w) if w == c.received.window => true,
+            Some(w) => {
+                let windows = self.windows(c.received.center_id).await?;
+                let group = |code: &str| {
+                    windows
+                        .iter()
+                        .find(|x| x.code == code)
+                        .map(|x| x.group.clone())
+                };
+                group(w).as_deref() == Some(COMPREHENSIVE)
+                    && group(&c.received.window).as_deref() == Some(COMPREHENSIVE)
+            }
+            None => false,
+        };
+        check_scope(user, c, &cmd, same_desk)?;
         let stored = self.settle_deemed(stored).await?;
         let now = self.clock().now();
         let mut events = stored.case.decide(&cmd, now, shanghai_date(now))?;
@@ -564,6 +594,29 @@ impl Core {
     ) -> Result<Vec<yichuang_store::Event>> {
         self.case_for(user, case_no).await?;
         Ok(self.store().events_for("case", case_no).await?)
+    }
+
+    /// The applicant of a case in full, for staff who must verify or contact them. The read is
+    /// written to the case's log first: unmasking personal data is never silent.
+    pub async fn reveal_applicant(
+        &self,
+        user: &StaffUser,
+        case_no: &str,
+    ) -> Result<yichuang_domain::case::Applicant> {
+        if user.is_applicant() {
+            return Err(CoreError::NotFound(format!("办件 {case_no} 不存在")));
+        }
+        let detail = self.case_for(user, case_no).await?;
+        self.store()
+            .record_event(
+                Some(detail.case.received.center_id),
+                ("case", case_no),
+                "personal_data_revealed",
+                serde_json::json!({"fields": ["id_number", "phone"], "by": user.display_name}),
+                &self.ctx(&user.username),
+            )
+            .await?;
+        Ok(detail.case.received.applicant.clone())
     }
 
     /// The public progress query: the number and the applicant's name must both match; any

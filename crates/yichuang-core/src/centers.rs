@@ -87,7 +87,7 @@ impl Core {
             .clone()
             .ok_or_else(|| CoreError::Forbidden("您的账号未绑定窗口".into()))?;
         let version = self.matter(target.id, &input.matter_code).await?;
-        let applicant = validate_applicant(input.applicant)?;
+        let applicant = validate_applicant(input.applicant, self.clock().today())?;
         let licenses = self
             .licenses_for_intake(target.id, &version.matter, &applicant.id_number)
             .await?;

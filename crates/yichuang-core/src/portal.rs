@@ -188,15 +188,18 @@ impl Core {
             ));
         }
         // The real-name data is checked before the code is spent, so a typo costs no new code.
-        let applicant = validate_applicant(ApplicantInput {
-            kind: r.kind.clone(),
-            name: r.name.clone(),
-            id_number: r.id_number.clone(),
-            credit_code: r.credit_code.clone(),
-            phone: phone.clone(),
-            legal_representative: None,
-            contact: None,
-        })?;
+        let applicant = validate_applicant(
+            ApplicantInput {
+                kind: r.kind.clone(),
+                name: r.name.clone(),
+                id_number: r.id_number.clone(),
+                credit_code: r.credit_code.clone(),
+                phone: phone.clone(),
+                legal_representative: None,
+                contact: None,
+            },
+            self.clock().today(),
+        )?;
         let ok = self
             .store()
             .consume_verification_code(
@@ -419,18 +422,21 @@ impl Core {
             }
             self.owned_file(user, id).await?;
         }
-        let applicant = validate_applicant(ApplicantInput {
-            kind: match profile.kind {
-                ApplicantKind::Person => "person".into(),
-                ApplicantKind::Org => "org".into(),
+        let applicant = validate_applicant(
+            ApplicantInput {
+                kind: match profile.kind {
+                    ApplicantKind::Person => "person".into(),
+                    ApplicantKind::Org => "org".into(),
+                },
+                name: profile.name.clone(),
+                id_number: Some(profile.id_number.clone()),
+                credit_code: Some(profile.id_number.clone()),
+                phone: profile.phone.clone(),
+                legal_representative: None,
+                contact: None,
             },
-            name: profile.name.clone(),
-            id_number: Some(profile.id_number.clone()),
-            credit_code: Some(profile.id_number.clone()),
-            phone: profile.phone.clone(),
-            legal_representative: None,
-            contact: None,
-        })?;
+            self.clock().today(),
+        )?;
         let licenses = self
             .licenses_for_intake(user.center_id, &version.matter, &profile.id_number)
             .await?;
@@ -512,8 +518,12 @@ impl Core {
     }
 
     /// Licences of a holder, for staff.
+    ///
+    /// Only the window (which checks licences at intake, 免提交) and administrators look a
+    /// holder up by ID number; an approver sees the licences attached to the cases of their
+    /// department on the case itself, never a citizen's whole wallet.
     pub async fn licenses_of(&self, user: &StaffUser, holder_id: &str) -> Result<Vec<License>> {
-        require_role(user, &Role::STAFF)?;
+        require_role(user, &[Role::Clerk, Role::Admin])?;
         let holder = holder_id.trim().to_uppercase();
         if holder.is_empty() {
             return Err(CoreError::invalid("holder_id", "请输入持证人证件号码"));

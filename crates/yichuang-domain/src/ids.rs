@@ -14,6 +14,16 @@ pub fn parse_id_number(raw: &str) -> Result<String, &'static str> {
     if !chars[..17].iter().all(char::is_ascii_digit) {
         return Err("居民身份证号码前 17 位应为数字");
     }
+    // GB/T 2260: the first two digits are a province-level code; 000000 and the like are not
+    // places.
+    const PROVINCES: &[&str] = &[
+        "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+        "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+        "65", "71", "81", "82", "83",
+    ];
+    if !PROVINCES.contains(&&s[..2]) || &s[2..6] == "0000" {
+        return Err("居民身份证号码中的地区代码无效");
+    }
     let birth = &s[6..14];
     let valid_birth = NaiveDate::parse_from_str(birth, "%Y%m%d")
         .ok()
@@ -32,6 +42,37 @@ pub fn parse_id_number(raw: &str) -> Result<String, &'static str> {
         return Err("居民身份证号码校验位不正确，请核对");
     }
     Ok(s)
+}
+
+/// The birth date written in a (valid) resident ID number.
+pub fn id_birth_date(id: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(id.get(6..14)?, "%Y%m%d").ok()
+}
+
+/// Whether a character is invisible or reorders text: control characters (NUL included),
+/// zero-width characters and bidirectional overrides (U+202E makes "张三exe.txt" read
+/// otherwise). None belongs in a person's or a company's name.
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}')
+}
+
+/// Validates the name of an applicant or holder: trimmed (ideographic spaces included),
+/// 1–100 characters, no invisible or direction-changing characters.
+pub fn parse_name(raw: &str) -> Result<String, &'static str> {
+    if raw.chars().any(is_hidden) {
+        return Err("名称含有不可见字符或控制字符，请重新输入");
+    }
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err("请填写申请人名称");
+    }
+    if name.chars().count() > 100 {
+        return Err("申请人名称最多 100 字");
+    }
+    Ok(name.to_owned())
 }
 
 const USCC_CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";

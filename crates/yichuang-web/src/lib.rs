@@ -49,6 +49,7 @@ pub fn router(state: AppState) -> Router {
             timeout,
         ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::from_fn(middleware::uniform_errors))
         .layer(axum::middleware::from_fn_with_state(
             secure,
             middleware::security_headers,

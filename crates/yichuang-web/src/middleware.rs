@@ -162,3 +162,70 @@ pub(crate) async fn security_headers(
     }
     response
 }
+
+/// The Chinese words for an error status whose body was written by a layer or an extractor
+/// we do not control (the body limit, multipart parsing, the timeout).
+fn status_message(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "请求内容过大，请压缩文件或分批提交",
+        StatusCode::URI_TOO_LONG => "请求地址过长",
+        StatusCode::REQUEST_TIMEOUT => "请求超时，请稍后重试",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "不支持的内容类型",
+        StatusCode::METHOD_NOT_ALLOWED => "不支持该请求方法",
+        StatusCode::NOT_FOUND => "页面不存在",
+        s if s.is_server_error() => "服务器内部错误，请稍后重试",
+        _ => "请求格式不正确，请检查后重试",
+    }
+}
+
+/// Every error answers in our shape and in Chinese: an error response that is neither JSON nor
+/// HTML (plain English text from a layer or an extractor) is replaced — JSON under `/api/`, the
+/// error page elsewhere.
+pub(crate) async fn uniform_errors(req: Request, next: Next) -> axum::response::Response {
+    let api = req.uri().path().starts_with("/api/");
+    let response = next.run(req).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("application/json") || content_type.starts_with("text/html") {
+        return response;
+    }
+    let (parts, _) = response.into_parts();
+    let message = status_message(status);
+    let mut fresh = if api {
+        let code = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::REQUEST_TIMEOUT => "timeout",
+            s if s.is_server_error() => "internal",
+            _ => "bad_request",
+        };
+        (
+            status,
+            axum::Json(serde_json::json!({"error": {"code": code, "message": message}})),
+        )
+            .into_response()
+    } else {
+        (
+            status,
+            axum::response::Html(format!(
+                "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>无法完成操作</title>\
+                 <link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main id=\"main\"><h1>无法完成操作</h1>\
+                 <p>{message}</p><p><a href=\"/\">返回首页</a></p></main></body></html>"
+            )),
+        )
+            .into_response()
+    };
+    // Keep what the layers added (request id, Retry-After, cookies), not the old body's type.
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            fresh.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    fresh
+}

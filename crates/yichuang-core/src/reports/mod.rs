@@ -325,8 +325,12 @@ impl Core {
         for w in self.windows(center_id).await?.iter() {
             names.insert(("window", w.code.clone()), w.name.clone());
         }
+        // Only staff are "clerks": an online applicant's own actions (their username is
+        // their phone) are not window work and must not be listed, let alone by phone number.
         for u in self.store().users(center_id).await? {
-            names.insert(("clerk", u.user.username), u.user.display_name);
+            if !u.user.is_applicant() {
+                names.insert(("clerk", u.user.username), u.user.display_name);
+            }
         }
         let filter = MatterFilter {
             limit: 100_000,
@@ -393,10 +397,11 @@ impl Core {
                 "matter" => (&mut report.matters, "matter"),
                 _ => continue,
             };
-            let name = names
-                .get(&(dim_name, key.clone()))
-                .cloned()
-                .unwrap_or_else(|| key.clone());
+            let name = match names.get(&(dim_name, key.clone())) {
+                Some(n) => n.clone(),
+                None if dim_name == "clerk" => continue,
+                None => key.clone(),
+            };
             list.push(ScopeRow {
                 code: key.clone(),
                 name,

@@ -35,7 +35,8 @@ pub(crate) struct UserDto {
 impl From<StaffUser> for UserDto {
     fn from(u: StaffUser) -> Self {
         Self {
-            username: u.username,
+            // An applicant logs in with their phone; it is shown masked like any phone.
+            username: yichuang_core::auth::mask_username(&u.username),
             display_name: u.display_name,
             roles: u.roles.iter().map(|r| r.code().to_owned()).collect(),
             department: u.department,

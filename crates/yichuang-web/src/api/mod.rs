@@ -51,6 +51,7 @@ pub(crate) use cases::{available_notices, progress_of};
         cases::act,
         cases::list,
         cases::events,
+        cases::reveal,
         cases::notice,
         cases::progress,
         cases::lights,
@@ -171,6 +172,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/cases/{case_no}", get(cases::show))
         .route("/api/v1/cases/{case_no}/actions", post(cases::act))
         .route("/api/v1/cases/{case_no}/events", get(cases::events))
+        .route("/api/v1/cases/{case_no}/reveal", post(cases::reveal))
         .route("/api/v1/cases/{case_no}/notices/{kind}", get(cases::notice))
         .route("/api/v1/public/progress", get(cases::progress))
         .route("/api/v1/supervision/lights", get(cases::lights))

@@ -351,7 +351,13 @@ pub(crate) fn parse_import(
             .enumerate()
             .map(|(i, r)| {
                 r.map_err(|e| {
-                    CoreError::invalid("licenses", format!("CSV 第 {} 行无法读取：{e}", i + 2))
+                    // csv's own message is English; say in Chinese which row and what to check.
+                    let what = match e.kind() {
+                        csv::ErrorKind::UnequalLengths { .. } => "列数与表头不一致",
+                        csv::ErrorKind::Utf8 { .. } => "不是 UTF-8 编码",
+                        _ => "请检查各列内容，日期应为 YYYY-MM-DD，可信等级为数字",
+                    };
+                    CoreError::invalid("licenses", format!("CSV 第 {} 行无法读取：{what}", i + 2))
                 })
             })
             .collect()

@@ -339,7 +339,11 @@ pub(crate) async fn case_page(
             .iter()
             .map(|e| TimelineLine {
                 at: fmt_t(e.at),
-                actor: e.actor.clone(),
+                // Applicants act under their phone number: shown masked, as 申请人.
+                actor: match yichuang_core::auth::mask_username(&e.actor) {
+                    masked if masked != e.actor => format!("申请人 {masked}"),
+                    _ => e.actor.clone(),
+                },
                 label: event_label(&e.kind),
                 detail: event_detail(&e.payload, &r.steps),
             })

@@ -70,7 +70,18 @@ async fn the_demo_has_a_city_a_sub_center_and_a_township() {
     // … and its own hall screen and kiosk.
     let (s, screen) = app.get_text("/display?center=341802-SY").await;
     assert_eq!(s, 200);
-    assert!(screen.contains("水阳镇便民服务中心") && screen.contains("[\"SY01\"]"));
+    // The screen's own windows travel in a data attribute (HTML-escaped JSON) for app.js.
+    let windows = screen
+        .split("data-windows=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"");
+    assert!(
+        screen.contains("水阳镇便民服务中心") && windows == "[\"SY01\"]",
+        "{windows}"
+    );
     let (_, kiosk) = app.get_text("/kiosk?center=341800-JT").await;
     assert!(kiosk.contains("value=\"transport\"") && !kiosk.contains("value=\"comprehensive\""));
 }

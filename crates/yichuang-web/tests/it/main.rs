@@ -8,6 +8,7 @@ mod api_calendar;
 mod api_cases;
 mod api_catalog;
 mod api_queue;
+mod authz;
 mod browser;
 mod browser_cases;
 mod browser_centers;
@@ -17,6 +18,7 @@ mod browser_projects;
 mod browser_reviews;
 mod centers;
 mod hardening;
+mod leaks;
 mod pages;
 mod portal;
 mod postgres;
@@ -25,6 +27,7 @@ mod reports;
 mod reviews;
 mod security;
 mod supervision;
+mod validation;
 
 /// The value of the hidden `csrf` field of a page.
 pub(crate) fn csrf_of(html: &str) -> String {
