@@ -2,6 +2,7 @@
 //! the core and the web layer, and dispatches to a subcommand.
 
 mod app;
+mod backup;
 mod bench;
 mod bench_report;
 mod config;
@@ -59,6 +60,22 @@ enum Command {
     Report(ops::ReportCommand),
     /// Fill the database with realistic simulated hall days (demo center loaded if empty).
     Simulate(ops::SimulateArgs),
+    /// Back up the database, stored files and keys into an empty directory (safe while the
+    /// server runs).
+    Backup {
+        /// Target directory.
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Restore a backup into the configured database and data directory (stop the server).
+    Restore {
+        /// Backup directory.
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// Overwrite an existing database.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -160,6 +177,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench(cmd) => bench::run(&cfg, cmd).await,
         Command::Report(cmd) => ops::report(&cfg, cmd).await,
         Command::Simulate(args) => ops::simulate(&cfg, &args).await,
+        Command::Backup { to } => backup::backup(&cfg, &to).await,
+        Command::Restore { from, force } => backup::restore(&cfg, &from, force).await,
     }
 }
 

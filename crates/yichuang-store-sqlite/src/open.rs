@@ -83,6 +83,21 @@ impl SqliteStore {
         self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)
     }
 
+    /// Writes a consistent copy of the whole database to `target` (which must not exist) while
+    /// the server keeps running: `VACUUM INTO` reads one snapshot in a read transaction, so it
+    /// includes every transaction committed before it began, WAL included, and blocks no writer.
+    pub async fn backup_into(&self, target: &Path) -> Result<()> {
+        let path = target
+            .to_str()
+            .ok_or_else(|| StoreError::Other(anyhow::anyhow!("backup path is not UTF-8")))?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(path)
+            .execute(&self.reader)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
     /// Closes both pools (checkpointing the WAL).
     pub async fn close(&self) {
         self.writer.close().await;
