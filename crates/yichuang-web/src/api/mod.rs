@@ -10,6 +10,7 @@ pub(crate) mod portal;
 pub(crate) mod projects;
 pub(crate) mod queue;
 pub(crate) mod reports;
+mod reveal;
 pub(crate) mod reviews;
 pub(crate) mod supervision;
 
@@ -51,7 +52,7 @@ pub(crate) use cases::{available_notices, progress_of};
         cases::act,
         cases::list,
         cases::events,
-        cases::reveal,
+        reveal::reveal,
         cases::notice,
         cases::progress,
         cases::lights,
@@ -172,7 +173,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/cases/{case_no}", get(cases::show))
         .route("/api/v1/cases/{case_no}/actions", post(cases::act))
         .route("/api/v1/cases/{case_no}/events", get(cases::events))
-        .route("/api/v1/cases/{case_no}/reveal", post(cases::reveal))
+        .route("/api/v1/cases/{case_no}/reveal", post(reveal::reveal))
         .route("/api/v1/cases/{case_no}/notices/{kind}", get(cases::notice))
         .route("/api/v1/public/progress", get(cases::progress))
         .route("/api/v1/supervision/lights", get(cases::lights))

@@ -45,6 +45,19 @@ async fn new_case(app: &TestApp) -> (String, String) {
     )
 }
 
+/// A department other than `own`.
+async fn other_department(app: &TestApp, own: &str) -> String {
+    let depts = app.get_json("/api/v1/departments").await.1;
+    depts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .find(|c| *c != own)
+        .unwrap()
+        .to_owned()
+}
+
 /// Every (method, path template, needs login) of the API.
 fn routes() -> Vec<(Method, String, bool)> {
     let doc = serde_json::to_value(yichuang_web::openapi_document()).unwrap();
@@ -99,15 +112,7 @@ async fn send(app: &TestApp, method: Method, path: &str, token: Option<&str>, bo
 async fn every_route_and_role_is_checked_from_the_route_table() {
     let app = TestApp::sqlite().await;
     let (case_no, department) = new_case(&app).await;
-    let depts = app.get_json("/api/v1/departments").await.1;
-    let other_dept = depts
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|d| d["code"].as_str())
-        .find(|c| *c != department)
-        .unwrap()
-        .to_owned();
+    let other_dept = other_department(&app, &department).await;
     let applicant = register(&app, "13800000077", "王五", "341802198001011230").await;
     let mut roles: Vec<(String, Option<String>)> = vec![
         ("anonymous".into(), None),
@@ -177,15 +182,7 @@ async fn every_route_and_role_is_checked_from_the_route_table() {
 async fn case_writes_hold_the_department_and_window_scope() {
     let app = TestApp::sqlite().await;
     let (_, department) = new_case(&app).await;
-    let depts = app.get_json("/api/v1/departments").await.1;
-    let other_dept = depts
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|d| d["code"].as_str())
-        .find(|c| *c != department)
-        .unwrap()
-        .to_owned();
+    let other_dept = other_department(&app, &department).await;
     let writes: Vec<(Value, Vec<String>, String)> = vec![
         (
             json!({"action": "withdraw", "reason": "申请人撤回申请"}),
