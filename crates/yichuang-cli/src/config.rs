@@ -341,6 +341,8 @@ impl Default for LogConfig {
 pub(crate) struct AuthConfig {
     /// Browser session lifetime in hours.
     pub(crate) session_hours: i64,
+    /// Minutes without a request after which a browser session ends (default 30).
+    pub(crate) idle_minutes: i64,
     /// API token lifetime in days.
     pub(crate) token_days: i64,
     /// Failed logins before a temporary lock.
@@ -354,6 +356,7 @@ impl Default for AuthConfig {
         let d = yichuang_core::AuthSettings::default();
         Self {
             session_hours: d.session_hours,
+            idle_minutes: d.idle_minutes,
             token_days: d.token_days,
             max_failed_logins: d.max_failed_logins,
             lockout_minutes: d.lockout_minutes,
@@ -366,6 +369,7 @@ impl AuthConfig {
     pub(crate) fn settings(&self) -> yichuang_core::AuthSettings {
         yichuang_core::AuthSettings {
             session_hours: self.session_hours,
+            idle_minutes: self.idle_minutes,
             token_days: self.token_days,
             max_failed_logins: self.max_failed_logins,
             lockout_minutes: self.lockout_minutes,

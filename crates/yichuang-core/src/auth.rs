@@ -215,10 +215,25 @@ impl Core {
             return Err(CoreError::Unauthenticated);
         }
         let now = self.clock().now();
-        match self.store().session(&token_hash(token), now).await? {
-            Some(s) => Ok(s.user),
-            None => Err(CoreError::Unauthenticated),
+        let hash = token_hash(token);
+        let Some(s) = self.store().session(&hash, now).await? else {
+            return Err(CoreError::Unauthenticated);
+        };
+        if s.kind == SessionKind::Cookie {
+            if now - s.last_seen_at >= Duration::minutes(self.auth.idle_minutes) {
+                // Idle too long: the desk was left open. The row goes so the cookie is dead for
+                // good, not just until the next request moves the clock.
+                self.store()
+                    .end_session(&hash, &self.ctx(&s.user.username))
+                    .await?;
+                return Err(CoreError::Unauthenticated);
+            }
+            // One write a minute per session at most: the writer is shared with case intake.
+            if now - s.last_seen_at >= Duration::minutes(1) {
+                self.store().touch_session(&hash, now).await?;
+            }
         }
+        Ok(s.user)
     }
 
     /// Ends a session.

@@ -38,6 +38,9 @@ pub use yichuang_store as store;
 pub struct AuthSettings {
     /// Lifetime of a browser session, in hours.
     pub session_hours: i64,
+    /// A browser session unused this many minutes ends (beside the absolute lifetime); API
+    /// tokens of kiosks and integrations have no idle timeout.
+    pub idle_minutes: i64,
     /// Lifetime of an API token, in days.
     pub token_days: i64,
     /// Failed logins that lock an account.
@@ -50,6 +53,7 @@ impl Default for AuthSettings {
     fn default() -> Self {
         Self {
             session_hours: 12,
+            idle_minutes: 30,
             token_days: 30,
             max_failed_logins: 5,
             lockout_minutes: 15,

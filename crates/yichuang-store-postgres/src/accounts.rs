@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use yichuang_domain::account::{StaffUser, roles_from_str, roles_to_string};
-use yichuang_store::{Ctx, NewSession, NewUser, Result, Session, StaffUserRecord, StoreError};
+use yichuang_store::{
+    Ctx, NewSession, NewUser, Result, Session, SessionKind, StaffUserRecord, StoreError,
+};
 
 use crate::{db, events, ms};
 
@@ -21,7 +23,8 @@ type UserRow = (
     Option<i64>,
 );
 
-/// id, username, display_name, roles, department, window, center_id, expires_at.
+/// id, username, display_name, roles, department, window, center_id, expires_at, kind,
+/// last seen.
 type SessionRow = (
     i64,
     String,
@@ -30,6 +33,8 @@ type SessionRow = (
     Option<String>,
     Option<String>,
     i64,
+    i64,
+    String,
     i64,
 );
 
@@ -232,7 +237,7 @@ pub(crate) async fn session(
 ) -> Result<Option<Session>> {
     let row: Option<SessionRow> = sqlx::query_as(
         "select u.id, u.username, u.display_name, u.roles, \
-             u.department_code, u.window_code, u.center_id, s.expires_at \
+             u.department_code, u.window_code, u.center_id, s.expires_at, s.kind, s.updated_at \
              from sessions s join users u on u.id = s.user_id \
              where s.token_hash = $1 and s.expires_at > $2",
     )
@@ -251,8 +256,28 @@ pub(crate) async fn session(
             department: r.4,
             window: r.5,
         },
+        kind: if r.8 == "api" {
+            SessionKind::Api
+        } else {
+            SessionKind::Cookie
+        },
         expires_at: ms(r.7),
+        last_seen_at: ms(r.9),
     }))
+}
+
+pub(crate) async fn touch_session(
+    pool: &PgPool,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("update sessions set updated_at = $2 where token_hash = $1 and updated_at < $2")
+        .bind(token_hash)
+        .bind(now.timestamp_millis())
+        .execute(pool)
+        .await
+        .map_err(db)?;
+    Ok(())
 }
 
 pub(crate) async fn end_session(

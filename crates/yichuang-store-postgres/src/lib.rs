@@ -290,6 +290,10 @@ impl Store for PgStore {
         accounts::session(&self.pool, token_hash, now).await
     }
 
+    async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        accounts::touch_session(&self.pool, token_hash, now).await
+    }
+
     async fn end_session(&self, token_hash: &str, ctx: &Ctx) -> Result<()> {
         let mut tx = self.begin().await?;
         accounts::end_session(&mut tx, token_hash, ctx).await?;

@@ -239,6 +239,10 @@ impl Store for SqliteStore {
         accounts::session(&self.reader, token_hash, now).await
     }
 
+    async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        accounts::touch_session(&self.writer, token_hash, now).await
+    }
+
     async fn end_session(&self, token_hash: &str, ctx: &Ctx) -> Result<()> {
         let mut tx = self.begin().await?;
         accounts::end_session(&mut tx, token_hash, ctx).await?;

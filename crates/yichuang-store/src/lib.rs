@@ -164,6 +164,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The live session with this token hash, if it exists and has not expired at `now`.
     async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>>;
 
+    /// Records that the session was used at `now` (moves its idle timeout on).
+    async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()>;
+
     /// Ends a session (logout).
     async fn end_session(&self, token_hash: &str, ctx: &Ctx) -> Result<()>;
 

@@ -197,8 +197,13 @@ pub struct NewSession {
 pub struct Session {
     /// Owner.
     pub user: StaffUser,
-    /// Expiry.
+    /// Cookie or API.
+    pub kind: SessionKind,
+    /// Absolute expiry.
     pub expires_at: DateTime<Utc>,
+    /// Last request seen on this session (for the idle timeout); the session row's `updated_at`,
+    /// which nothing else changes after creation.
+    pub last_seen_at: DateTime<Utc>,
 }
 
 /// An entry of the append-only event log.

@@ -356,6 +356,14 @@ pub async fn sessions_expire_and_end(store: &dyn Store) {
     let live = store.session("h2", t0()).await.unwrap().unwrap();
     assert_eq!(live.user.username, "d");
     assert_eq!(live.expires_at, s.expires_at);
+    assert_eq!(live.kind, SessionKind::Api);
+    assert_eq!(live.last_seen_at, ctx().now);
+    // A request moves "last seen" on (the idle timeout); a late, older touch never moves it back.
+    let later = ctx().now + Duration::minutes(10);
+    store.touch_session("h2", later).await.unwrap();
+    store.touch_session("h2", ctx().now).await.unwrap();
+    let live = store.session("h2", t0()).await.unwrap().unwrap();
+    assert_eq!(live.last_seen_at, later);
     assert!(
         store
             .session("h2", t0() + Duration::hours(2))

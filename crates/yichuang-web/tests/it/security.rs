@@ -239,3 +239,37 @@ async fn postgres_lockout_binds_username_and_address() {
     let (s, v, retry) = post_from(&app, "203.0.113.5", v_path, &phone).await;
     assert_limited(s, &v, retry.as_deref());
 }
+
+#[tokio::test]
+async fn a_browser_session_left_idle_ends_but_one_in_use_lives_on() {
+    let app = TestApp::sqlite().await;
+    crate::pages::form_login(&app, "admin").await;
+    let token = app.token("supervisor").await;
+    // Used every 29 minutes, the session outlives the 30-minute idle timeout several times over.
+    for _ in 0..3 {
+        app.clock.advance(Duration::minutes(29));
+        let (status, _) = app.get_text("/admin/calendar").await;
+        assert_eq!(status, 200);
+    }
+    // Left alone for 30 minutes, it is gone: the next request goes to the login page.
+    app.clock.advance(Duration::minutes(30));
+    let r = app
+        .client
+        .get(app.url("/admin/calendar"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+    // Stepping the clock back does not revive it: the row was deleted.
+    app.clock.advance(Duration::minutes(-20));
+    let (status, _) = app.get_text("/admin/calendar").await;
+    assert_ne!(status, 200);
+    // API tokens (kiosks, integrations) have only their absolute lifetime.
+    assert_eq!(app.get_json_as(&token, "/api/v1/me").await.0, 200);
+}
