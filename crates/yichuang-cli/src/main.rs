@@ -58,6 +58,9 @@ enum Command {
     /// Reports: rebuild the counters from the event log, print a 日报.
     #[command(subcommand)]
     Report(ops::ReportCommand),
+    /// The tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(ops::AuditCommand),
     /// Fill the database with realistic simulated hall days (demo center loaded if empty).
     Simulate(ops::SimulateArgs),
     /// Back up the database, stored files and keys into an empty directory (safe while the
@@ -176,6 +179,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Config(ConfigCommand::Example) => Ok(()),
         Command::Bench(cmd) => bench::run(&cfg, cmd).await,
         Command::Report(cmd) => ops::report(&cfg, cmd).await,
+        Command::Audit(cmd) => ops::audit(&cfg, cmd).await,
         Command::Simulate(args) => ops::simulate(&cfg, &args).await,
         Command::Backup { to } => backup::backup(&cfg, &to).await,
         Command::Restore { from, force } => backup::restore(&cfg, &from, force).await,

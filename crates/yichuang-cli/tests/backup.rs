@@ -102,6 +102,11 @@ async fn a_backup_under_load_restores_every_acknowledged_case() {
         );
     }
     store.close().await;
+    // The restored audit trail verifies from its first event, by the operator's command.
+    let out = yichuang(fresh.path(), &["audit", "verify"]);
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{printed}");
+    assert!(printed.contains("链完整"), "{printed}");
     // Restoring over an existing database needs --force; a backup directory is not reused.
     let out = yichuang(fresh.path(), &["restore", "--from", to.to_str().unwrap()]);
     assert!(!out.status.success());

@@ -105,6 +105,13 @@ impl Core {
             None,
         );
         add(
+            "auditor".into(),
+            "审计管理员".into(),
+            vec![Role::Auditor],
+            None,
+            None,
+        );
+        add(
             "issuer".into(),
             "出件窗口".into(),
             vec![Role::Issuer],

@@ -2,6 +2,7 @@
 //! and background jobs all call these; none of them talks to the store directly for writes.
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod board;
 pub mod bulk;
@@ -125,6 +126,8 @@ pub struct Core {
     hall_shared: Arc<std::sync::atomic::AtomicBool>,
     /// Rate limits and login lockouts of this process.
     guard: Arc<guard::Guard>,
+    /// The last audit chain check.
+    audit: Arc<std::sync::RwLock<Option<yichuang_store::audit::AuditReport>>>,
 }
 
 pub use cache::CACHE_TTL;
@@ -155,6 +158,7 @@ impl Core {
             hall: tokio::sync::broadcast::channel(256).0,
             hall_shared: Arc::default(),
             guard,
+            audit: Arc::default(),
         }
     }
 

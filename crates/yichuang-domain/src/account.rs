@@ -19,6 +19,9 @@ pub enum Role {
     Issuer,
     /// Center supervisor (监察人员).
     Supervisor,
+    /// Security auditor (审计管理员): reads the audit trail and nothing else, and holds no
+    /// other role, so that who administers and who audits are different people (三员分立).
+    Auditor,
     /// A self-service kiosk registered to the center: it may only issue tickets.
     Kiosk,
     /// A citizen or business with a portal account (申请人): sees only their own records.
@@ -27,18 +30,20 @@ pub enum Role {
 
 impl Role {
     /// Every role, in display order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Admin,
         Self::Clerk,
         Self::Approver,
         Self::DeptHead,
         Self::Issuer,
         Self::Supervisor,
+        Self::Auditor,
         Self::Kiosk,
         Self::Applicant,
     ];
 
-    /// The roles of people (every role but devices).
+    /// The roles of people who work the hall's cases (not devices, applicants or the auditor,
+    /// who sees only the audit trail).
     pub const STAFF: [Self; 6] = [
         Self::Admin,
         Self::Clerk,
@@ -57,6 +62,7 @@ impl Role {
             Self::DeptHead => "dept_head",
             Self::Issuer => "issuer",
             Self::Supervisor => "supervisor",
+            Self::Auditor => "auditor",
             Self::Kiosk => "kiosk",
             Self::Applicant => "applicant",
         }
@@ -76,6 +82,7 @@ impl Role {
             Self::DeptHead => "部门负责人",
             Self::Issuer => "出件人员",
             Self::Supervisor => "监察人员",
+            Self::Auditor => "审计管理员",
             Self::Kiosk => "自助取号机",
             Self::Applicant => "申请人",
         }

@@ -4,6 +4,7 @@
 //! the same operations on both; only pool setup, migrations and locking differ.
 
 mod accounts;
+mod audit;
 mod board;
 mod calendar;
 mod cases;
@@ -71,7 +72,11 @@ impl PgStore {
         sqlx::migrate!("./migrations")
             .run(&self.pool)
             .await
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("migration failed: {e}")))
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("migration failed: {e}")))?;
+        // Events from before the audit chain get their place in it, once.
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        crate::events::chain_unhashed(&mut tx).await?;
+        tx.commit().await.map_err(db)
     }
 
     /// The applied migration versions.

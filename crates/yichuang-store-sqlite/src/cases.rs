@@ -50,7 +50,11 @@ async fn append_events(
     let c = &w.case;
     for e in &w.events {
         let payload = event_payload(&e.event, w);
-        let at_ctx = Ctx::new(ctx.actor.clone(), e.at);
+        let at_ctx = Ctx {
+            actor: ctx.actor.clone(),
+            now: e.at,
+            origin: ctx.origin.clone(),
+        };
         events::append_with(
             conn,
             &at_ctx,

@@ -8,6 +8,7 @@
 //! of failing on a lock upgrade.
 
 mod accounts;
+mod audit;
 mod board;
 mod calendar;
 mod cases;

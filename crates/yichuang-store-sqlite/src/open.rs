@@ -54,7 +54,11 @@ impl SqliteStore {
         sqlx::migrate!("./migrations")
             .run(&self.writer)
             .await
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("migration failed: {e}")))
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("migration failed: {e}")))?;
+        // Events from before the audit chain get their place in it, once.
+        let mut tx = self.begin().await?;
+        crate::events::chain_unhashed(&mut tx).await?;
+        tx.commit().await.map_err(db)
     }
 
     /// The applied migration versions, for `yichuang migrate --status`.

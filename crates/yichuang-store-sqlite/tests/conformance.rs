@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use yichuang_store::Store;
+use yichuang_store::{AuditStore, Store};
 use yichuang_store_sqlite::SqliteStore;
 
 async fn fresh() -> Option<(tempfile::TempDir, Arc<dyn Store>)> {
@@ -42,4 +42,85 @@ async fn the_database_runs_in_wal_with_full_sync() {
     let (mode, sync) = store.pragmas().await.unwrap();
     assert_eq!(mode, "wal");
     assert_eq!(sync, 2, "synchronous must be FULL (2)");
+}
+
+/// An attacker with the database file drops the triggers and edits the log: the audit check
+/// names the first event that no longer holds, for each kind of edit.
+#[tokio::test]
+async fn an_edited_log_breaks_the_audit_chain_where_it_was_edited() {
+    let cases = [
+        ("update events set payload = '{}' where {at} = 3", 3, "篡改"),
+        ("update events set actor = 'root' where {at} = 5", 5, "篡改"),
+        (
+            "update events set prev_hash = '00' where {at} = 4",
+            4,
+            "前序",
+        ),
+        ("delete from events where {at} = 2", 2, "缺失"),
+        ("delete from events where {at} = {last}", -1, "链尾"),
+    ];
+    for (sql, seq, reason) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_in_dir(dir.path(), 1).await.unwrap();
+        store.migrate().await.unwrap();
+        let (center, chain) = yichuang_store::conformance::chained_center(&store).await;
+        yichuang_store::conformance::chain_breaks_at_none(&store).await;
+        let last = chain.last().unwrap().seq;
+        let url = format!("sqlite:{}", dir.path().join("yichuang.db").display());
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::query("drop trigger events_no_update")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("drop trigger events_no_delete")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let sql = sql
+            .replace("{at}", &format!("center_id = {center} and seq"))
+            .replace("{last}", &last.to_string());
+        let changed = sqlx::query(&sql).execute(&pool).await.unwrap();
+        assert_eq!(changed.rows_affected(), 1, "{sql}");
+        pool.close().await;
+        let seq = if seq < 0 { last } else { seq };
+        yichuang_store::conformance::chain_breaks_at(&store, seq, reason).await;
+    }
+}
+
+/// A database from before the audit chain: its events get their places when it is migrated,
+/// and the chain then verifies.
+#[tokio::test]
+async fn events_from_before_the_chain_are_chained_at_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_in_dir(dir.path(), 1).await.unwrap();
+    store.migrate().await.unwrap();
+    yichuang_store::conformance::chained_center(&store).await;
+    let url = format!("sqlite:{}", dir.path().join("yichuang.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    // Make the log look as it did before the migration: no chain columns filled.
+    sqlx::query("drop trigger events_no_update")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("update events set seq = null, prev_hash = null, hash = null")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("delete from audit_heads")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "create trigger events_no_update before update on events \
+         when old.hash is not null or new.hash is null or new.payload is not old.payload \
+         begin select raise(abort, 'events are append-only'); end",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    assert!(store.unchained_events().await.unwrap() > 0);
+    store.migrate().await.unwrap();
+    assert_eq!(store.unchained_events().await.unwrap(), 0);
+    yichuang_store::conformance::chain_breaks_at_none(&store).await;
 }

@@ -3,6 +3,7 @@
 //! projections it changes. Two backends implement it (`yichuang-store-sqlite`,
 //! `yichuang-store-postgres`) and both must pass the [`conformance`] suite.
 
+pub mod audit;
 pub mod board;
 mod cases;
 mod error;
@@ -21,6 +22,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use yichuang_domain::calendar::{Calendar, DayKind};
 use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window, WindowGroup};
 
+pub use audit::{AuditFilter, AuditStore, Origin};
 pub use cases::*;
 pub use error::{Result, StoreError};
 pub use evaluations::*;
@@ -37,7 +39,7 @@ pub type Progress<'a> = &'a (dyn Fn(u64) + Send + Sync);
 
 /// The store: every operation the application performs on its data.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: AuditStore + Send + Sync + std::fmt::Debug {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<()>;
 

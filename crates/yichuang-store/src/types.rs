@@ -13,14 +13,17 @@ pub struct Ctx {
     pub actor: String,
     /// The instant, from the injected clock.
     pub now: DateTime<Utc>,
+    /// Where the request came from (empty for jobs and the command line).
+    pub origin: crate::Origin,
 }
 
 impl Ctx {
-    /// A context for `actor` at `now`.
+    /// A context for `actor` at `now`, from the origin of the running request.
     pub fn new(actor: impl Into<String>, now: DateTime<Utc>) -> Self {
         Self {
             actor: actor.into(),
             now,
+            origin: crate::Origin::current(),
         }
     }
 }

@@ -212,6 +212,18 @@ impl TestApp {
         (r.status().as_u16(), r.text().await.unwrap())
     }
 
+    /// GET `path` as the holder of `token`, as text (pages accept a bearer token too).
+    pub async fn get_text_as(&self, token: &str, path: &str) -> (u16, String) {
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
     /// An API token for a demo account (password `demo`).
     pub async fn token(&self, username: &str) -> String {
         let body = serde_json::json!({"username": username, "password": "demo"});

@@ -180,10 +180,22 @@ impl Policy for StaffOrApplicant {
     ];
 }
 
+/// Anyone signed in, whatever the role (who am I).
+pub(crate) struct AnyUser;
+impl Policy for AnyUser {
+    const ROLES: &'static [Role] = &Role::ALL;
+}
+
 /// Portal applicants only.
 pub(crate) struct ApplicantOnly;
 impl Policy for ApplicantOnly {
     const ROLES: &'static [Role] = &[Role::Applicant];
+}
+
+/// The 审计管理员 only (the audit trail).
+pub(crate) struct AuditorOnly;
+impl Policy for AuditorOnly {
+    const ROLES: &'static [Role] = &[Role::Auditor];
 }
 
 /// Administrators only.

@@ -36,11 +36,16 @@ pub fn router(state: AppState) -> Router {
     // Uploads need more than the JSON limit; axum's extractors keep their own 2 MB default.
     let body_limit = state.settings.body_limit_bytes.max(api::UPLOAD_BODY_LIMIT);
     let secure = state.settings.secure_cookies;
+    let trusted = std::sync::Arc::new(state.settings.trusted_proxies.clone());
     Router::new()
         .merge(api::routes())
         .merge(html::routes())
         .merge(api::docs())
         .fallback(html::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            trusted,
+            middleware::record_origin,
+        ))
         .layer(axum::middleware::from_fn(middleware::log_errors))
         .layer(axum::middleware::from_fn(middleware::track_metrics))
         .layer(RequestBodyLimitLayer::new(body_limit))

@@ -49,6 +49,27 @@ pub(crate) fn trace_layer() -> TraceLayer<
 }
 
 /// Logs the cause of an internal error once; the client only sees a generic message.
+/// Runs the request with its [`yichuang_core::store::Origin`] (client address after the trusted-proxy
+/// rules, user agent) set, so every event it writes records where it came from.
+pub(crate) async fn record_origin(
+    axum::extract::State(trusted): axum::extract::State<std::sync::Arc<Vec<std::net::IpAddr>>>,
+    req: Request,
+    next: Next,
+) -> axum::response::Response {
+    let (parts, body) = req.into_parts();
+    let ip = crate::extract::client_ip(&parts, &trusted).map(|ip| ip.to_string());
+    let user_agent = parts.headers.get(header::USER_AGENT).map(|v| {
+        String::from_utf8_lossy(v.as_bytes())
+            .chars()
+            .take(256)
+            .collect::<String>()
+    });
+    let origin = yichuang_core::store::Origin { ip, user_agent };
+    origin
+        .scope(next.run(Request::from_parts(parts, body)))
+        .await
+}
+
 pub(crate) async fn log_errors(req: Request, next: Next) -> axum::response::Response {
     let response = next.run(req).await;
     if let Some(cause) = response.extensions().get::<InternalCause>() {

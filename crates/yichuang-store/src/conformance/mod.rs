@@ -11,8 +11,10 @@ use yichuang_domain::catalog::{Catalog, parse_catalog};
 
 use crate::{Ctx, MatterFilter, NewCenter, NewSession, NewUser, SessionKind, Store, StoreError};
 
+mod audit;
 mod hall;
 mod portal;
+pub use audit::*;
 pub use hall::*;
 pub use portal::*;
 
@@ -672,7 +674,8 @@ macro_rules! conformance_tests {
             tickets_are_numbered_and_guarded,
             applicants_codes_files_and_licences,
             a_project_stage_opens_its_cases_in_one_transaction,
-            carried_over_counters_add_up
+            carried_over_counters_add_up,
+            events_form_a_verified_chain_with_their_origin
         );
     };
     (@each $factory:path; $($name:ident),*) => {

@@ -97,6 +97,6 @@ pub(crate) async fn revoke_token(
 /// The user behind the token.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = UserDto), (status = 401, body = crate::api::ErrorBody)))]
-pub(crate) async fn me(staff: ApiStaff<crate::extract::StaffOrApplicant>) -> axum::Json<UserDto> {
+pub(crate) async fn me(staff: ApiStaff<crate::extract::AnyUser>) -> axum::Json<UserDto> {
     axum::Json(staff.user.into())
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: a stable contract for integrators. Every error is
 //! `{"error": {"code", "message"}}`; the OpenAPI 3.1 document is generated from the handlers.
 
+pub(crate) mod audit;
 mod auth;
 pub(crate) mod calendar;
 pub(crate) mod cases;
@@ -33,6 +34,8 @@ pub(crate) use cases::{available_notices, progress_of};
         license(name = "Apache-2.0")
     ),
     paths(
+        audit::events,
+        audit::verify,
         auth::create_token,
         auth::revoke_token,
         auth::me,
@@ -97,6 +100,7 @@ pub(crate) use cases::{available_notices, progress_of};
     components(schemas(crate::api::ErrorBody, crate::api::ErrorDetail)),
     modifiers(&BearerAuth),
     tags(
+        (name = "audit", description = "审计日志与 SM3 审计链（审计管理员）"),
         (name = "auth", description = "登录与令牌"),
         (name = "catalog", description = "事项目录与办事指南"),
         (name = "calendar", description = "工作日历"),
@@ -155,6 +159,8 @@ pub(crate) fn routes() -> Router<AppState> {
             post(auth::create_token).delete(auth::revoke_token),
         )
         .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/audit/events", get(audit::events))
+        .route("/api/v1/audit/verify", post(audit::verify))
         .route("/api/v1/matters", get(catalog::list_matters))
         .route("/api/v1/matters/{code}", get(catalog::show_matter))
         .route("/api/v1/departments", get(catalog::departments))

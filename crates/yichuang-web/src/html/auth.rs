@@ -97,9 +97,14 @@ pub(crate) async fn login(
         .await
     {
         Ok(login) => {
-            // Applicants land on 我的办件 unless they were on their way somewhere.
-            let next = if login.user.is_applicant() && next == "/" {
+            // Applicants land on 我的办件 and the auditor on the audit log, unless they were on
+            // their way somewhere.
+            let next = if next != "/" {
+                next
+            } else if login.user.is_applicant() {
                 "/my".to_owned()
+            } else if login.user.has_role(yichuang_domain::account::Role::Auditor) {
+                "/audit".to_owned()
             } else {
                 next
             };

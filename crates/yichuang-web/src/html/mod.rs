@@ -3,6 +3,7 @@
 //! work with the keyboard, on phones, and in print.
 
 mod admin;
+mod audit;
 mod auth;
 mod cases;
 mod catalog;
@@ -43,6 +44,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", axum::routing::post(auth::logout))
         .route("/prefs/large", get(auth::toggle_large))
+        .route("/admin", get(admin::home))
+        .route("/audit", get(audit::page))
+        .route("/audit/export", get(audit::export))
+        .route("/audit/verify", axum::routing::post(audit::verify))
         .route("/admin/calendar", get(admin::calendar))
         .route("/admin/outbox", get(admin::outbox))
         .route("/admin/calendar/day", axum::routing::post(admin::set_day))
@@ -129,6 +134,10 @@ pub(crate) struct Chrome {
     pub(crate) is_supervisor: bool,
     /// A portal applicant (申请人): sees 我的办件 instead of staff desks.
     pub(crate) is_applicant: bool,
+    /// The 审计管理员: sees the audit log.
+    pub(crate) is_auditor: bool,
+    /// For administrators and the auditor: the audit chain is broken (what and where).
+    pub(crate) audit_alarm: Option<String>,
     pub(crate) large: bool,
     pub(crate) csrf: String,
     pub(crate) path_encoded: String,
@@ -169,12 +178,47 @@ impl FromRequestParts<AppState> for Chrome {
                 .as_ref()
                 .is_some_and(|u| u.has_any_role(&yichuang_core::reports::REPORT_ROLES)),
             is_applicant: user.as_ref().is_some_and(StaffUser::is_applicant),
+            is_auditor: user.as_ref().is_some_and(|u| u.has_role(Role::Auditor)),
+            audit_alarm: user
+                .as_ref()
+                .filter(|u| u.has_any_role(&[Role::Admin, Role::Auditor]))
+                .and_then(|_| state.core.audit_alarm())
+                .map(|r| audit_alarm_text(&r)),
             user_name: user.map(|u| u.display_name),
             large,
             csrf,
             path_encoded: urlencode(path),
         })
     }
+}
+
+/// The alarm of a broken audit chain, in words: the first broken place of each chain.
+pub(crate) fn audit_alarm_text(r: &yichuang_core::store::audit::AuditReport) -> String {
+    let mut parts: Vec<String> = r
+        .chains
+        .iter()
+        .filter_map(|c| {
+            c.broken.as_ref().map(|b| {
+                format!(
+                    "{}第 {} 号事件{}",
+                    if c.chain_key == 0 {
+                        "中心之外的链".to_owned()
+                    } else {
+                        format!("中心 {} 的链", c.chain_key)
+                    },
+                    b.seq,
+                    b.reason
+                )
+            })
+        })
+        .collect();
+    if r.unchained > 0 {
+        parts.push(format!("{} 条事件未入链（绕过系统写入）", r.unchained));
+    }
+    format!(
+        "审计链校验失败：{}。请立即核查数据库，并运行 yichuang audit verify 查看详情。",
+        parts.join("；")
+    )
 }
 
 /// The stylesheet, embedded in the binary and cached by ETag.

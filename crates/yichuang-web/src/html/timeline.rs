@@ -17,33 +17,7 @@ pub(crate) fn notice_label(kind: &str) -> &'static str {
 }
 
 pub(crate) fn event_label(kind: &str) -> &'static str {
-    match kind {
-        "case_received" => "收件",
-        "case_submitted" => "网上申请提交",
-        "case_prereview_passed" => "预审通过，收件",
-        "case_returned_for_changes" => "预审退回修改",
-        "case_resubmitted" => "申请人重新提交",
-        "case_license_issued" => "电子证照签发",
-        "case_correction_requested" => "一次性告知补正",
-        "case_supplemented" => "补正材料",
-        "case_accepted" => "受理",
-        "case_refused" => "不予受理",
-        "case_step_passed" => "环节通过",
-        "case_step_returned" => "退回",
-        "case_suspended" => "特别程序开始",
-        "case_resumed" => "特别程序结束",
-        "case_extension_requested" => "申请延期",
-        "case_extension_approved" => "批准延期",
-        "case_concluded" => "办结",
-        "case_delivered" => "送达",
-        "case_withdrawn" => "撤件",
-        "light_changed" => "亮灯变化",
-        "step_light_changed" => "环节亮灯变化",
-        "supervision_order_issued" => "督办",
-        "supervision_order_replied" => "督办回复",
-        "supervision_order_escalated" => "督办逾期升级",
-        _ => "其他",
-    }
+    yichuang_core::audit::event_label(kind).unwrap_or("其他")
 }
 
 pub(crate) fn event_detail(payload: &Value, steps: &[String]) -> String {

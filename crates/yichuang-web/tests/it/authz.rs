@@ -26,6 +26,15 @@ const APPLICANT_ROUTES: &[&str] = &[
     "/api/v1/projects",
 ];
 
+/// The only routes the 审计管理员 may use with success (besides the public ones): the audit
+/// trail, and who they are.
+const AUDITOR_ROUTES: &[&str] = &[
+    "/api/v1/me",
+    "/api/v1/auth/token",
+    "/api/v1/audit/events",
+    "/api/v1/audit/verify",
+];
+
 async fn token(app: &TestApp, user: &str) -> Option<String> {
     let body = json!({"username": user, "password": "demo"});
     let (s, v) = app
@@ -125,6 +134,7 @@ async fn every_route_and_role_is_checked_from_the_route_table() {
         "clerk-tax".to_owned(),
         "issuer".to_owned(),
         "supervisor".to_owned(),
+        "auditor".to_owned(),
         format!("{department}-approver"),
         format!("{department}-head"),
         format!("{other_dept}-approver"),
@@ -135,7 +145,7 @@ async fn every_route_and_role_is_checked_from_the_route_table() {
         }
     }
     assert!(
-        roles.len() >= 11,
+        roles.len() >= 12,
         "demo accounts missing: {:?}",
         roles.iter().map(|r| &r.0).collect::<Vec<_>>()
     );
@@ -165,6 +175,17 @@ async fn every_route_and_role_is_checked_from_the_route_table() {
                 && !APPLICANT_ROUTES.contains(&template.as_str())
             {
                 failures.push(format!("applicant {method} {path}: {s}"));
+            }
+            if who == "auditor"
+                && *secured
+                && (200..300).contains(&s)
+                && !AUDITOR_ROUTES.contains(&template.as_str())
+            {
+                failures.push(format!("auditor {method} {path}: {s}"));
+            }
+            if template.starts_with("/api/v1/audit/") && who != "auditor" && (200..300).contains(&s)
+            {
+                failures.push(format!("{who} {method} {path}: {s} (audit trail)"));
             }
         }
     }

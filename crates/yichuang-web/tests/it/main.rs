@@ -8,6 +8,7 @@ mod api_calendar;
 mod api_cases;
 mod api_catalog;
 mod api_queue;
+mod audit;
 mod authz;
 mod browser;
 mod browser_cases;
