@@ -78,12 +78,23 @@ pub(crate) async fn open_core(cfg: &Config) -> anyhow::Result<Core> {
         .with_limits(&cfg.limits))
 }
 
-/// `yichuang migrate`.
-pub(crate) async fn migrate(cfg: &Config) -> anyhow::Result<()> {
+/// `yichuang migrate [--grant-to ROLE]`.
+pub(crate) async fn migrate(cfg: &Config, grant_to: Option<&str>) -> anyhow::Result<()> {
     let mut cfg = cfg.clone();
     cfg.database.auto_migrate = true;
     open_store(&cfg).await?;
     println!("数据库迁移已完成");
+    if let Some(role) = grant_to {
+        let url = cfg.database.effective_url();
+        if url.starts_with("sqlite:") {
+            anyhow::bail!("--grant-to 只用于 PostgreSQL");
+        }
+        PgStore::connect(&url, 1)
+            .await?
+            .grant_app_role(role)
+            .await?;
+        println!("已授权应用角色 {role}：可读写业务表，只能追加审计事件，不能删除触发器");
+    }
     Ok(())
 }
 

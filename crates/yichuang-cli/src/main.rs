@@ -42,7 +42,12 @@ enum Command {
     /// Run the web server (and the background jobs).
     Serve(ServeArgs),
     /// Apply database migrations and exit.
-    Migrate,
+    Migrate {
+        /// PostgreSQL: afterwards let this login role run the server without owning anything
+        /// (it cannot drop the event log's triggers). Run on every upgrade.
+        #[arg(long)]
+        grant_to: Option<String>,
+    },
     /// Import data.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -163,7 +168,7 @@ async fn main() -> anyhow::Result<()> {
             }
             app::serve(cfg, !args.no_demo, args.admin_password).await
         }
-        Command::Migrate => app::migrate(&cfg).await,
+        Command::Migrate { grant_to } => app::migrate(&cfg, grant_to.as_deref()).await,
         Command::Import(ImportCommand::Catalog { file, center }) => {
             import::catalog(&cfg, &file, center.as_deref()).await
         }

@@ -14,6 +14,7 @@ mod evaluations;
 mod events;
 mod portal;
 mod projects;
+mod roles;
 pub mod testing;
 mod tickets;
 

@@ -68,3 +68,63 @@ async fn an_edited_log_breaks_the_audit_chain_where_it_was_edited() {
         yichuang_store::conformance::chain_breaks_at(&store, seq, reason).await;
     }
 }
+
+/// The deployment of docs/deploy.md: `migrate` as the owner, `serve` as an application role.
+/// The application role does the work of the hall, but cannot drop or disable the event log's
+/// triggers, change or remove an event, or touch the migrations.
+#[tokio::test]
+async fn the_app_role_works_but_cannot_touch_the_log() {
+    let Some((db, owner)) = PgTestDb::store("postgres app role").await else {
+        return;
+    };
+    let role = format!("app_{}", uuid::Uuid::new_v4().simple());
+    let admin = sqlx::PgPool::connect(&db.url).await.unwrap();
+    sqlx::query(&format!("create role {role} login"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    owner.grant_app_role(&role).await.unwrap();
+    assert!(owner.grant_app_role("x; drop table events").await.is_err());
+
+    let (scheme, rest) = db.url.split_once("://").unwrap();
+    let host = rest.split_once('@').map_or(rest, |(_, h)| h);
+    let app_url = format!("{scheme}://{role}@{host}");
+    let app = yichuang_store_postgres::PgStore::connect(&app_url, 3)
+        .await
+        .unwrap();
+    // The hall's work, as the application role.
+    yichuang_store::conformance::cases_are_numbered_versioned_and_replayable(&app).await;
+    yichuang_store::conformance::chain_breaks_at_none(&app).await;
+
+    let raw = sqlx::PgPool::connect(&app_url).await.unwrap();
+    for sql in [
+        "drop trigger events_no_update on events",
+        "alter table events disable trigger all",
+        "update events set actor = 'x'",
+        "delete from events",
+        "truncate events",
+        "delete from _sqlx_migrations",
+        "drop table events",
+    ] {
+        let err = sqlx::query(sql)
+            .execute(&raw)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("must be owner") || err.contains("permission denied"),
+            "{sql}: {err}"
+        );
+    }
+    raw.close().await;
+    app.close().await;
+    sqlx::query(&format!("drop owned by {role}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    sqlx::query(&format!("drop role {role}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+}
