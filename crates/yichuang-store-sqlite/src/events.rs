@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use sqlx::{SqliteConnection, SqlitePool};
-use yichuang_store::audit::{Origin, chain_key, event_hash};
+use yichuang_store::audit::{Origin, chain_key, chain_on, event_hash};
 use yichuang_store::{Ctx, Event, Result};
 
 use crate::{db, ms};
@@ -32,17 +32,22 @@ pub(crate) async fn append_with(
 ) -> Result<()> {
     let now = ctx.now.timestamp_millis();
     let payload_text = payload.to_string();
-    let (seq, hash) = link(
-        conn,
-        ctx.now,
-        &ctx.actor,
-        center_id,
-        subject,
-        kind,
-        &payload_text,
-        &ctx.origin,
-    )
-    .await?;
+    let (seq, hash) = if chain_on() {
+        let (seq, (prev, hash)) = link(
+            conn,
+            ctx.now,
+            &ctx.actor,
+            center_id,
+            subject,
+            kind,
+            &payload_text,
+            &ctx.origin,
+        )
+        .await?;
+        (Some(seq), (Some(prev), Some(hash)))
+    } else {
+        (None, (None, None))
+    };
     sqlx::query(
         "insert into events (at, actor, center_id, subject_kind, subject_id, kind, payload, \
          created_at, updated_at, seq, prev_hash, hash, ip, user_agent) \

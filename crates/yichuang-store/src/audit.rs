@@ -41,6 +41,22 @@ impl Origin {
     }
 }
 
+/// Off only inside `yichuang bench intake`, which measures what the chain costs by running the
+/// same scenario with and without it in one process. Nothing else sets it.
+static CHAIN_OFF: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Benchmarks only: write events without linking them, to measure the chain's cost in the same
+/// run. The server never calls this; `yichuang audit verify` reports such events as unchained.
+#[doc(hidden)]
+pub fn set_chain_off_for_benchmark(off: bool) {
+    CHAIN_OFF.store(off, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether appended events are linked into the chain (always, outside the benchmark).
+pub fn chain_on() -> bool {
+    !CHAIN_OFF.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The chain an event belongs to: its center, or chain 0 for events outside any center.
 pub fn chain_key(center_id: Option<i64>) -> i64 {
     center_id.unwrap_or(0)
