@@ -106,7 +106,8 @@ impl Default for PortalConfig {
 }
 
 impl PortalConfig {
-    /// The core's settings with uploads stored under `data_dir/files`.
+    /// The core's settings with uploads stored under `data_dir/files`, sealed with the keys of
+    /// `data_dir/keys` (created at first start).
     pub(crate) fn settings(
         &self,
         data_dir: &std::path::Path,
@@ -120,8 +121,11 @@ impl PortalConfig {
         if self.license_validity_years > 100 {
             anyhow::bail!("配置项 portal.license_validity_years 应在 0 至 100 之间");
         }
+        let keys = yichuang_crypto::KeyRing::open_or_create(&data_dir.join("keys"))
+            .map_err(|e| anyhow::anyhow!("无法打开密钥目录：{e}"))?;
         Ok(yichuang_core::portal::PortalSettings {
             files_dir: Some(data_dir.join("files")),
+            keys: Some(std::sync::Arc::new(keys)),
             max_upload_bytes: self.max_upload_mb as usize * 1_048_576,
             license_validity_years: self.license_validity_years,
             ..Default::default()

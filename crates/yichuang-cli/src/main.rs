@@ -7,6 +7,7 @@ mod bench;
 mod bench_report;
 mod config;
 mod import;
+mod keys;
 mod ops;
 
 use std::path::PathBuf;
@@ -63,6 +64,9 @@ enum Command {
     /// Reports: rebuild the counters from the event log, print a 日报.
     #[command(subcommand)]
     Report(ops::ReportCommand),
+    /// The SM4 keys that seal stored files.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// The tamper-evident audit trail.
     #[command(subcommand)]
     Audit(ops::AuditCommand),
@@ -185,6 +189,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench(cmd) => bench::run(&cfg, cmd).await,
         Command::Report(cmd) => ops::report(&cfg, cmd).await,
         Command::Audit(cmd) => ops::audit(&cfg, cmd).await,
+        Command::Keys(cmd) => keys::run(&cfg, &cmd),
         Command::Simulate(args) => ops::simulate(&cfg, &args).await,
         Command::Backup { to } => backup::backup(&cfg, &to).await,
         Command::Restore { from, force } => backup::restore(&cfg, &from, force).await,

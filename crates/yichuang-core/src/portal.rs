@@ -29,6 +29,8 @@ use crate::{Core, CoreError, Result};
 pub struct PortalSettings {
     /// Directory of uploaded files (`<data>/files`); uploads are refused without one.
     pub files_dir: Option<PathBuf>,
+    /// The keys that seal uploaded files (SM4-GCM); uploads are refused without them.
+    pub keys: Option<std::sync::Arc<yichuang_crypto::KeyRing>>,
     /// Largest upload in bytes.
     pub max_upload_bytes: usize,
     /// Minutes a verification code stays valid.
@@ -41,6 +43,7 @@ impl Default for PortalSettings {
     fn default() -> Self {
         Self {
             files_dir: None,
+            keys: None,
             max_upload_bytes: 10 * 1024 * 1024,
             code_minutes: 10,
             license_validity_years: 5,
@@ -280,8 +283,17 @@ impl Core {
             .files_dir
             .clone()
             .ok_or_else(|| CoreError::Internal(anyhow::anyhow!("no files directory")))?;
+        let keys = self
+            .portal
+            .keys
+            .clone()
+            .ok_or_else(|| CoreError::Internal(anyhow::anyhow!("no keys to seal uploads")))?;
+        // The name stays the SHA-256 of the plaintext, so the same scan is stored once; the
+        // bytes on disk are sealed with SM4-GCM.
         let sha256 = hex::encode(Sha256::digest(bytes));
-        let data = bytes.to_vec();
+        let data = keys
+            .seal(bytes)
+            .map_err(|e| CoreError::Internal(anyhow::anyhow!("sealing upload: {e}")))?;
         let hash = sha256.clone();
         tokio::task::spawn_blocking(move || write_blob(&dir, &hash, &data))
             .await
@@ -338,9 +350,19 @@ impl Core {
         }
         let dir = self.portal.files_dir.clone().ok_or_else(not_found)?;
         let path = blob_path(&dir, &file.sha256);
-        let bytes = tokio::fs::read(&path)
+        let sealed = tokio::fs::read(&path)
             .await
             .map_err(|e| CoreError::Internal(anyhow::anyhow!("reading {}: {e}", path.display())))?;
+        let keys = self.portal.keys.clone().ok_or_else(not_found)?;
+        // A file re-sealed by `yichuang keys rotate` while this server ran names a key that
+        // only the key directory knows yet.
+        let bytes = match keys.open_blob(&sealed) {
+            Err(yichuang_crypto::CryptoError::UnknownKey(_)) => {
+                keys.reload().and_then(|fresh| fresh.open_blob(&sealed))
+            }
+            other => other,
+        }
+        .map_err(|e| CoreError::Internal(anyhow::anyhow!("opening {}: {e}", path.display())))?;
         Ok((file, bytes))
     }
 

@@ -124,7 +124,10 @@ impl TestApp {
         let files = tempfile::tempdir().unwrap();
         let core = Core::new(store, clock.clone(), AuthSettings::default())
             .with_portal_settings(yichuang_core::portal::PortalSettings {
-                files_dir: Some(files.path().to_path_buf()),
+                files_dir: Some(files.path().join("files")),
+                keys: Some(Arc::new(
+                    yichuang_crypto::KeyRing::open_or_create(&files.path().join("keys")).unwrap(),
+                )),
                 ..Default::default()
             })
             .with_limits(&limits);
@@ -157,7 +160,7 @@ impl TestApp {
             clock,
             client,
             data_dir: None,
-            files_dir: files.path().to_path_buf(),
+            files_dir: files.path().join("files"),
             _files: files,
             stop: Some(stop),
             _guard: guard,

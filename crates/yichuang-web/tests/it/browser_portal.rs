@@ -47,7 +47,7 @@ async fn browser_register_search_apply_approve_and_reuse_the_licence() {
         .await
         .unwrap();
     // The file to pick lives in the app's own temp directory (beside the stored blobs).
-    let pdf = app.files_dir.join("材料.pdf");
+    let pdf = app.files_dir.parent().unwrap().join("材料.pdf");
     std::fs::write(&pdf, PDF).unwrap();
     let d = &b.driver;
     let phone = "13955550001";

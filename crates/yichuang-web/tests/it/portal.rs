@@ -228,6 +228,41 @@ async fn registration_needs_the_code_and_checked_real_name_data() {
     assert_eq!(s, 404);
 }
 
+/// An uploaded scan is sealed with SM4-GCM on disk: the raw bytes of every stored file hold
+/// neither the scan nor the ID number written in it, and the owner downloads the original.
+/// (Before encryption, the blob on disk was the upload itself.)
+#[tokio::test]
+async fn uploads_are_sealed_on_disk_and_open_for_their_owner() {
+    let app = TestApp::sqlite().await;
+    let token = register(&app, "13800000004", "孙七", "341802198001011230").await;
+    let mut scan = PDF.to_vec();
+    scan.extend_from_slice("身份证 341802198001011230 户口簿 扫描件".as_bytes());
+    let (s, v) = upload(&app, &token, "身份证.pdf", &scan).await;
+    assert_eq!(s, 201, "{v}");
+    let files: Vec<_> = walk(&app.files_dir)
+        .into_iter()
+        .filter(|p| p.is_file())
+        .collect();
+    assert_eq!(files.len(), 1);
+    let raw = std::fs::read(&files[0]).unwrap();
+    assert!(raw.starts_with(b"YCE1"), "not sealed");
+    let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        !contains(&raw, b"341802198001011230"),
+        "ID number in the clear"
+    );
+    assert!(!contains(&raw, b"%PDF"), "scan in the clear");
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/files/{}", v["file_id"].as_str().unwrap())))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.bytes().await.unwrap().to_vec(), scan);
+}
+
 #[tokio::test]
 async fn uploads_are_checked_by_content_and_refusals_store_nothing() {
     let app = TestApp::sqlite().await;
