@@ -58,6 +58,25 @@ pub(crate) struct LoginForm {
     next: Option<String>,
 }
 
+/// The page a role starts its day on: the desk of its first role (in the order of
+/// [`Role::ALL`]), 我的办件 for applicants.
+pub(crate) fn home_for(user: &yichuang_domain::account::StaffUser) -> &'static str {
+    use yichuang_domain::account::Role;
+    Role::ALL
+        .into_iter()
+        .find(|r| user.has_role(*r))
+        .map_or("/", |r| match r {
+            Role::Admin => "/admin",
+            Role::Clerk => "/desk",
+            Role::Approver | Role::DeptHead => "/office",
+            Role::Issuer => "/issuance",
+            Role::Supervisor => "/supervision",
+            Role::Auditor => "/audit",
+            Role::Kiosk => "/kiosk",
+            Role::Applicant => "/my",
+        })
+}
+
 /// A redirect to `next` that sets the session cookie of a fresh login (HttpOnly, SameSite=Lax,
 /// Secure behind HTTPS, lasting as long as the session).
 pub(crate) fn session_redirect(
@@ -97,14 +116,9 @@ pub(crate) async fn login(
         .await
     {
         Ok(login) => {
-            // Applicants land on 我的办件 and the auditor on the audit log, unless they were on
-            // their way somewhere.
-            let next = if next != "/" {
-                next
-            } else if login.user.is_applicant() {
-                "/my".to_owned()
-            } else if login.user.has_role(yichuang_domain::account::Role::Auditor) {
-                "/audit".to_owned()
+            // Everyone lands on their own desk unless they were on their way somewhere.
+            let next = if next == "/" {
+                home_for(&login.user).to_owned()
             } else {
                 next
             };

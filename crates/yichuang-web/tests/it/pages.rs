@@ -264,3 +264,45 @@ async fn the_desk_takes_a_walk_in_ticket_and_calls_it() {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+/// Staff who log in without a destination land on their own desk, not the citizens' home page,
+/// and that desk opens for them.
+#[tokio::test]
+async fn each_role_lands_on_its_own_desk_after_login() {
+    let app = TestApp::sqlite().await;
+    for (user, home) in [
+        ("admin", "/admin"),
+        ("clerk1", "/desk"),
+        ("rsj-approver", "/office"),
+        ("rsj-head", "/office"),
+        ("issuer", "/issuance"),
+        ("supervisor", "/supervision"),
+        ("auditor", "/audit"),
+    ] {
+        // A fresh cookie jar per user: log out by starting a new client.
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let login = client
+            .get(app.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of(&login);
+        let r = client
+            .post(app.url("/login"))
+            .form(&[("username", user), ("password", "demo"), ("csrf", &csrf)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{user}");
+        assert_eq!(r.headers()["location"], home, "{user}");
+        let page = client.get(app.url(home)).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{user} on {home}");
+    }
+}
