@@ -118,6 +118,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .layer(axum::middleware::from_fn(ensure_csrf_cookie))
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
+        .route("/favicon.ico", get(favicon))
+        .route("/favicon.svg", get(favicon))
 }
 
 /// What every page shows around its content.
@@ -239,6 +241,17 @@ async fn script(headers: axum::http::HeaderMap) -> Response {
         &headers,
         include_str!("../../static/app.js"),
         "text/javascript; charset=utf-8",
+        &ETAG,
+    )
+}
+
+/// The site icon (SVG; browsers take it for `/favicon.ico` too).
+async fn favicon(headers: axum::http::HeaderMap) -> Response {
+    static ETAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    asset(
+        &headers,
+        include_str!("../../static/favicon.svg"),
+        "image/svg+xml",
         &ETAG,
     )
 }

@@ -306,3 +306,18 @@ async fn each_role_lands_on_its_own_desk_after_login() {
         assert_eq!(page.status(), 200, "{user} on {home}");
     }
 }
+
+/// The site icon is served (browsers ask for `/favicon.ico` on every first visit; it used to be
+/// a 404 page) and every page links it.
+#[tokio::test]
+async fn the_favicon_is_served_and_linked() {
+    let app = TestApp::sqlite().await;
+    for path in ["/favicon.ico", "/favicon.svg"] {
+        let r = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["content-type"], "image/svg+xml");
+        assert!(r.text().await.unwrap().starts_with("<svg"));
+    }
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains(r#"<link rel="icon" href="/favicon.svg""#));
+}
