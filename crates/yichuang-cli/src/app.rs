@@ -33,7 +33,17 @@ pub(crate) fn init_logging(cfg: &LogConfig) -> anyhow::Result<()> {
     result.map_err(|e| anyhow::anyhow!("cannot initialise logging: {e}"))
 }
 
-/// Opens the store named by the configuration, applying migrations when configured.
+/// The data keys of the installation: `<data>/keys`, created at first start. Every instance
+/// over one PostgreSQL database needs a copy of the same directory.
+pub(crate) fn key_ring(cfg: &Config) -> anyhow::Result<Arc<yichuang_crypto::KeyRing>> {
+    let dir = cfg.database.data_dir.join("keys");
+    yichuang_crypto::KeyRing::open_or_create(&dir)
+        .map(Arc::new)
+        .map_err(|e| anyhow::anyhow!("无法打开密钥目录 {}：{e}", dir.display()))
+}
+
+/// Opens the store named by the configuration, applying migrations when configured. The store
+/// seals personal data with the keys of `<data>/keys`.
 pub(crate) async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let url = cfg.database.effective_url();
     let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
@@ -41,13 +51,17 @@ pub(crate) async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
             std::fs::create_dir_all(&cfg.database.data_dir)
                 .with_context(|| format!("无法创建数据目录 {}", cfg.database.data_dir.display()))?;
         }
-        let store = SqliteStore::open(&url, cfg.database.read_connections).await?;
+        let store = SqliteStore::open(&url, cfg.database.read_connections)
+            .await?
+            .with_keys(key_ring(cfg)?);
         if cfg.database.auto_migrate {
             store.migrate().await?;
         }
         Arc::new(store)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = PgStore::connect(&url, cfg.database.max_connections).await?;
+        let store = PgStore::connect(&url, cfg.database.max_connections)
+            .await?
+            .with_keys(key_ring(cfg)?);
         if cfg.database.auto_migrate {
             store.migrate().await?;
         }
@@ -65,6 +79,7 @@ pub(crate) async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
 /// The core over the configured store and the system clock.
 pub(crate) async fn open_core(cfg: &Config) -> anyhow::Result<Core> {
     let store = open_store(cfg).await?;
+    let keys = store.sealer().keys().cloned();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     Ok(Core::new(store, clock, cfg.auth.settings())
         .with_case_settings(cfg.supervision.case_settings()?)
@@ -73,7 +88,7 @@ pub(crate) async fn open_core(cfg: &Config) -> anyhow::Result<Core> {
             rectification_days: cfg.evaluation.rectification_days,
         })
         .with_performance_formula(cfg.performance.clone())
-        .with_portal_settings(cfg.portal.settings(&cfg.database.data_dir)?)
+        .with_portal_settings(cfg.portal.settings(&cfg.database.data_dir, keys)?)
         .with_project_settings(cfg.projects.settings()?)
         .with_limits(&cfg.limits))
 }
@@ -174,6 +189,20 @@ pub(crate) async fn serve(
     let core = open_core(&cfg).await?;
     let demo_mode = demo && (core.is_empty().await? || has_demo_accounts(&core).await?);
     first_start(&core, demo, admin_password).await?;
+    // Personal data written before encryption was on, or sealed with a key since rotated, is
+    // sealed with the current key now; once done this costs one read per start.
+    let sealed = core
+        .store()
+        .reseal_personal_data(&core.ctx("system"), &|_| {})
+        .await?;
+    if sealed.rows > 0 {
+        tracing::info!(
+            rows = sealed.rows,
+            were_plain = sealed.were_plain,
+            usernames = sealed.usernames,
+            "personal data sealed with the current key"
+        );
+    }
     // A quick check of the end of every audit chain; a break stays on /admin as an alarm (the
     // whole chain is walked by `yichuang audit verify`).
     let audit = core.verify_audit(1, Some(AUDIT_TAIL_AT_START)).await?;

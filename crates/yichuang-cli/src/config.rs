@@ -111,6 +111,7 @@ impl PortalConfig {
     pub(crate) fn settings(
         &self,
         data_dir: &std::path::Path,
+        keys: Option<std::sync::Arc<yichuang_crypto::KeyRing>>,
     ) -> anyhow::Result<yichuang_core::portal::PortalSettings> {
         if !(1..=10).contains(&self.max_upload_mb) {
             anyhow::bail!(
@@ -121,11 +122,16 @@ impl PortalConfig {
         if self.license_validity_years > 100 {
             anyhow::bail!("配置项 portal.license_validity_years 应在 0 至 100 之间");
         }
-        let keys = yichuang_crypto::KeyRing::open_or_create(&data_dir.join("keys"))
-            .map_err(|e| anyhow::anyhow!("无法打开密钥目录：{e}"))?;
+        let keys = match keys {
+            Some(k) => k,
+            None => std::sync::Arc::new(
+                yichuang_crypto::KeyRing::open_or_create(&data_dir.join("keys"))
+                    .map_err(|e| anyhow::anyhow!("无法打开密钥目录：{e}"))?,
+            ),
+        };
         Ok(yichuang_core::portal::PortalSettings {
             files_dir: Some(data_dir.join("files")),
-            keys: Some(std::sync::Arc::new(keys)),
+            keys: Some(keys),
             max_upload_bytes: self.max_upload_mb as usize * 1_048_576,
             license_validity_years: self.license_validity_years,
             ..Default::default()
@@ -431,6 +437,10 @@ mod tests {
         );
     }
 
+    fn ring() -> std::sync::Arc<yichuang_crypto::KeyRing> {
+        std::sync::Arc::new(yichuang_crypto::KeyRing::ephemeral().unwrap())
+    }
+
     #[test]
     fn project_stages_and_uploads_are_checked_and_reach_the_core() {
         use yichuang_domain::project::Stage;
@@ -440,7 +450,10 @@ mod tests {
         let p = cfg.projects.settings().unwrap();
         assert_eq!(p.days(Stage::Construction), 8);
         assert_eq!(p.days(Stage::LandPlanning), 20);
-        let u = cfg.portal.settings(std::path::Path::new("/data")).unwrap();
+        let u = cfg
+            .portal
+            .settings(std::path::Path::new("/data"), Some(ring()))
+            .unwrap();
         assert_eq!(u.max_upload_bytes, 5 * 1_048_576);
         assert_eq!(
             u.files_dir.as_deref(),
@@ -449,7 +462,11 @@ mod tests {
         let bad: Config = toml::from_str("[projects]\ncompletion_days = 0\n").unwrap();
         assert!(bad.projects.settings().is_err());
         let bad: Config = toml::from_str("[portal]\nmax_upload_mb = 50\n").unwrap();
-        assert!(bad.portal.settings(std::path::Path::new("/d")).is_err());
+        assert!(
+            bad.portal
+                .settings(std::path::Path::new("/d"), Some(ring()))
+                .is_err()
+        );
     }
 
     #[test]

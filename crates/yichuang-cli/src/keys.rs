@@ -11,9 +11,10 @@ use crate::config::Config;
 /// Key management.
 #[derive(Debug, Subcommand)]
 pub(crate) enum KeysCommand {
-    /// Make a new SM4 key current and re-seal every stored file with it (files stored before
-    /// encryption included). Older keys are kept: backups sealed with them stay readable.
-    /// Restart the server afterwards so that new uploads use the new key.
+    /// Make a new SM4 key current and re-seal every stored file and every personal field of
+    /// the database with it (values stored before encryption included). Older keys are kept:
+    /// the append-only event log and backups sealed with them stay readable. Restart the
+    /// server afterwards so that new writes use the new key.
     Rotate,
     /// The key ids, the current one, and how many stored files each key seals.
     Status,
@@ -50,7 +51,7 @@ fn replace(path: &Path, data: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(crate) fn run(cfg: &Config, cmd: &KeysCommand) -> anyhow::Result<()> {
+pub(crate) async fn run(cfg: &Config, cmd: &KeysCommand) -> anyhow::Result<()> {
     let data = &cfg.database.data_dir;
     let mut ring = KeyRing::open_or_create(&data.join("keys"))
         .map_err(|e| anyhow::anyhow!("无法打开密钥目录：{e}"))?;
@@ -97,9 +98,34 @@ pub(crate) fn run(cfg: &Config, cmd: &KeysCommand) -> anyhow::Result<()> {
             }
             bar.finish_and_clear();
             println!(
-                "已启用新密钥 {kid}；用它重新加密了 {resealed} 个文件（其中 {plain} 个原为明文）。请重启服务，使新上传的文件也用新密钥。"
+                "已启用新密钥 {kid}；用它重新加密了 {resealed} 个文件（其中 {plain} 个原为明文）。"
+            );
+            let rows = reseal_rows(cfg).await?;
+            println!(
+                "数据库中 {} 行个人信息已用新密钥重新加密（其中 {} 行原为明文）。请重启服务，使新写入的数据也用新密钥。",
+                rows.rows, rows.were_plain
             );
         }
     }
     Ok(())
+}
+
+/// Re-seals the personal fields of the database with the (new) current key, batch by batch.
+async fn reseal_rows(cfg: &Config) -> anyhow::Result<yichuang_store::ResealReport> {
+    let store = crate::app::open_store(cfg).await?;
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_style(
+        ProgressStyle::with_template("{spinner} 数据库：已检查 {pos} 行 {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let ctx = yichuang_store::Ctx::new(
+        "cli",
+        yichuang_domain::clock::Clock::now(&yichuang_domain::clock::SystemClock),
+    )
+    .sealed(store.sealer());
+    let report = store
+        .reseal_personal_data(&ctx, &|seen| spinner.set_position(seen))
+        .await?;
+    spinner.finish_and_clear();
+    Ok(report)
 }

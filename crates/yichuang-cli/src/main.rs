@@ -189,7 +189,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench(cmd) => bench::run(&cfg, cmd).await,
         Command::Report(cmd) => ops::report(&cfg, cmd).await,
         Command::Audit(cmd) => ops::audit(&cfg, cmd).await,
-        Command::Keys(cmd) => keys::run(&cfg, &cmd),
+        Command::Keys(cmd) => keys::run(&cfg, &cmd).await,
         Command::Simulate(args) => ops::simulate(&cfg, &args).await,
         Command::Backup { to } => backup::backup(&cfg, &to).await,
         Command::Restore { from, force } => backup::restore(&cfg, &from, force).await,

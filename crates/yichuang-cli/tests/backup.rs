@@ -94,7 +94,11 @@ async fn a_backup_under_load_restores_every_acknowledged_case() {
         std::fs::read(fresh.path().join("files/ab/abcdef")).unwrap(),
         b"scan"
     );
-    let store = SqliteStore::open_in_dir(fresh.path(), 1).await.unwrap();
+    // The key directory came back with the backup: the sealed cases open.
+    let store = SqliteStore::open_in_dir(fresh.path(), 1)
+        .await
+        .unwrap()
+        .with_keys(yichuang_testkit::key_ring(fresh.path()));
     for no in &before {
         assert!(
             store.case_by_no(no).await.unwrap().is_some(),
@@ -229,4 +233,72 @@ fn key_rotation_reseals_every_stored_file() {
         printed.contains("当前密钥：k2") && printed.contains("k2\t2 个文件"),
         "{printed}"
     );
+}
+
+/// `yichuang keys rotate` also re-seals the personal fields of the database: afterwards every
+/// case state holds only envelopes of the new key, and the case still opens to the same ID.
+#[tokio::test]
+async fn key_rotation_reseals_the_personal_data_in_the_database() {
+    let data = tempfile::tempdir().unwrap();
+    let case_no = {
+        let app = TestApp::sqlite_in(data.path(), None, true).await;
+        let token = app.token("clerk1").await;
+        let materials: Vec<_> = (0..6)
+            .map(|i| json!({"index": i, "mode": "original"}))
+            .collect();
+        let body = json!({"matter_code": MATTER, "decision": "accept", "materials": materials,
+            "applicant": {"type": "person", "name": "张三", "id_number": "11010519491231002X",
+            "phone": "13912345678"}});
+        let (s, v) = app
+            .send_json(Method::POST, "/api/v1/cases", Some(&token), &body)
+            .await;
+        assert_eq!(s, 201, "{v}");
+        v["case_no"].as_str().unwrap().to_owned()
+    };
+    let state_of = |db: &Path| {
+        let db = db.to_path_buf();
+        async move {
+            let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
+                "sqlite:{}",
+                db.display()
+            ))
+            .await
+            .unwrap();
+            let states: Vec<String> = sqlx::query_scalar("select state from case_states")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+            states.concat()
+        }
+    };
+    let db = data.path().join("yichuang.db");
+    let before = state_of(&db).await;
+    assert!(before.contains("$sm4$k1$") && !before.contains("$sm4$k2$"));
+
+    let out = tokio::task::spawn_blocking({
+        let d = data.path().to_path_buf();
+        move || yichuang(&d, &["keys", "rotate"])
+    })
+    .await
+    .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        printed.contains("行个人信息已用新密钥重新加密"),
+        "{printed}"
+    );
+    let after = state_of(&db).await;
+    assert!(after.contains("$sm4$k2$"), "not re-sealed");
+    assert!(!after.contains("$sm4$k1$"), "an old envelope is left");
+    let store = SqliteStore::open_in_dir(data.path(), 1)
+        .await
+        .unwrap()
+        .with_keys(yichuang_testkit::key_ring(data.path()));
+    let case = store.case_by_no(&case_no).await.unwrap().unwrap();
+    assert_eq!(case.case.received.applicant.id_number, "11010519491231002X");
+    store.close().await;
 }

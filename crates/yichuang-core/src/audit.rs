@@ -107,9 +107,11 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    fn from_event(e: ChainedEvent) -> Self {
-        let mut payload: serde_json::Value =
-            serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null);
+    fn from_event(e: ChainedEvent, sealer: &yichuang_store::Sealer) -> Self {
+        // Opened, then masked: the auditor sees 3418**********1234, never a ciphertext.
+        let mut payload = sealer
+            .open_json_text(&e.payload)
+            .unwrap_or(serde_json::Value::Null);
         mask::mask_json(&mut payload);
         let at = DateTime::from_timestamp_millis(e.at_ms).unwrap_or_default();
         Self {
@@ -183,7 +185,11 @@ impl Core {
                 &self.ctx(&user.username),
             )
             .await?;
-        Ok(events.into_iter().map(AuditEntry::from_event).collect())
+        let sealer = self.store().sealer();
+        Ok(events
+            .into_iter()
+            .map(|e| AuditEntry::from_event(e, &sealer))
+            .collect())
     }
 }
 

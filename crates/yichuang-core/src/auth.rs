@@ -127,16 +127,24 @@ impl Core {
         kind: SessionKind,
         ip: Option<IpAddr>,
     ) -> Result<Login> {
-        let username = username.trim();
+        let typed = username.trim();
         self.guard.check_attempt(Attempt::Login, ip)?;
-        if username.is_empty() || password.is_empty() {
+        if typed.is_empty() || password.is_empty() {
             return Err(CoreError::invalid("username", "请输入用户名和密码"));
         }
+        // Applicants log in with their phone number; their account is named by its blind
+        // index, so neither the users table nor a lockout ever holds the number.
+        let derived = self.account_name(typed);
+        let username = derived.as_str();
         let now = self.clock().now();
         if let Some(until) = self.guard.locked_until(username, ip, now) {
             return Err(CoreError::AccountLocked(until));
         }
-        let Some(record) = self.store().user_by_username(username).await? else {
+        let mut found = self.store().user_by_username(username).await?;
+        if found.is_none() && username != typed {
+            found = self.store().user_by_username(typed).await?;
+        }
+        let Some(record) = found else {
             verify_password(password, decoy_hash().await).await;
             self.count_failure(username, None, ip, now).await?;
             return Err(CoreError::InvalidCredentials);

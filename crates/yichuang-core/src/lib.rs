@@ -275,7 +275,7 @@ impl Core {
 
     /// A write context for `actor` now.
     pub fn ctx(&self, actor: &str) -> Ctx {
-        Ctx::new(actor, self.clock.now())
+        Ctx::new(actor, self.clock.now()).sealed(self.store.sealer())
     }
 
     /// The center this installation serves by default: the first one created.

@@ -222,7 +222,10 @@ impl Core {
         let new = NewApplicant {
             user: NewUser {
                 center_id: center.id,
-                username: phone.clone(),
+                username: yichuang_store::sealing::applicant_username(
+                    &self.store().sealer(),
+                    &phone,
+                ),
                 display_name: applicant.name.clone(),
                 password_hash: hash_password(&r.password).await?,
                 roles: vec![Role::Applicant],
@@ -239,6 +242,19 @@ impl Core {
             .create_applicant(&new, &self.ctx("portal"))
             .await?;
         Ok(record.user)
+    }
+
+    /// The account name a login form's input stands for: an applicant's phone number maps to
+    /// the name derived from its blind index; anything else is a staff username.
+    pub(crate) fn account_name(&self, typed: &str) -> String {
+        let phone_like = typed.len() == 11
+            && typed.starts_with('1')
+            && typed.bytes().all(|b| b.is_ascii_digit());
+        if phone_like {
+            yichuang_store::sealing::applicant_username(&self.store().sealer(), typed)
+        } else {
+            typed.to_owned()
+        }
     }
 
     /// The real-name profile of the logged-in applicant.

@@ -54,6 +54,7 @@ async fn append_events(
             actor: ctx.actor.clone(),
             now: e.at,
             origin: ctx.origin.clone(),
+            sealer: ctx.sealer.clone(),
         };
         events::append_with(
             conn,
@@ -79,8 +80,21 @@ async fn append_events(
     Ok(())
 }
 
-fn state_json(case: &Case) -> Result<String> {
-    serde_json::to_string(case).map_err(|e| StoreError::Other(e.into()))
+/// The case state as stored: its personal fields sealed with the writer's key.
+fn state_json(case: &Case, sealer: &yichuang_store::Sealer) -> Result<String> {
+    let value = serde_json::to_value(case).map_err(|e| StoreError::Other(e.into()))?;
+    sealer.seal_json_text(&value)
+}
+
+/// A stored case state, opened.
+fn open_state(stored: &str, sealer: &yichuang_store::Sealer) -> Result<Case> {
+    let corrupt = |e: serde_json::Error| {
+        StoreError::Other(anyhow::anyhow!("stored case state is corrupt: {e}"))
+    };
+    if !stored.contains("$sm4$") {
+        return serde_json::from_str(stored).map_err(corrupt);
+    }
+    serde_json::from_value(sealer.open_json_text(stored)?).map_err(corrupt)
 }
 
 pub(crate) async fn create(conn: &mut PgConnection, w: &CaseWrite, ctx: &Ctx) -> Result<()> {
@@ -129,7 +143,7 @@ pub(crate) async fn create_with(
         "insert into case_states (case_id, state, created_at, updated_at) values ($1, $2, $3, $3)",
     )
     .bind(id)
-    .bind(state_json(c)?)
+    .bind(state_json(c, &ctx.sealer)?)
     .bind(now)
     .execute(&mut *conn)
     .await
@@ -171,7 +185,7 @@ pub(crate) async fn update(
     let id: i64 = row.try_get(0).map_err(db)?;
     sqlx::query("update case_states set state = $2, updated_at = $3 where case_id = $1")
         .bind(id)
-        .bind(state_json(c)?)
+        .bind(state_json(c, &ctx.sealer)?)
         .bind(ctx.now.timestamp_millis())
         .execute(&mut *conn)
         .await
@@ -197,9 +211,8 @@ const COLUMNS: &str = "cases.id, case_states.state, accepted_on, due_promised, d
 /// cheap to rewrite when deadlines are re-projected).
 const FROM_CASES: &str = "from cases join case_states on case_states.case_id = cases.id";
 
-fn to_stored(r: CaseRow) -> Result<StoredCase> {
-    let case: Case = serde_json::from_str(&r.1)
-        .map_err(|e| StoreError::Other(anyhow::anyhow!("stored case state is corrupt: {e}")))?;
+fn to_stored(r: CaseRow, sealer: &yichuang_store::Sealer) -> Result<StoredCase> {
+    let case = open_state(&r.1, sealer)?;
     Ok(StoredCase {
         id: r.0,
         case,
@@ -214,14 +227,18 @@ fn to_stored(r: CaseRow) -> Result<StoredCase> {
     })
 }
 
-pub(crate) async fn by_no(pool: &PgPool, case_no: &str) -> Result<Option<StoredCase>> {
+pub(crate) async fn by_no(
+    pool: &PgPool,
+    sealer: &yichuang_store::Sealer,
+    case_no: &str,
+) -> Result<Option<StoredCase>> {
     let row: Option<CaseRow> =
         sqlx::query_as(&format!("select {COLUMNS} {FROM_CASES} where case_no = $1"))
             .bind(case_no)
             .fetch_optional(pool)
             .await
             .map_err(db)?;
-    row.map(to_stored).transpose()
+    row.map(|r| to_stored(r, sealer)).transpose()
 }
 
 /// Statuses of open cases, for SQL `in (…)` lists.
@@ -233,7 +250,11 @@ fn open_codes() -> Vec<&'static str> {
         .collect()
 }
 
-pub(crate) async fn list(pool: &PgPool, f: &CaseFilter) -> Result<Vec<StoredCase>> {
+pub(crate) async fn list(
+    pool: &PgPool,
+    sealer: &yichuang_store::Sealer,
+    f: &CaseFilter,
+) -> Result<Vec<StoredCase>> {
     let mut qb = QueryBuilder::new(format!("select {COLUMNS} {FROM_CASES} where center_id = "));
     qb.push_bind(f.center_id);
     if let Some(s) = f.status {
@@ -271,7 +292,7 @@ pub(crate) async fn list(pool: &PgPool, f: &CaseFilter) -> Result<Vec<StoredCase
     qb.push(" order by cases.id desc limit ");
     qb.push_bind(i64::from(f.limit.max(1)));
     let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(pool).await.map_err(db)?;
-    rows.into_iter().map(to_stored).collect()
+    rows.into_iter().map(|r| to_stored(r, sealer)).collect()
 }
 
 /// Writes new deadline columns, 250 rows per statement.

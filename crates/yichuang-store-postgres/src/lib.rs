@@ -16,6 +16,7 @@ mod open;
 mod portal;
 mod projects;
 mod roles;
+mod sealing;
 pub mod testing;
 mod tickets;
 
@@ -38,6 +39,7 @@ use yichuang_store::{
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    sealer: yichuang_store::Sealer,
 }
 
 /// The NOTIFY channel that carries hall events between server instances.
@@ -86,6 +88,18 @@ impl Store for PgStore {
 
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn sealer(&self) -> yichuang_store::Sealer {
+        self.sealer.clone()
+    }
+
+    async fn reseal_personal_data(
+        &self,
+        ctx: &Ctx,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<yichuang_store::ResealReport> {
+        crate::sealing::reseal(&self.pool, &self.sealer, ctx, progress).await
     }
 
     async fn create_center(&self, new: &NewCenter, cal: &Calendar, ctx: &Ctx) -> Result<Center> {
@@ -291,11 +305,11 @@ impl Store for PgStore {
     }
 
     async fn case_by_no(&self, case_no: &str) -> Result<Option<StoredCase>> {
-        cases::by_no(&self.pool, case_no).await
+        cases::by_no(&self.pool, &self.sealer, case_no).await
     }
 
     async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<StoredCase>> {
-        cases::list(&self.pool, filter).await
+        cases::list(&self.pool, &self.sealer, filter).await
     }
 
     async fn issue_ticket(&self, new: &NewTicket, ctx: &Ctx) -> Result<Ticket> {
@@ -424,14 +438,14 @@ impl Store for PgStore {
         &self,
         user_id: i64,
     ) -> Result<Option<yichuang_store::ApplicantProfile>> {
-        portal::applicant_profile(&self.pool, user_id).await
+        portal::applicant_profile(&self.pool, &self.sealer, user_id).await
     }
 
     async fn applicant_by_id_number(
         &self,
         id_number: &str,
     ) -> Result<Option<yichuang_store::ApplicantProfile>> {
-        portal::applicant_by_id_number(&self.pool, id_number).await
+        portal::applicant_by_id_number(&self.pool, &self.sealer, id_number).await
     }
 
     async fn save_verification_code(
@@ -486,11 +500,11 @@ impl Store for PgStore {
         &self,
         filter: &yichuang_store::LicenseFilter,
     ) -> Result<Vec<yichuang_store::License>> {
-        portal::licenses(&self.pool, filter).await
+        portal::licenses(&self.pool, &self.sealer, filter).await
     }
 
     async fn license(&self, number: &str) -> Result<Option<yichuang_store::License>> {
-        portal::license(&self.pool, number).await
+        portal::license(&self.pool, &self.sealer, number).await
     }
 
     async fn licenses_expiring(
@@ -498,7 +512,7 @@ impl Store for PgStore {
         until: NaiveDate,
         limit: u32,
     ) -> Result<Vec<yichuang_store::License>> {
-        portal::expiring(&self.pool, until, limit).await
+        portal::expiring(&self.pool, &self.sealer, until, limit).await
     }
 
     async fn mark_license_notified(&self, id: i64, ctx: &Ctx) -> Result<bool> {
@@ -523,7 +537,7 @@ impl Store for PgStore {
     }
 
     async fn project(&self, code: &str) -> Result<Option<yichuang_store::Project>> {
-        projects::project(&self.pool, code).await
+        projects::project(&self.pool, &self.sealer, code).await
     }
 
     async fn projects(
@@ -531,7 +545,7 @@ impl Store for PgStore {
         center_id: i64,
         credit_code: Option<&str>,
     ) -> Result<Vec<yichuang_store::Project>> {
-        projects::projects(&self.pool, center_id, credit_code).await
+        projects::projects(&self.pool, &self.sealer, center_id, credit_code).await
     }
 
     async fn add_project_agent(&self, project_id: i64, user_id: i64, ctx: &Ctx) -> Result<()> {
@@ -555,7 +569,7 @@ impl Store for PgStore {
         center_id: i64,
         limit: u32,
     ) -> Result<Vec<yichuang_store::OutboxRecord>> {
-        evaluations::outbox(&self.pool, center_id, limit).await
+        evaluations::outbox(&self.pool, &self.sealer, center_id, limit).await
     }
 
     async fn light_board(
@@ -754,10 +768,10 @@ impl Store for PgStore {
     }
 
     async fn events_for(&self, subject_kind: &str, subject_id: &str) -> Result<Vec<Event>> {
-        events::for_subject(&self.pool, subject_kind, subject_id).await
+        events::for_subject(&self.pool, &self.sealer, subject_kind, subject_id).await
     }
 
     async fn recent_events(&self, center_id: i64, limit: u32) -> Result<Vec<Event>> {
-        events::recent(&self.pool, center_id, limit).await
+        events::recent(&self.pool, &self.sealer, center_id, limit).await
     }
 }

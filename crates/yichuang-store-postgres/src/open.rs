@@ -27,7 +27,17 @@ impl PgStore {
                 "PostgreSQL {version} is too old; 一窗通 needs 13 or later"
             )));
         }
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            sealer: yichuang_store::Sealer::default(),
+        })
+    }
+
+    /// The store sealing personal data with `keys` (the key ring of the data directory).
+    #[must_use]
+    pub fn with_keys(mut self, keys: std::sync::Arc<yichuang_crypto::KeyRing>) -> Self {
+        self.sealer = yichuang_store::Sealer::new(keys);
+        self
     }
 
     /// Applies pending migrations.

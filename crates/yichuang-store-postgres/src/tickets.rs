@@ -439,7 +439,7 @@ pub(crate) async fn book(
     .bind(a.slot_end.timestamp_millis())
     .bind(&a.id_hash)
     .bind(&a.name)
-    .bind(&a.phone)
+    .bind(ctx.sealer.seal(&a.phone)?)
     .bind(now)
     .fetch_one(&mut *conn)
     .await

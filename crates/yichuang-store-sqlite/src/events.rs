@@ -31,7 +31,8 @@ pub(crate) async fn append_with(
     deferred: Option<&mut yichuang_store::report::Deltas>,
 ) -> Result<()> {
     let now = ctx.now.timestamp_millis();
-    let payload_text = payload.to_string();
+    // Sealed before hashing: the chain proves the stored bytes, which hold no plain identifier.
+    let payload_text = ctx.sealer.seal_json_text(&payload)?;
     let (seq, hash) = if chain_on() {
         let (seq, (prev, hash)) = link(
             conn,
@@ -104,8 +105,8 @@ type EventRow = (
     String,
 );
 
-fn to_event(r: EventRow) -> Event {
-    Event {
+fn to_event(r: EventRow, sealer: &yichuang_store::Sealer) -> Result<Event> {
+    Ok(Event {
         id: r.0,
         at: ms(r.1),
         actor: r.2,
@@ -113,13 +114,18 @@ fn to_event(r: EventRow) -> Event {
         subject_kind: r.4,
         subject_id: r.5,
         kind: r.6,
-        payload: serde_json::from_str(&r.7).unwrap_or(Value::Null),
-    }
+        payload: sealer.open_json_text(&r.7)?,
+    })
 }
 
 const COLUMNS: &str = "id, at, actor, center_id, subject_kind, subject_id, kind, payload";
 
-pub(crate) async fn for_subject(pool: &SqlitePool, kind: &str, id: &str) -> Result<Vec<Event>> {
+pub(crate) async fn for_subject(
+    pool: &SqlitePool,
+    sealer: &yichuang_store::Sealer,
+    kind: &str,
+    id: &str,
+) -> Result<Vec<Event>> {
     let rows: Vec<EventRow> = sqlx::query_as(&format!(
         "select {COLUMNS} from events where subject_kind = $1 and subject_id = $2 order by id"
     ))
@@ -128,10 +134,15 @@ pub(crate) async fn for_subject(pool: &SqlitePool, kind: &str, id: &str) -> Resu
     .fetch_all(pool)
     .await
     .map_err(db)?;
-    Ok(rows.into_iter().map(to_event).collect())
+    rows.into_iter().map(|r| to_event(r, sealer)).collect()
 }
 
-pub(crate) async fn recent(pool: &SqlitePool, center_id: i64, limit: u32) -> Result<Vec<Event>> {
+pub(crate) async fn recent(
+    pool: &SqlitePool,
+    sealer: &yichuang_store::Sealer,
+    center_id: i64,
+    limit: u32,
+) -> Result<Vec<Event>> {
     let rows: Vec<EventRow> = sqlx::query_as(&format!(
         "select {COLUMNS} from events where center_id = $1 order by id desc limit $2"
     ))
@@ -140,5 +151,5 @@ pub(crate) async fn recent(pool: &SqlitePool, center_id: i64, limit: u32) -> Res
     .fetch_all(pool)
     .await
     .map_err(db)?;
-    Ok(rows.into_iter().map(to_event).collect())
+    rows.into_iter().map(|r| to_event(r, sealer)).collect()
 }

@@ -19,6 +19,7 @@ mod events;
 mod open;
 mod portal;
 mod projects;
+mod sealing;
 mod tickets;
 
 pub use open::durable_insert_anchor;
@@ -41,6 +42,7 @@ use yichuang_store::{
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    sealer: yichuang_store::Sealer,
 }
 
 /// Maps a sqlx error to the portable store error.
@@ -83,6 +85,30 @@ impl Store for SqliteStore {
 
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn sealer(&self) -> yichuang_store::Sealer {
+        self.sealer.clone()
+    }
+
+    async fn reseal_personal_data(
+        &self,
+        ctx: &Ctx,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<yichuang_store::ResealReport> {
+        let report = crate::sealing::reseal(&self.writer, &self.sealer, ctx, progress).await?;
+        if report.were_plain > 0 {
+            // The plain values are gone from the rows but not from the file: freed pages and
+            // the WAL still hold them until the database is rewritten.
+            for sql in [
+                "pragma wal_checkpoint(truncate)",
+                "vacuum",
+                "pragma wal_checkpoint(truncate)",
+            ] {
+                sqlx::query(sql).execute(&self.writer).await.map_err(db)?;
+            }
+        }
+        Ok(report)
     }
 
     async fn create_center(&self, new: &NewCenter, cal: &Calendar, ctx: &Ctx) -> Result<Center> {
@@ -288,11 +314,11 @@ impl Store for SqliteStore {
     }
 
     async fn case_by_no(&self, case_no: &str) -> Result<Option<StoredCase>> {
-        cases::by_no(&self.reader, case_no).await
+        cases::by_no(&self.reader, &self.sealer, case_no).await
     }
 
     async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<StoredCase>> {
-        cases::list(&self.reader, filter).await
+        cases::list(&self.reader, &self.sealer, filter).await
     }
 
     async fn issue_ticket(&self, new: &NewTicket, ctx: &Ctx) -> Result<Ticket> {
@@ -421,14 +447,14 @@ impl Store for SqliteStore {
         &self,
         user_id: i64,
     ) -> Result<Option<yichuang_store::ApplicantProfile>> {
-        portal::applicant_profile(&self.reader, user_id).await
+        portal::applicant_profile(&self.reader, &self.sealer, user_id).await
     }
 
     async fn applicant_by_id_number(
         &self,
         id_number: &str,
     ) -> Result<Option<yichuang_store::ApplicantProfile>> {
-        portal::applicant_by_id_number(&self.reader, id_number).await
+        portal::applicant_by_id_number(&self.reader, &self.sealer, id_number).await
     }
 
     async fn save_verification_code(
@@ -483,11 +509,11 @@ impl Store for SqliteStore {
         &self,
         filter: &yichuang_store::LicenseFilter,
     ) -> Result<Vec<yichuang_store::License>> {
-        portal::licenses(&self.reader, filter).await
+        portal::licenses(&self.reader, &self.sealer, filter).await
     }
 
     async fn license(&self, number: &str) -> Result<Option<yichuang_store::License>> {
-        portal::license(&self.reader, number).await
+        portal::license(&self.reader, &self.sealer, number).await
     }
 
     async fn licenses_expiring(
@@ -495,7 +521,7 @@ impl Store for SqliteStore {
         until: NaiveDate,
         limit: u32,
     ) -> Result<Vec<yichuang_store::License>> {
-        portal::expiring(&self.reader, until, limit).await
+        portal::expiring(&self.reader, &self.sealer, until, limit).await
     }
 
     async fn mark_license_notified(&self, id: i64, ctx: &Ctx) -> Result<bool> {
@@ -520,7 +546,7 @@ impl Store for SqliteStore {
     }
 
     async fn project(&self, code: &str) -> Result<Option<yichuang_store::Project>> {
-        projects::project(&self.reader, code).await
+        projects::project(&self.reader, &self.sealer, code).await
     }
 
     async fn projects(
@@ -528,7 +554,7 @@ impl Store for SqliteStore {
         center_id: i64,
         credit_code: Option<&str>,
     ) -> Result<Vec<yichuang_store::Project>> {
-        projects::projects(&self.reader, center_id, credit_code).await
+        projects::projects(&self.reader, &self.sealer, center_id, credit_code).await
     }
 
     async fn add_project_agent(&self, project_id: i64, user_id: i64, ctx: &Ctx) -> Result<()> {
@@ -552,7 +578,7 @@ impl Store for SqliteStore {
         center_id: i64,
         limit: u32,
     ) -> Result<Vec<yichuang_store::OutboxRecord>> {
-        evaluations::outbox(&self.reader, center_id, limit).await
+        evaluations::outbox(&self.reader, &self.sealer, center_id, limit).await
     }
 
     async fn light_board(
@@ -727,10 +753,10 @@ impl Store for SqliteStore {
     }
 
     async fn events_for(&self, subject_kind: &str, subject_id: &str) -> Result<Vec<Event>> {
-        events::for_subject(&self.reader, subject_kind, subject_id).await
+        events::for_subject(&self.reader, &self.sealer, subject_kind, subject_id).await
     }
 
     async fn recent_events(&self, center_id: i64, limit: u32) -> Result<Vec<Event>> {
-        events::recent(&self.reader, center_id, limit).await
+        events::recent(&self.reader, &self.sealer, center_id, limit).await
     }
 }

@@ -34,7 +34,11 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(db)?;
-        Ok(Self { writer, reader })
+        Ok(Self {
+            writer,
+            reader,
+            sealer: yichuang_store::Sealer::default(),
+        })
     }
 
     /// Opens the database file `yichuang.db` inside `dir`, creating the directory.
@@ -47,6 +51,13 @@ impl SqliteStore {
         })?;
         let url = format!("sqlite:{}", dir.join("yichuang.db").display());
         Self::open(&url, read_connections).await
+    }
+
+    /// The store sealing personal data with `keys` (the key ring of the data directory).
+    #[must_use]
+    pub fn with_keys(mut self, keys: std::sync::Arc<yichuang_crypto::KeyRing>) -> Self {
+        self.sealer = yichuang_store::Sealer::new(keys);
+        self
     }
 
     /// Applies pending migrations.

@@ -331,7 +331,7 @@ pub(crate) async fn push_outbox(
     )
     .bind(m.center_id)
     .bind(&m.channel)
-    .bind(&m.recipient)
+    .bind(ctx.sealer.seal(&m.recipient)?)
     .bind(&m.subject_kind)
     .bind(&m.subject_id)
     .bind(&m.message)
@@ -345,6 +345,7 @@ type OutboxRow = (i64, String, String, String, String, String, String, i64);
 
 pub(crate) async fn outbox(
     pool: &Pool,
+    sealer: &yichuang_store::Sealer,
     center_id: i64,
     limit: u32,
 ) -> Result<Vec<yichuang_store::OutboxRecord>> {
@@ -357,17 +358,18 @@ pub(crate) async fn outbox(
     .fetch_all(pool)
     .await
     .map_err(db)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| yichuang_store::OutboxRecord {
+    rows.into_iter()
+        .map(|r| {
+            Ok(yichuang_store::OutboxRecord {
             id: r.0,
             channel: r.1,
-            recipient: r.2,
+            recipient: sealer.open(&r.2)?,
             subject_kind: r.3,
             subject_id: r.4,
             message: r.5,
             status: r.6,
             created_at: ms(r.7),
         })
-        .collect())
+        })
+        .collect()
 }

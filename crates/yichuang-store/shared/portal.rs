@@ -7,8 +7,8 @@ use sqlx::{QueryBuilder, Row};
 use yichuang_domain::case::{ApplicantKind, IssuedLicense};
 use yichuang_domain::mask::{mask_id, mask_phone};
 use yichuang_store::{
-    ApplicantProfile, Ctx, License, LicenseFilter, NewApplicant, NewLicense, Result, StaffUserRecord,
-    StoreError, StoredFile,
+    ApplicantProfile, Ctx, License, LicenseFilter, NewApplicant, NewLicense, Result, Sealer,
+    StaffUserRecord, StoreError, StoredFile,
 };
 
 use crate::{db, events, ms};
@@ -33,14 +33,16 @@ pub(crate) async fn create_applicant(
         })?;
     let now = ctx.now.timestamp_millis();
     sqlx::query(
-        "insert into applicants (user_id, kind, name, id_number, phone, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $6)",
+        "insert into applicants (user_id, kind, name, id_number, phone, id_index, phone_index, \
+         created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
     )
     .bind(record.user.id)
     .bind(kind_code(a.kind))
     .bind(&a.name)
-    .bind(&a.id_number)
-    .bind(&a.phone)
+    .bind(ctx.sealer.seal(&a.id_number)?)
+    .bind(ctx.sealer.seal(&a.phone)?)
+    .bind(ctx.sealer.index(&a.id_number))
+    .bind(ctx.sealer.index(&a.phone))
     .bind(now)
     .execute(&mut *conn)
     .await
@@ -63,18 +65,29 @@ pub(crate) async fn create_applicant(
     Ok(record)
 }
 
-pub(crate) async fn applicant_profile(pool: &Pool, user_id: i64) -> Result<Option<ApplicantProfile>> {
-    profile_where(pool, "user_id = $1", user_id.to_string()).await
+pub(crate) async fn applicant_profile(
+    pool: &Pool,
+    sealer: &Sealer,
+    user_id: i64,
+) -> Result<Option<ApplicantProfile>> {
+    profile_where(pool, sealer, "user_id = $1", user_id.to_string()).await
 }
 
+/// The profile registered with `id_number`, found through its blind index.
 pub(crate) async fn applicant_by_id_number(
     pool: &Pool,
+    sealer: &Sealer,
     id_number: &str,
 ) -> Result<Option<ApplicantProfile>> {
-    profile_where(pool, "id_number = $1", id_number.to_owned()).await
+    profile_where(pool, sealer, "id_index = $1", sealer.index(id_number)).await
 }
 
-async fn profile_where(pool: &Pool, cond: &str, value: String) -> Result<Option<ApplicantProfile>> {
+async fn profile_where(
+    pool: &Pool,
+    sealer: &Sealer,
+    cond: &str,
+    value: String,
+) -> Result<Option<ApplicantProfile>> {
     // user_id is compared as text so that one query shape serves both lookups.
     let sql = format!(
         "select user_id, kind, name, id_number, phone from applicants where {}",
@@ -85,7 +98,10 @@ async fn profile_where(pool: &Pool, cond: &str, value: String) -> Result<Option<
         .fetch_optional(pool)
         .await
         .map_err(db)?;
-    Ok(row.map(|(user_id, kind, name, id_number, phone)| ApplicantProfile {
+    let Some((user_id, kind, name, id_number, phone)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(ApplicantProfile {
         user_id,
         kind: if kind == "org" {
             ApplicantKind::Org
@@ -93,8 +109,8 @@ async fn profile_where(pool: &Pool, cond: &str, value: String) -> Result<Option<
             ApplicantKind::Person
         },
         name,
-        id_number,
-        phone,
+        id_number: sealer.open(&id_number)?,
+        phone: sealer.open(&phone)?,
     }))
 }
 
@@ -112,7 +128,8 @@ pub(crate) async fn save_code(
          code_hash = excluded.code_hash, expires_at = excluded.expires_at, attempts = 0, \
          updated_at = excluded.updated_at",
     )
-    .bind(phone)
+    // Keyed by the phone's blind index: the table never holds the number.
+    .bind(ctx.sealer.index(phone))
     .bind(code_hash)
     .bind(expires_at.timestamp_millis())
     .bind(now)
@@ -130,6 +147,7 @@ pub(crate) async fn consume_code(
     ctx: &Ctx,
 ) -> Result<bool> {
     let now = ctx.now.timestamp_millis();
+    let phone = &ctx.sealer.index(phone);
     let row: Option<(String, i64, i64)> = sqlx::query_as(
         "select code_hash, expires_at, attempts from verification_codes where phone = $1",
     )
@@ -207,14 +225,15 @@ pub(crate) async fn insert_license(conn: &mut Conn, n: &NewLicense, ctx: &Ctx) -
     sqlx::query(
         "insert into licenses (center_id, number, type_code, type_name, holder_name, holder_id, \
          issuer, issued_on, expires_on, case_no, trust_level, source, status, created_at, \
-         updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'valid', $13, $13)",
+         updated_at, holder_index) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+         'valid', $13, $13, $14)",
     )
     .bind(n.center_id)
     .bind(&l.number)
     .bind(&l.type_code)
     .bind(&l.type_name)
     .bind(&l.holder_name)
-    .bind(&l.holder_id)
+    .bind(ctx.sealer.seal(&l.holder_id)?)
     .bind(&l.issuer)
     .bind(l.issued_on.to_string())
     .bind(l.expires_on.map(|d| d.to_string()))
@@ -222,6 +241,7 @@ pub(crate) async fn insert_license(conn: &mut Conn, n: &NewLicense, ctx: &Ctx) -
     .bind(&l.trust_level)
     .bind(&n.source)
     .bind(now)
+    .bind(ctx.sealer.index(&l.holder_id))
     .execute(&mut *conn)
     .await
     .map_err(|e| match db(e) {
@@ -252,7 +272,7 @@ fn parse_day(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
-fn to_license(r: &DbRow) -> Result<License> {
+fn to_license(r: &DbRow, sealer: &Sealer) -> Result<License> {
     let s = |c: &str| r.try_get::<String, _>(c).map_err(db);
     let issued = s("issued_on")?;
     Ok(License {
@@ -263,7 +283,7 @@ fn to_license(r: &DbRow) -> Result<License> {
             type_code: s("type_code")?,
             type_name: s("type_name")?,
             holder_name: s("holder_name")?,
-            holder_id: s("holder_id")?,
+            holder_id: sealer.open(&s("holder_id")?)?,
             issuer: s("issuer")?,
             issued_on: parse_day(&issued).unwrap_or_default(),
             expires_on: r
@@ -278,14 +298,18 @@ fn to_license(r: &DbRow) -> Result<License> {
     })
 }
 
-pub(crate) async fn licenses(pool: &Pool, f: &LicenseFilter) -> Result<Vec<License>> {
+pub(crate) async fn licenses(
+    pool: &Pool,
+    sealer: &Sealer,
+    f: &LicenseFilter,
+) -> Result<Vec<License>> {
     let mut qb = QueryBuilder::new(format!(
         "select {LICENSE_COLUMNS} from licenses where center_id = "
     ));
     qb.push_bind(f.center_id);
     if let Some(h) = &f.holder_id {
-        qb.push(" and holder_id = ");
-        qb.push_bind(h.clone());
+        qb.push(" and holder_index = ");
+        qb.push_bind(sealer.index(h));
     }
     if let Some(t) = &f.type_code {
         qb.push(" and type_code = ");
@@ -294,10 +318,10 @@ pub(crate) async fn licenses(pool: &Pool, f: &LicenseFilter) -> Result<Vec<Licen
     qb.push(" order by id desc limit ");
     qb.push_bind(i64::from(f.limit.clamp(1, 1000)));
     let rows = qb.build().fetch_all(pool).await.map_err(db)?;
-    rows.iter().map(to_license).collect()
+    rows.iter().map(|r| to_license(r, sealer)).collect()
 }
 
-pub(crate) async fn license(pool: &Pool, number: &str) -> Result<Option<License>> {
+pub(crate) async fn license(pool: &Pool, sealer: &Sealer, number: &str) -> Result<Option<License>> {
     let row = sqlx::query(&format!(
         "select {LICENSE_COLUMNS} from licenses where number = $1"
     ))
@@ -305,10 +329,15 @@ pub(crate) async fn license(pool: &Pool, number: &str) -> Result<Option<License>
     .fetch_optional(pool)
     .await
     .map_err(db)?;
-    row.as_ref().map(to_license).transpose()
+    row.as_ref().map(|r| to_license(r, sealer)).transpose()
 }
 
-pub(crate) async fn expiring(pool: &Pool, until: NaiveDate, limit: u32) -> Result<Vec<License>> {
+pub(crate) async fn expiring(
+    pool: &Pool,
+    sealer: &Sealer,
+    until: NaiveDate,
+    limit: u32,
+) -> Result<Vec<License>> {
     let rows = sqlx::query(&format!(
         "select {LICENSE_COLUMNS} from licenses where expiry_notified_at is null \
          and expires_on is not null and expires_on <= $1 and status = 'valid' \
@@ -319,7 +348,7 @@ pub(crate) async fn expiring(pool: &Pool, until: NaiveDate, limit: u32) -> Resul
     .fetch_all(pool)
     .await
     .map_err(db)?;
-    rows.iter().map(to_license).collect()
+    rows.iter().map(|r| to_license(r, sealer)).collect()
 }
 
 pub(crate) async fn mark_notified(conn: &mut Conn, id: i64, ctx: &Ctx) -> Result<bool> {

@@ -4,7 +4,8 @@
 use chrono::NaiveDate;
 use serde_json::json;
 use yichuang_store::{
-    CaseNumbering, CaseWrite, Ctx, NewProject, NewStage, Project, ProjectStage, Result, StoreError,
+    CaseNumbering, CaseWrite, Ctx, NewProject, NewStage, Project, ProjectStage, Result, Sealer,
+    StoreError,
 };
 
 use crate::{db, events, ms};
@@ -12,13 +13,13 @@ use crate::{db, events, ms};
 /// Registers the project if new (same company only) and returns its id.
 async fn upsert_project(conn: &mut Conn, p: &NewProject, ctx: &Ctx) -> Result<i64> {
     let existing: Option<(i64, String)> =
-        sqlx::query_as("select id, credit_code from projects where code = $1")
+        sqlx::query_as("select id, coalesce(credit_index, '') from projects where code = $1")
             .bind(&p.code)
             .fetch_optional(&mut *conn)
             .await
             .map_err(db)?;
     if let Some((id, credit)) = existing {
-        if credit != p.credit_code {
+        if credit != ctx.sealer.index(&p.credit_code) {
             return Err(StoreError::Conflict(format!(
                 "项目代码 {} 已登记在另一家企业名下",
                 p.code
@@ -29,19 +30,20 @@ async fn upsert_project(conn: &mut Conn, p: &NewProject, ctx: &Ctx) -> Result<i6
     let now = ctx.now.timestamp_millis();
     let id: i64 = sqlx::query_scalar(
         "insert into projects (center_id, code, name, company_name, credit_code, location, \
-         investment, industry, contact, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) returning id",
+         investment, industry, contact, created_at, updated_at, credit_index) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) returning id",
     )
     .bind(p.center_id)
     .bind(&p.code)
     .bind(&p.name)
     .bind(&p.company_name)
-    .bind(&p.credit_code)
+    .bind(ctx.sealer.seal(&p.credit_code)?)
     .bind(&p.location)
     .bind(&p.investment)
     .bind(&p.industry)
-    .bind(&p.contact)
+    .bind(ctx.sealer.seal(&p.contact)?)
     .bind(now)
+    .bind(ctx.sealer.index(&p.credit_code))
     .fetch_one(&mut *conn)
     .await
     .map_err(db)?;
@@ -137,7 +139,7 @@ type ProjectRow = (
 const PROJECT_COLUMNS: &str = "id, center_id, code, name, company_name, credit_code, location, \
     investment, industry, contact, created_at";
 
-async fn fill(pool: &Pool, r: ProjectRow) -> Result<Project> {
+async fn fill(pool: &Pool, sealer: &Sealer, r: ProjectRow) -> Result<Project> {
     let stages: Vec<(String, String, i64, String)> = sqlx::query_as(
         "select stage, opened_on, limit_days, window_code from project_stages \
          where project_id = $1 order by id",
@@ -166,11 +168,11 @@ async fn fill(pool: &Pool, r: ProjectRow) -> Result<Project> {
         code: r.2,
         name: r.3,
         company_name: r.4,
-        credit_code: r.5,
+        credit_code: sealer.open(&r.5)?,
         location: r.6,
         investment: r.7,
         industry: r.8,
-        contact: r.9,
+        contact: sealer.open(&r.9)?,
         created_at: ms(r.10),
         stages: stages
             .into_iter()
@@ -186,7 +188,7 @@ async fn fill(pool: &Pool, r: ProjectRow) -> Result<Project> {
     })
 }
 
-pub(crate) async fn project(pool: &Pool, code: &str) -> Result<Option<Project>> {
+pub(crate) async fn project(pool: &Pool, sealer: &Sealer, code: &str) -> Result<Option<Project>> {
     let row: Option<ProjectRow> = sqlx::query_as(&format!(
         "select {PROJECT_COLUMNS} from projects where code = $1"
     ))
@@ -195,23 +197,24 @@ pub(crate) async fn project(pool: &Pool, code: &str) -> Result<Option<Project>> 
     .await
     .map_err(db)?;
     match row {
-        Some(r) => Ok(Some(fill(pool, r).await?)),
+        Some(r) => Ok(Some(fill(pool, sealer, r).await?)),
         None => Ok(None),
     }
 }
 
 pub(crate) async fn projects(
     pool: &Pool,
+    sealer: &Sealer,
     center_id: i64,
     credit_code: Option<&str>,
 ) -> Result<Vec<Project>> {
     let rows: Vec<ProjectRow> = match credit_code {
         Some(c) => sqlx::query_as(&format!(
-            "select {PROJECT_COLUMNS} from projects where center_id = $1 and credit_code = $2 \
+            "select {PROJECT_COLUMNS} from projects where center_id = $1 and credit_index = $2 \
              order by id desc limit 200"
         ))
         .bind(center_id)
-        .bind(c)
+        .bind(sealer.index(c))
         .fetch_all(pool)
         .await
         .map_err(db)?,
@@ -225,7 +228,7 @@ pub(crate) async fn projects(
     };
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        out.push(fill(pool, r).await?);
+        out.push(fill(pool, sealer, r).await?);
     }
     Ok(out)
 }

@@ -11,6 +11,7 @@ mod evaluations;
 mod portal;
 mod projects;
 pub mod report;
+pub mod sealing;
 mod tickets;
 mod types;
 
@@ -28,6 +29,7 @@ pub use error::{Result, StoreError};
 pub use evaluations::*;
 pub use portal::*;
 pub use projects::*;
+pub use sealing::{ResealReport, Sealer};
 pub use tickets::*;
 pub use types::*;
 
@@ -45,6 +47,22 @@ pub trait Store: AuditStore + Send + Sync + std::fmt::Debug {
 
     /// The backend's name, for logs and benchmarks (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
+
+    /// The sealer of the personal data this store holds; every context the core makes carries
+    /// it, so that writes seal with the store's keys.
+    fn sealer(&self) -> Sealer;
+
+    /// Seals with the current key every stored personal value that is plain (written before
+    /// encryption was on) or sealed with an older key, fills the blind indexes, and moves
+    /// applicant login names off the phone number. Runs at start and after `yichuang keys
+    /// rotate`; a pass with nothing to do reads only the indexes. The append-only event log is
+    /// not rewritten: events keep the key they were sealed with (keys are never deleted).
+    /// `progress` hears the number of rows looked at so far, after every batch.
+    async fn reseal_personal_data(
+        &self,
+        ctx: &Ctx,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<ResealReport>;
 
     // ---- centers -------------------------------------------------------------------------
 

@@ -15,6 +15,9 @@ pub struct Ctx {
     pub now: DateTime<Utc>,
     /// Where the request came from (empty for jobs and the command line).
     pub origin: crate::Origin,
+    /// Seals the personal data this write stores (the store's own sealer, handed out by
+    /// [`crate::Store::sealer`]; plain when the context was made without it).
+    pub sealer: crate::Sealer,
 }
 
 impl Ctx {
@@ -24,7 +27,15 @@ impl Ctx {
             actor: actor.into(),
             now,
             origin: crate::Origin::current(),
+            sealer: crate::Sealer::default(),
         }
+    }
+
+    /// The context sealing with `sealer`.
+    #[must_use]
+    pub fn sealed(mut self, sealer: crate::Sealer) -> Self {
+        self.sealer = sealer;
+        self
     }
 }
 

@@ -41,6 +41,11 @@ pub fn test_limits() -> LimitSettings {
     }
 }
 
+/// The key ring of a data directory (`dir/keys`, created on first use), as `serve` opens it.
+pub fn key_ring(dir: &Path) -> Arc<yichuang_crypto::KeyRing> {
+    Arc::new(yichuang_crypto::KeyRing::open_or_create(&dir.join("keys")).unwrap())
+}
+
 /// Whatever must live as long as the app: a temp dir or a test database.
 enum Guard {
     Dir(#[allow(dead_code, reason = "held for its Drop")] Option<tempfile::TempDir>),
@@ -59,6 +64,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The SQLite data directory, when on SQLite.
     pub data_dir: Option<PathBuf>,
+    /// The PostgreSQL database, when on PostgreSQL (for tests that read it directly).
+    pub database_url: Option<String>,
     /// Where uploads are stored.
     pub files_dir: PathBuf,
     _files: tempfile::TempDir,
@@ -78,9 +85,13 @@ impl TestApp {
     /// switch the per-address limits off: every test request comes from 127.0.0.1).
     pub async fn sqlite_with_limits(limits: LimitSettings) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open_in_dir(dir.path(), 2).await.unwrap();
+        let keys = key_ring(dir.path());
+        let store = SqliteStore::open_in_dir(dir.path(), 2)
+            .await
+            .unwrap()
+            .with_keys(keys.clone());
         store.migrate().await.unwrap();
-        let mut app = Self::start(Arc::new(store), Guard::Dir(None), true, limits).await;
+        let mut app = Self::start(Arc::new(store), keys, Guard::Dir(None), true, limits).await;
         app.data_dir = Some(dir.path().to_path_buf());
         app._guard = Guard::Dir(Some(dir));
         app
@@ -89,14 +100,28 @@ impl TestApp {
     /// The demo center on PostgreSQL with the given rate limits, or `None` (SKIPPED).
     pub async fn postgres_with_limits(test: &str, limits: LimitSettings) -> Option<Self> {
         let (db, store) = PgTestDb::store(test).await?;
-        Some(Self::start(Arc::new(store), Guard::Pg(db), true, limits).await)
+        let keys = Arc::new(yichuang_crypto::KeyRing::ephemeral().unwrap());
+        let store = store.with_keys(keys.clone());
+        Some(Self::start(Arc::new(store), keys, Guard::Pg(db), true, limits).await)
     }
 
-    /// The app on the SQLite database in `dir` (kept by the caller when `guard` is `None`).
+    /// The app on the SQLite database in `dir` (kept by the caller when `guard` is `None`),
+    /// sealing with the keys of `dir/keys` as the server does with its data directory.
     pub async fn sqlite_in(dir: &Path, guard: Option<tempfile::TempDir>, demo: bool) -> Self {
-        let store = SqliteStore::open_in_dir(dir, 2).await.unwrap();
+        let keys = key_ring(dir);
+        let store = SqliteStore::open_in_dir(dir, 2)
+            .await
+            .unwrap()
+            .with_keys(keys.clone());
         store.migrate().await.unwrap();
-        let mut app = Self::start(Arc::new(store), Guard::Dir(guard), demo, test_limits()).await;
+        let mut app = Self::start(
+            Arc::new(store),
+            keys,
+            Guard::Dir(guard),
+            demo,
+            test_limits(),
+        )
+        .await;
         app.data_dir = Some(dir.to_path_buf());
         app
     }
@@ -104,36 +129,87 @@ impl TestApp {
     /// The demo center on a fresh PostgreSQL database, or `None` (SKIPPED) without one.
     pub async fn postgres(test: &str) -> Option<Self> {
         let (db, store) = PgTestDb::store(test).await?;
-        Some(Self::start(Arc::new(store), Guard::Pg(db), true, test_limits()).await)
+        let url = db.url.clone();
+        let keys = Arc::new(yichuang_crypto::KeyRing::ephemeral().unwrap());
+        let store = store.with_keys(keys.clone());
+        let mut app = Self::start(Arc::new(store), keys, Guard::Pg(db), true, test_limits()).await;
+        app.database_url = Some(url);
+        Some(app)
+    }
+
+    /// The demo center on the SQLite database in `dir` written the way versions before
+    /// sealing wrote it: personal data in plain text, applicants named by their phone.
+    pub async fn sqlite_plain_in(dir: &Path) -> Self {
+        let store = SqliteStore::open_in_dir(dir, 2).await.unwrap();
+        store.migrate().await.unwrap();
+        // Uploads are still sealed (with a throw-away key): only the database is "old".
+        let files_keys = Arc::new(yichuang_crypto::KeyRing::ephemeral().unwrap());
+        let mut app = Self::start(
+            Arc::new(store),
+            files_keys,
+            Guard::Dir(None),
+            true,
+            test_limits(),
+        )
+        .await;
+        app.data_dir = Some(dir.to_path_buf());
+        app
     }
 
     /// Two server instances on one fresh PostgreSQL database (the second shares the first's
     /// demo data), or `None` (SKIPPED) without PostgreSQL.
     pub async fn postgres_pair(test: &str) -> Option<(Self, Self)> {
         let (db, store) = PgTestDb::store(test).await?;
+        // Both instances hold a copy of the same key directory, as a deployment must.
+        let keys = Arc::new(yichuang_crypto::KeyRing::ephemeral().unwrap());
+        let store = store.with_keys(keys.clone());
         let second = yichuang_store_postgres::PgStore::connect(&db.url, 5)
             .await
-            .unwrap();
-        let first = Self::start(Arc::new(store), Guard::Pg(db), true, test_limits()).await;
-        let other = Self::start(Arc::new(second), Guard::Dir(None), true, test_limits()).await;
+            .unwrap()
+            .with_keys(keys.clone());
+        let first = Self::start(
+            Arc::new(store),
+            keys.clone(),
+            Guard::Pg(db),
+            true,
+            test_limits(),
+        )
+        .await;
+        let other = Self::start(
+            Arc::new(second),
+            keys,
+            Guard::Dir(None),
+            true,
+            test_limits(),
+        )
+        .await;
         Some((first, other))
     }
 
-    async fn start(store: Arc<dyn Store>, guard: Guard, demo: bool, limits: LimitSettings) -> Self {
+    async fn start(
+        store: Arc<dyn Store>,
+        keys: Arc<yichuang_crypto::KeyRing>,
+        guard: Guard,
+        demo: bool,
+        limits: LimitSettings,
+    ) -> Self {
         let clock = Arc::new(FakeClock::new(start_instant()));
         let files = tempfile::tempdir().unwrap();
         let core = Core::new(store, clock.clone(), AuthSettings::default())
             .with_portal_settings(yichuang_core::portal::PortalSettings {
                 files_dir: Some(files.path().join("files")),
-                keys: Some(Arc::new(
-                    yichuang_crypto::KeyRing::open_or_create(&files.path().join("keys")).unwrap(),
-                )),
+                keys: Some(keys),
                 ..Default::default()
             })
             .with_limits(&limits);
         if demo && core.is_empty().await.unwrap() {
             core.load_demo().await.unwrap();
         }
+        // As `serve` does at every start.
+        core.store()
+            .reseal_personal_data(&core.ctx("system"), &|_| {})
+            .await
+            .unwrap();
         core.start_hall_listener().await.unwrap();
         let settings = WebSettings {
             demo_mode: demo,
@@ -160,6 +236,7 @@ impl TestApp {
             clock,
             client,
             data_dir: None,
+            database_url: None,
             files_dir: files.path().join("files"),
             _files: files,
             stop: Some(stop),
@@ -229,7 +306,12 @@ impl TestApp {
 
     /// An API token for a demo account (password `demo`).
     pub async fn token(&self, username: &str) -> String {
-        let body = serde_json::json!({"username": username, "password": "demo"});
+        self.token_for(username, "demo").await
+    }
+
+    /// An API token for `username` (or an applicant's phone) with `password`.
+    pub async fn token_for(&self, username: &str, password: &str) -> String {
+        let body = serde_json::json!({"username": username, "password": password});
         let (status, v) = self
             .send_json(reqwest::Method::POST, "/api/v1/auth/token", None, &body)
             .await;

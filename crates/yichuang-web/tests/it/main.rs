@@ -26,6 +26,7 @@ mod postgres;
 mod projects;
 mod reports;
 mod reviews;
+mod sealing;
 mod security;
 mod supervision;
 mod validation;

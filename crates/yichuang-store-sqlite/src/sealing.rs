@@ -1,0 +1,8 @@
+//! Re-sealing the stored personal data with the current key. The SQL is shared with the other
+//! backend (`yichuang-store/shared/sealing.rs`).
+
+use crate::db;
+
+type Pool = sqlx::SqlitePool;
+
+include!("../../yichuang-store/shared/sealing.rs");

@@ -1,0 +1,291 @@
+// Re-sealing the stored personal data, shared by the SQLite and PostgreSQL stores through
+// `include!` (each defines `Pool` and has `db` in scope). Not a module of `yichuang-store`.
+
+use yichuang_store::{Ctx, ResealReport, Result, Sealer};
+
+/// Rows per transaction: small enough that a running server's writes wait little.
+const BATCH: i64 = 500;
+
+/// The marker row: the key the last complete pass sealed with.
+const PASS: &str = "personal_data";
+
+/// Seals every personal value that is plain or sealed with an older key; see
+/// `Store::reseal_personal_data`. A pass already done with the current key is skipped after
+/// one indexed read, so every start pays nothing once the data is sealed.
+pub(crate) async fn reseal(
+    pool: &Pool,
+    sealer: &Sealer,
+    ctx: &Ctx,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> Result<ResealReport> {
+    let (Some(prefix), Some(keys)) = (sealer.current_prefix(), sealer.keys()) else {
+        return Ok(ResealReport::default());
+    };
+    let kid = keys.current_kid().to_owned();
+    let done: Option<String> =
+        sqlx::query_scalar("select kid from sealing_passes where name = $1")
+            .bind(PASS)
+            .fetch_optional(pool)
+            .await
+            .map_err(db)?;
+    if done.as_deref() == Some(kid.as_str()) {
+        return Ok(ResealReport::default());
+    }
+    let mut report = ResealReport::default();
+    let seen = std::sync::atomic::AtomicU64::new(0);
+    let tick = |n: usize| {
+        let total = seen.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed) + n as u64;
+        progress(total);
+    };
+    applicants(pool, sealer, &prefix, &mut report, &tick).await?;
+    for (table, column, index) in [
+        ("licenses", "holder_id", Some("holder_index")),
+        ("projects", "credit_code", Some("credit_index")),
+        ("projects", "contact", None),
+        ("appointments", "phone", None),
+        ("outbox", "recipient", None),
+    ] {
+        column_pass(pool, sealer, &prefix, (table, column, index), &mut report, &tick).await?;
+    }
+    let renames = renamed_applicants(pool, sealer).await?;
+    states(pool, sealer, &renames, &mut report, &tick).await?;
+    let now = ctx.now.timestamp_millis();
+    sqlx::query(
+        "insert into sealing_passes (name, kid, rows_sealed, updated_at) values ($1, $2, $3, $4) \
+         on conflict (name) do update set kid = excluded.kid, rows_sealed = excluded.rows_sealed, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(PASS)
+    .bind(&kid)
+    .bind(i64::try_from(report.rows).unwrap_or(i64::MAX))
+    .bind(now)
+    .execute(pool)
+    .await
+    .map_err(db)?;
+    Ok(report)
+}
+
+/// Whether a stored value needs sealing with the current key.
+fn stale(value: &str, prefix: &str) -> bool {
+    !value.is_empty() && !value.starts_with(prefix)
+}
+
+fn count(report: &mut ResealReport, value: &str) {
+    report.rows += 1;
+    if !yichuang_crypto::KeyRing::is_sealed_text(value) {
+        report.were_plain += 1;
+    }
+}
+
+/// user id, ID number, phone and their indexes, as stored.
+type ApplicantRow = (i64, String, String, Option<String>, Option<String>);
+
+/// The real-name profiles: both identifiers sealed and indexed, and the login name of accounts
+/// made before sealing (their phone number) replaced by the phone's index.
+async fn applicants(
+    pool: &Pool,
+    sealer: &Sealer,
+    prefix: &str,
+    report: &mut ResealReport,
+    tick: &(dyn Fn(usize) + Send + Sync),
+) -> Result<()> {
+    let mut after = i64::MIN;
+    loop {
+        let rows: Vec<ApplicantRow> = sqlx::query_as(
+            "select user_id, id_number, phone, id_index, phone_index from applicants \
+             where user_id > $1 order by user_id limit $2",
+        )
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(pool)
+        .await
+        .map_err(db)?;
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        tick(rows.len());
+        let mut tx = pool.begin().await.map_err(db)?;
+        for (user_id, id_number, phone, id_index, phone_index) in rows {
+            if !stale(&id_number, prefix)
+                && !stale(&phone, prefix)
+                && id_index.is_some()
+                && phone_index.is_some()
+            {
+                continue;
+            }
+            count(report, &id_number);
+            let (id_plain, phone_plain) = (sealer.open(&id_number)?, sealer.open(&phone)?);
+            sqlx::query(
+                "update applicants set id_number = $2, phone = $3, id_index = $4, \
+                 phone_index = $5 where user_id = $1",
+            )
+            .bind(user_id)
+            .bind(sealer.seal(&id_plain)?)
+            .bind(sealer.seal(&phone_plain)?)
+            .bind(sealer.index(&id_plain))
+            .bind(sealer.index(&phone_plain))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            let renamed = sqlx::query("update users set username = $2 where id = $1 and username = $3")
+                .bind(user_id)
+                .bind(yichuang_store::sealing::applicant_username(sealer, &phone_plain))
+                .bind(&phone_plain)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            report.usernames += renamed.rows_affected();
+            if renamed.rows_affected() > 0 {
+                // The report counters are keyed by actor: the old name goes there too.
+                sqlx::query(
+                    "update report_counters set dim_key = $2 where dim = 'clerk' and dim_key = $1",
+                )
+                .bind(&phone_plain)
+                .bind(yichuang_store::sealing::applicant_username(sealer, &phone_plain))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            }
+        }
+        tx.commit().await.map_err(db)?;
+    }
+    Ok(())
+}
+
+/// One sealed column of a table keyed by `id`, with its blind index when it has one.
+async fn column_pass(
+    pool: &Pool,
+    sealer: &Sealer,
+    prefix: &str,
+    (table, column, index): (&str, &str, Option<&str>),
+    report: &mut ResealReport,
+    tick: &(dyn Fn(usize) + Send + Sync),
+) -> Result<()> {
+    let index_select = index.map_or_else(|| "''".to_owned(), |i| format!("coalesce({i}, '')"));
+    let select = format!(
+        "select id, {column}, {index_select} from {table} where id > $1 order by id limit $2"
+    );
+    let update = match index {
+        Some(i) => format!("update {table} set {column} = $2, {i} = $3 where id = $1"),
+        None => format!("update {table} set {column} = $2 where id = $1"),
+    };
+    let mut after = i64::MIN;
+    loop {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(&select)
+            .bind(after)
+            .bind(BATCH)
+            .fetch_all(pool)
+            .await
+            .map_err(db)?;
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        tick(rows.len());
+        let mut tx = pool.begin().await.map_err(db)?;
+        for (id, value, stored_index) in rows {
+            let needs_index = index.is_some() && stored_index.is_empty();
+            if !stale(&value, prefix) && !needs_index {
+                continue;
+            }
+            count(report, &value);
+            let plain = sealer.open(&value)?;
+            let mut q = sqlx::query(&update).bind(id).bind(sealer.seal(&plain)?);
+            if index.is_some() {
+                q = q.bind(sealer.index(&plain));
+            }
+            q.execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Old login name (the phone) → new one, for every applicant: case states written before
+/// sealing name their actor (`received_by`, …) by it.
+async fn renamed_applicants(
+    pool: &Pool,
+    sealer: &Sealer,
+) -> Result<std::collections::HashMap<String, String>> {
+    let phones: Vec<String> = sqlx::query_scalar("select phone from applicants")
+        .fetch_all(pool)
+        .await
+        .map_err(db)?;
+    let mut out = std::collections::HashMap::with_capacity(phones.len());
+    for stored in phones {
+        let phone = sealer.open(&stored)?;
+        let name = yichuang_store::sealing::applicant_username(sealer, &phone);
+        if name != phone {
+            out.insert(phone, name);
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces every string equal to an old login name; answers whether one was found.
+fn rename_actors(value: &mut serde_json::Value, renames: &std::collections::HashMap<String, String>) -> bool {
+    match value {
+        serde_json::Value::String(s) => match renames.get(s.as_str()) {
+            Some(new) => {
+                s.clone_from(new);
+                true
+            }
+            None => false,
+        },
+        serde_json::Value::Object(map) => map
+            .values_mut()
+            .fold(false, |found, v| rename_actors(v, renames) | found),
+        serde_json::Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |found, v| rename_actors(v, renames) | found),
+        _ => false,
+    }
+}
+
+/// The folded case states (JSON): every personal field inside sealed with the current key.
+async fn states(
+    pool: &Pool,
+    sealer: &Sealer,
+    renames: &std::collections::HashMap<String, String>,
+    report: &mut ResealReport,
+    tick: &(dyn Fn(usize) + Send + Sync),
+) -> Result<()> {
+    let mut after = i64::MIN;
+    loop {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "select case_id, state from case_states where case_id > $1 order by case_id limit $2",
+        )
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(pool)
+        .await
+        .map_err(db)?;
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        tick(rows.len());
+        let mut tx = pool.begin().await.map_err(db)?;
+        for (case_id, state) in rows {
+            let mut value = sealer.open_json_text(&state)?;
+            let stored: serde_json::Value = serde_json::from_str(&state)
+                .map_err(|e| yichuang_store::StoreError::Other(anyhow::anyhow!("case state: {e}")))?;
+            // Sealing first, so that a phone in a personal field is sealed, not renamed.
+            sealer.seal_json(&mut value)?;
+            let renamed = rename_actors(&mut value, renames);
+            if !renamed && !sealer.needs_reseal(&stored) {
+                continue;
+            }
+            report.rows += 1;
+            if !state.contains("$sm4$") {
+                report.were_plain += 1;
+            }
+            let sealed = value.to_string();
+            sqlx::query("update case_states set state = $2 where case_id = $1")
+                .bind(case_id)
+                .bind(&sealed)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+    }
+    Ok(())
+}
