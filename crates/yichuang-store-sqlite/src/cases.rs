@@ -80,23 +80,6 @@ async fn append_events(
     Ok(())
 }
 
-/// The case state as stored: its personal fields sealed with the writer's key.
-fn state_json(case: &Case, sealer: &yichuang_store::Sealer) -> Result<String> {
-    let value = serde_json::to_value(case).map_err(|e| StoreError::Other(e.into()))?;
-    sealer.seal_json_text(&value)
-}
-
-/// A stored case state, opened.
-fn open_state(stored: &str, sealer: &yichuang_store::Sealer) -> Result<Case> {
-    let corrupt = |e: serde_json::Error| {
-        StoreError::Other(anyhow::anyhow!("stored case state is corrupt: {e}"))
-    };
-    if !stored.contains("$sm4$") {
-        return serde_json::from_str(stored).map_err(corrupt);
-    }
-    serde_json::from_value(sealer.open_json_text(stored)?).map_err(corrupt)
-}
-
 pub(crate) async fn create(conn: &mut SqliteConnection, w: &CaseWrite, ctx: &Ctx) -> Result<()> {
     create_with(conn, w, ctx, None).await
 }
@@ -143,7 +126,7 @@ pub(crate) async fn create_with(
         "insert into case_states (case_id, state, created_at, updated_at) values ($1, $2, $3, $3)",
     )
     .bind(id)
-    .bind(state_json(c, &ctx.sealer)?)
+    .bind(ctx.sealer.case_state_text(c)?)
     .bind(now)
     .execute(&mut *conn)
     .await
@@ -185,7 +168,7 @@ pub(crate) async fn update(
     let id: i64 = row.try_get(0).map_err(db)?;
     sqlx::query("update case_states set state = $2, updated_at = $3 where case_id = $1")
         .bind(id)
-        .bind(state_json(c, &ctx.sealer)?)
+        .bind(ctx.sealer.case_state_text(c)?)
         .bind(ctx.now.timestamp_millis())
         .execute(&mut *conn)
         .await
@@ -212,7 +195,7 @@ const COLUMNS: &str = "cases.id, case_states.state, accepted_on, due_promised, d
 const FROM_CASES: &str = "from cases join case_states on case_states.case_id = cases.id";
 
 fn to_stored(r: CaseRow, sealer: &yichuang_store::Sealer) -> Result<StoredCase> {
-    let case = open_state(&r.1, sealer)?;
+    let case = sealer.open_case_state(&r.1)?;
     Ok(StoredCase {
         id: r.0,
         case,

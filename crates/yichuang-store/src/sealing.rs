@@ -190,6 +190,23 @@ impl Sealer {
         Ok(v.to_string())
     }
 
+    /// A case state as both stores keep it: JSON with its personal fields sealed.
+    pub fn case_state_text(&self, case: &yichuang_domain::case::Case) -> Result<String> {
+        let value = serde_json::to_value(case).map_err(|e| StoreError::Other(e.into()))?;
+        self.seal_json_text(&value)
+    }
+
+    /// A stored case state, opened (a state without envelopes is parsed directly).
+    pub fn open_case_state(&self, stored: &str) -> Result<yichuang_domain::case::Case> {
+        let corrupt = |e: serde_json::Error| {
+            StoreError::Other(anyhow::anyhow!("stored case state is corrupt: {e}"))
+        };
+        if !stored.contains("$sm4$") {
+            return serde_json::from_str(stored).map_err(corrupt);
+        }
+        serde_json::from_value(self.open_json_text(stored)?).map_err(corrupt)
+    }
+
     /// Parses and opens a stored JSON text.
     pub fn open_json_text(&self, stored: &str) -> Result<Value> {
         let mut v: Value = serde_json::from_str(stored)
