@@ -126,9 +126,10 @@ async fn applicants(
             .execute(&mut *tx)
             .await
             .map_err(db)?;
+            let new_name = yichuang_store::sealing::applicant_username(sealer, &phone_plain);
             let renamed = sqlx::query("update users set username = $2 where id = $1 and username = $3")
                 .bind(user_id)
-                .bind(yichuang_store::sealing::applicant_username(sealer, &phone_plain))
+                .bind(&new_name)
                 .bind(&phone_plain)
                 .execute(&mut *tx)
                 .await
@@ -140,7 +141,7 @@ async fn applicants(
                     "update report_counters set dim_key = $2 where dim = 'clerk' and dim_key = $1",
                 )
                 .bind(&phone_plain)
-                .bind(yichuang_store::sealing::applicant_username(sealer, &phone_plain))
+                .bind(&new_name)
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
@@ -221,23 +222,33 @@ async fn renamed_applicants(
     Ok(out)
 }
 
-/// Replaces every string equal to an old login name; answers whether one was found.
-fn rename_actors(value: &mut serde_json::Value, renames: &std::collections::HashMap<String, String>) -> bool {
+/// Whether a string of `value` is an old login name.
+fn names_an_old_actor(
+    value: &serde_json::Value,
+    renames: &std::collections::HashMap<String, String>,
+) -> bool {
     match value {
-        serde_json::Value::String(s) => match renames.get(s.as_str()) {
-            Some(new) => {
-                s.clone_from(new);
-                true
-            }
-            None => false,
-        },
-        serde_json::Value::Object(map) => map
-            .values_mut()
-            .fold(false, |found, v| rename_actors(v, renames) | found),
-        serde_json::Value::Array(items) => items
-            .iter_mut()
-            .fold(false, |found, v| rename_actors(v, renames) | found),
+        serde_json::Value::String(s) => renames.contains_key(s.as_str()),
+        serde_json::Value::Object(map) => map.values().any(|v| names_an_old_actor(v, renames)),
+        serde_json::Value::Array(items) => items.iter().any(|v| names_an_old_actor(v, renames)),
         _ => false,
+    }
+}
+
+/// Replaces every string equal to an old login name.
+fn rename_actors(
+    value: &mut serde_json::Value,
+    renames: &std::collections::HashMap<String, String>,
+) {
+    match value {
+        serde_json::Value::String(s) => {
+            if let Some(new) = renames.get(s.as_str()) {
+                s.clone_from(new);
+            }
+        }
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| rename_actors(v, renames)),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| rename_actors(v, renames)),
+        _ => {}
     }
 }
 
@@ -264,15 +275,17 @@ async fn states(
         tick(rows.len());
         let mut tx = pool.begin().await.map_err(db)?;
         for (case_id, state) in rows {
-            let mut value = sealer.open_json_text(&state)?;
             let stored: serde_json::Value = serde_json::from_str(&state)
                 .map_err(|e| yichuang_store::StoreError::Other(anyhow::anyhow!("case state: {e}")))?;
-            // Sealing first, so that a phone in a personal field is sealed, not renamed.
-            sealer.seal_json(&mut value)?;
-            let renamed = rename_actors(&mut value, renames);
-            if !renamed && !sealer.needs_reseal(&stored) {
+            // Decided on the stored value, so that a state already done costs one parse.
+            if !sealer.needs_reseal(&stored) && !names_an_old_actor(&stored, renames) {
                 continue;
             }
+            let mut value = stored;
+            sealer.open_json(&mut value)?;
+            // Sealing first, so that a phone in a personal field is sealed, not renamed.
+            sealer.seal_json(&mut value)?;
+            rename_actors(&mut value, renames);
             report.rows += 1;
             if !state.contains("$sm4$") {
                 report.were_plain += 1;
