@@ -79,7 +79,8 @@ pub(crate) async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
 /// The core over the configured store and the system clock.
 pub(crate) async fn open_core(cfg: &Config) -> anyhow::Result<Core> {
     let store = open_store(cfg).await?;
-    let keys = store.sealer().keys().cloned();
+    // Files and fields share the store's live ring, so a rotation reaches both.
+    let keys = Some(store.sealer()).filter(yichuang_store::Sealer::is_on);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     Ok(Core::new(store, clock, cfg.auth.settings())
         .with_case_settings(cfg.supervision.case_settings()?)
@@ -244,6 +245,7 @@ pub(crate) async fn serve(
 /// Background jobs of a single-process installation. Each run takes its time from the clock
 /// and is idempotent, so a missed or repeated tick is harmless.
 fn spawn_jobs(core: yichuang_core::Core) {
+    spawn_key_reload_on_sighup(core.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -262,6 +264,32 @@ fn spawn_jobs(core: yichuang_core::Core) {
                 tracing::warn!(error = %e, "licence expiry sweep failed");
             }
             core.sweep_limits();
+            refresh_keys(&core);
+        }
+    });
+}
+
+/// Picks up a key rotated by `yichuang keys rotate` beside this server: new seals use it.
+fn refresh_keys(core: &Core) {
+    match core.store().sealer().refresh() {
+        Ok(Some(kid)) => tracing::info!(%kid, "data key rotated: sealing with the new key"),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "rereading the key directory failed"),
+    }
+}
+
+/// `kill -HUP` rereads the key directory at once instead of within the minute.
+fn spawn_key_reload_on_sighup(core: Core) {
+    tokio::spawn(async move {
+        let mut hup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGHUP");
+                return;
+            }
+        };
+        while hup.recv().await.is_some() {
+            refresh_keys(&core);
         }
     });
 }

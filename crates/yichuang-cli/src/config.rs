@@ -111,7 +111,7 @@ impl PortalConfig {
     pub(crate) fn settings(
         &self,
         data_dir: &std::path::Path,
-        keys: Option<std::sync::Arc<yichuang_crypto::KeyRing>>,
+        keys: Option<yichuang_store::Sealer>,
     ) -> anyhow::Result<yichuang_core::portal::PortalSettings> {
         if !(1..=10).contains(&self.max_upload_mb) {
             anyhow::bail!(
@@ -124,10 +124,10 @@ impl PortalConfig {
         }
         let keys = match keys {
             Some(k) => k,
-            None => std::sync::Arc::new(
+            None => yichuang_store::Sealer::new(std::sync::Arc::new(
                 yichuang_crypto::KeyRing::open_or_create(&data_dir.join("keys"))
                     .map_err(|e| anyhow::anyhow!("无法打开密钥目录：{e}"))?,
-            ),
+            )),
         };
         Ok(yichuang_core::portal::PortalSettings {
             files_dir: Some(data_dir.join("files")),
@@ -437,8 +437,10 @@ mod tests {
         );
     }
 
-    fn ring() -> std::sync::Arc<yichuang_crypto::KeyRing> {
-        std::sync::Arc::new(yichuang_crypto::KeyRing::ephemeral().unwrap())
+    fn ring() -> yichuang_store::Sealer {
+        yichuang_store::Sealer::new(std::sync::Arc::new(
+            yichuang_crypto::KeyRing::ephemeral().unwrap(),
+        ))
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub(crate) async fn run(cfg: &Config, cmd: &KeysCommand) -> anyhow::Result<()> {
             );
             let rows = reseal_rows(cfg).await?;
             println!(
-                "数据库中 {} 行个人信息已用新密钥重新加密（其中 {} 行原为明文）。请重启服务，使新写入的数据也用新密钥。",
+                "数据库中 {} 行个人信息已用新密钥重新加密（其中 {} 行原为明文）。运行中的服务会在一分钟内（收到 SIGHUP 则立即）改用新密钥加密新写入的数据，无需重启。",
                 rows.rows, rows.were_plain
             );
         }

@@ -30,7 +30,7 @@ pub struct PortalSettings {
     /// Directory of uploaded files (`<data>/files`); uploads are refused without one.
     pub files_dir: Option<PathBuf>,
     /// The keys that seal uploaded files (SM4-GCM); uploads are refused without them.
-    pub keys: Option<std::sync::Arc<yichuang_crypto::KeyRing>>,
+    pub keys: Option<yichuang_store::Sealer>,
     /// Largest upload in bytes.
     pub max_upload_bytes: usize,
     /// Minutes a verification code stays valid.
@@ -308,7 +308,7 @@ impl Core {
         // bytes on disk are sealed with SM4-GCM.
         let sha256 = hex::encode(Sha256::digest(bytes));
         let data = keys
-            .seal(bytes)
+            .seal_blob(bytes)
             .map_err(|e| CoreError::Internal(anyhow::anyhow!("sealing upload: {e}")))?;
         let hash = sha256.clone();
         tokio::task::spawn_blocking(move || write_blob(&dir, &hash, &data))
@@ -371,14 +371,10 @@ impl Core {
             .map_err(|e| CoreError::Internal(anyhow::anyhow!("reading {}: {e}", path.display())))?;
         let keys = self.portal.keys.clone().ok_or_else(not_found)?;
         // A file re-sealed by `yichuang keys rotate` while this server ran names a key that
-        // only the key directory knows yet.
-        let bytes = match keys.open_blob(&sealed) {
-            Err(yichuang_crypto::CryptoError::UnknownKey(_)) => {
-                keys.reload().and_then(|fresh| fresh.open_blob(&sealed))
-            }
-            other => other,
-        }
-        .map_err(|e| CoreError::Internal(anyhow::anyhow!("opening {}: {e}", path.display())))?;
+        // only the key directory knows yet: the sealer rereads it.
+        let bytes = keys
+            .open_blob(&sealed)
+            .map_err(|e| CoreError::Internal(anyhow::anyhow!("opening {}: {e}", path.display())))?;
         Ok((file, bytes))
     }
 

@@ -496,12 +496,15 @@ pub(crate) async fn cancel(conn: &mut PgConnection, id: i64, ctx: &Ctx) -> Resul
     let a = appointment_by_id(conn, id)
         .await?
         .ok_or_else(|| StoreError::NotFound("预约不存在".into()))?;
-    let done = sqlx::query("update appointments set status = 'cancelled', updated_at = $2 where id = $1 and status = 'booked'")
-        .bind(id)
-        .bind(ctx.now.timestamp_millis())
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+    let done = sqlx::query(
+        "update appointments set status = 'cancelled', id_hash = '-', updated_at = $2 \
+         where id = $1 and status = 'booked'",
+    )
+    .bind(id)
+    .bind(ctx.now.timestamp_millis())
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
     if done.rows_affected() == 0 {
         return Err(StoreError::Conflict(
             "该预约已取消或已取号，不能再取消".into(),
@@ -526,7 +529,8 @@ pub(crate) async fn check_in(
 ) -> Result<Ticket> {
     let ticket = issue(conn, t, ctx).await?;
     let done = sqlx::query(
-        "update appointments set status = 'checked_in', ticket_id = $2, updated_at = $3 \
+        "update appointments set status = 'checked_in', ticket_id = $2, id_hash = '-', \
+         updated_at = $3 \
          where id = $1 and status = 'booked'",
     )
     .bind(id)

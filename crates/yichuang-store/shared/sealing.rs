@@ -18,7 +18,7 @@ pub(crate) async fn reseal(
     ctx: &Ctx,
     progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<ResealReport> {
-    let (Some(prefix), Some(keys)) = (sealer.current_prefix(), sealer.keys()) else {
+    let (Some(prefix), Some(keys)) = (sealer.current_prefix(), sealer.ring()) else {
         return Ok(ResealReport::default());
     };
     let kid = keys.current_kid().to_owned();
@@ -28,10 +28,11 @@ pub(crate) async fn reseal(
             .fetch_optional(pool)
             .await
             .map_err(db)?;
-    if done.as_deref() == Some(kid.as_str()) {
-        return Ok(ResealReport::default());
-    }
     let mut report = ResealReport::default();
+    rekey_legacy_id_digests(pool, sealer, ctx, &mut report).await?;
+    if done.as_deref() == Some(kid.as_str()) {
+        return Ok(report);
+    }
     let seen = std::sync::atomic::AtomicU64::new(0);
     let tick = |n: usize| {
         let total = seen.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed) + n as u64;
@@ -63,6 +64,72 @@ pub(crate) async fn reseal(
     .await
     .map_err(db)?;
     Ok(report)
+}
+
+/// The marker of the one-time pass that re-keys the ID digests of tickets and appointments.
+const DIGESTS: &str = "id_digests";
+
+/// Tickets and appointments of earlier versions kept the unkeyed SHA-256 of the holder's ID;
+/// once, at the first start with keys, every digest still stored (waiting tickets, booked
+/// appointments: the migration dropped the others) is run through the keyed index, so it
+/// still matches its holder and is no use to a thief. Values already keyed carry a prefix and
+/// are left alone, so the pass is harmless if it ever runs again.
+async fn rekey_legacy_id_digests(
+    pool: &Pool,
+    sealer: &Sealer,
+    ctx: &Ctx,
+    report: &mut ResealReport,
+) -> Result<()> {
+    let done: Option<String> =
+        sqlx::query_scalar("select kid from sealing_passes where name = $1")
+            .bind(DIGESTS)
+            .fetch_optional(pool)
+            .await
+            .map_err(db)?;
+    if done.is_some() {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await.map_err(db)?;
+    let mut rows = 0_u64;
+    for (table, select) in [
+        ("tickets", "select id, id_hash from tickets where id_hash is not null"),
+        (
+            "appointments",
+            "select id, id_hash from appointments where id_hash <> '-'",
+        ),
+    ] {
+        let found: Vec<(i64, String)> = sqlx::query_as(select)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        let update = format!("update {table} set id_hash = $2 where id = $1");
+        for (id, digest) in found {
+            if !Sealer::is_legacy_digest(&digest) {
+                continue;
+            }
+            sqlx::query(&update)
+                .bind(id)
+                .bind(sealer.rekeyed_legacy_digest(&digest))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            rows += 1;
+        }
+    }
+    sqlx::query(
+        "insert into sealing_passes (name, kid, rows_sealed, updated_at) values ($1, 'v1', $2, $3)",
+    )
+    .bind(DIGESTS)
+    .bind(i64::try_from(rows).unwrap_or(i64::MAX))
+    .bind(ctx.now.timestamp_millis())
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    tx.commit().await.map_err(db)?;
+    // Counted as plain: on SQLite this makes the pass rewrite the file, dropping old pages.
+    report.rows += rows;
+    report.were_plain += rows;
+    Ok(())
 }
 
 /// Whether a stored value needs sealing with the current key.

@@ -8,7 +8,7 @@
 //! conformance suite runs that way, and reading opens plain and sealed values alike, which is
 //! what lets a database written before encryption was switched on be sealed in place.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 use yichuang_crypto::KeyRing;
@@ -25,6 +25,13 @@ pub const SEALED_KEYS: &[&str] = &[
     "recipient",
 ];
 
+/// Marks a re-keyed legacy ID digest (see [`Sealer::rekeyed_legacy_digest`]).
+pub const LEGACY_DIGEST_PREFIX: &str = "v0:";
+
+/// Marks the holder index of a ticket or appointment (see [`Sealer::holder_index`]), which
+/// tells it apart from the unkeyed digests earlier versions stored.
+pub const HOLDER_INDEX_PREFIX: &str = "ix:";
+
 /// Set only by `yichuang bench intake`, to measure what sealing costs in the same run.
 static SEALING_OFF: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -39,12 +46,16 @@ fn sealing_on() -> bool {
 }
 
 /// Seals and opens personal data with the data keys of the installation.
+///
+/// Clones share one live key ring: after `yichuang keys rotate` ran beside a running server,
+/// [`Sealer::refresh`] (every minute and on SIGHUP) makes every clone seal with the new key,
+/// and a value naming a key this process has not seen yet reloads the ring before it opens.
 #[derive(Clone, Default)]
-pub struct Sealer(Option<Arc<KeyRing>>);
+pub struct Sealer(Option<Arc<RwLock<Arc<KeyRing>>>>);
 
 impl std::fmt::Debug for Sealer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.0 {
+        match self.ring() {
             Some(k) => write!(f, "Sealer({})", k.current_kid()),
             None => f.write_str("Sealer(plain)"),
         }
@@ -58,7 +69,7 @@ fn crypto(e: yichuang_crypto::CryptoError) -> StoreError {
 impl Sealer {
     /// A sealer over `keys`.
     pub fn new(keys: Arc<KeyRing>) -> Self {
-        Self(Some(keys))
+        Self(Some(Arc::new(RwLock::new(keys))))
     }
 
     /// Whether values are sealed (keys are configured).
@@ -66,22 +77,76 @@ impl Sealer {
         self.0.is_some()
     }
 
-    /// The key ring, when configured.
-    pub fn keys(&self) -> Option<&Arc<KeyRing>> {
-        self.0.as_ref()
+    /// The key ring as it is now, when configured.
+    pub fn ring(&self) -> Option<Arc<KeyRing>> {
+        self.0.as_ref().map(|live| {
+            // A poisoned lock still holds a whole ring: a panic elsewhere cannot leave it torn.
+            live.read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone()
+        })
+    }
+
+    /// Rereads the key directory; returns the new current key id when it changed (a rotation
+    /// ran beside this process), `None` when nothing changed or the ring has no directory.
+    pub fn refresh(&self) -> Result<Option<String>> {
+        let (Some(live), Some(ring)) = (&self.0, self.ring()) else {
+            return Ok(None);
+        };
+        let fresh = match ring.reload() {
+            Ok(fresh) => fresh,
+            Err(yichuang_crypto::CryptoError::NoDirectory) => return Ok(None),
+            Err(e) => return Err(crypto(e)),
+        };
+        let changed = fresh.current_kid() != ring.current_kid();
+        let kid = fresh.current_kid().to_owned();
+        *live
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(fresh);
+        Ok(changed.then_some(kid))
+    }
+
+    /// Runs `f` on the ring; when the value names a key this process does not know yet, rereads
+    /// the key directory once and tries again.
+    fn with_fresh_ring<T>(&self, f: impl Fn(&KeyRing) -> yichuang_crypto::Result<T>) -> Result<T> {
+        let ring = self.ring().ok_or_else(|| {
+            StoreError::Other(anyhow::anyhow!(
+                "personal data is sealed but no key ring is configured"
+            ))
+        })?;
+        match f(&ring) {
+            Err(yichuang_crypto::CryptoError::UnknownKey(kid)) => {
+                tracing::info!(%kid, "a value names a newer key: rereading the key directory");
+                self.refresh()?;
+                let ring = self.ring().unwrap_or(ring);
+                f(&ring).map_err(crypto)
+            }
+            other => other.map_err(crypto),
+        }
+    }
+
+    /// Seals a file's bytes with the current key.
+    pub fn seal_blob(&self, plain: &[u8]) -> Result<Vec<u8>> {
+        match self.ring() {
+            Some(k) => k.seal(plain).map_err(crypto),
+            None => Err(StoreError::Other(anyhow::anyhow!("no keys to seal files"))),
+        }
+    }
+
+    /// Opens a stored file's bytes (a file stored before encryption is returned as it is).
+    pub fn open_blob(&self, stored: &[u8]) -> Result<Vec<u8>> {
+        self.with_fresh_ring(|k| k.open_blob(stored))
     }
 
     /// The envelope prefix of values sealed with the current key (`$sm4$k2$`), which tells a
     /// re-sealing pass what is already done.
     pub fn current_prefix(&self) -> Option<String> {
-        self.0
-            .as_ref()
-            .map(|k| format!("$sm4${}$", k.current_kid()))
+        self.ring().map(|k| format!("$sm4${}$", k.current_kid()))
     }
 
     /// Seals `plain` (empty values stay empty: nothing to hide, and "not given" stays visible).
     pub fn seal(&self, plain: &str) -> Result<String> {
-        match &self.0 {
+        match self.ring() {
             Some(k) if !plain.is_empty() && !KeyRing::is_sealed_text(plain) && sealing_on() => {
                 k.seal_text(plain).map_err(crypto)
             }
@@ -94,12 +159,7 @@ impl Sealer {
         if !KeyRing::is_sealed_text(stored) {
             return Ok(stored.to_owned());
         }
-        match &self.0 {
-            Some(k) => k.open_text(stored).map_err(crypto),
-            None => Err(StoreError::Other(anyhow::anyhow!(
-                "personal data is sealed but no key ring is configured"
-            ))),
-        }
+        self.with_fresh_ring(|k| k.open_text(stored))
     }
 
     /// Opens an optional stored value.
@@ -111,10 +171,29 @@ impl Sealer {
     /// check letters and credit codes are). Without keys it is the normalized value itself.
     pub fn index(&self, value: &str) -> String {
         let normal = value.trim().to_uppercase();
-        match &self.0 {
+        match self.ring() {
             Some(k) => k.blind_index(&normal),
             None => normal,
         }
+    }
+
+    /// What a ticket or appointment written before blind indexes keeps of its holder: the
+    /// unkeyed SHA-256 of the ID number it stored (which anyone can reverse by trying every ID)
+    /// run through the keyed index, so it still matches the holder and no longer helps a thief.
+    pub fn rekeyed_legacy_digest(&self, digest: &str) -> String {
+        format!("{LEGACY_DIGEST_PREFIX}{}", self.index(digest))
+    }
+
+    /// What a ticket or appointment keeps of its holder's ID number: the keyed index, marked.
+    pub fn holder_index(&self, id: &str) -> String {
+        format!("{HOLDER_INDEX_PREFIX}{}", self.index(id))
+    }
+
+    /// Whether a stored holder digest is the unkeyed SHA-256 of an earlier version.
+    pub fn is_legacy_digest(stored: &str) -> bool {
+        !stored.starts_with(LEGACY_DIGEST_PREFIX)
+            && !stored.starts_with(HOLDER_INDEX_PREFIX)
+            && stored != "-"
     }
 
     /// Seals every [`SEALED_KEYS`] string in `value`, at any depth.
@@ -278,5 +357,43 @@ mod tests {
         assert!(Sealer::default().open(&s.seal("x1").unwrap()).is_err());
         assert_eq!(plain.seal("13800001111").unwrap(), "13800001111");
         assert_eq!(s.seal("").unwrap(), "");
+    }
+
+    #[test]
+    fn a_key_rotated_beside_a_running_server_is_picked_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("keys");
+        let running = Sealer::new(Arc::new(KeyRing::open_or_create(&keys).unwrap()));
+        let clone = running.clone();
+        let before = running.seal("13800001111").unwrap();
+        assert!(before.starts_with("$sm4$k1$"), "{before}");
+
+        // `yichuang keys rotate` in another process: a new current key, values sealed with it.
+        let mut cli = KeyRing::open(&keys).unwrap();
+        assert_eq!(cli.rotate().unwrap(), "k2");
+        let by_cli = cli.seal_text("340102199001011234").unwrap();
+        let blob = cli.seal(b"scan").unwrap();
+
+        // Until it rereads the directory the server still seals with k1, but a value naming
+        // k2 makes it reread before opening instead of failing.
+        assert!(clone.seal("x").unwrap().starts_with("$sm4$k1$"));
+        assert_eq!(clone.open(&by_cli).unwrap(), "340102199001011234");
+        assert_eq!(running.open_blob(&blob).unwrap(), b"scan");
+        // That reread (or the minute's refresh) moved every clone to k2; old values still open.
+        assert!(running.seal("y").unwrap().starts_with("$sm4$k2$"));
+        assert_eq!(running.refresh().unwrap(), None, "nothing changed since");
+        assert_eq!(clone.open(&before).unwrap(), "13800001111");
+        // The blind index does not depend on the data key.
+        assert_eq!(
+            running.index("a"),
+            Sealer::new(Arc::new(KeyRing::open(&keys).unwrap())).index("a")
+        );
+
+        let mut again = KeyRing::open(&keys).unwrap();
+        assert_eq!(again.rotate().unwrap(), "k3");
+        assert_eq!(clone.refresh().unwrap().as_deref(), Some("k3"));
+        assert!(running.seal("z").unwrap().starts_with("$sm4$k3$"));
+        // An ephemeral ring has nothing to reread.
+        assert_eq!(sealer().refresh().unwrap(), None);
     }
 }

@@ -198,7 +198,7 @@ impl TestApp {
         let core = Core::new(store, clock.clone(), AuthSettings::default())
             .with_portal_settings(yichuang_core::portal::PortalSettings {
                 files_dir: Some(files.path().join("files")),
-                keys: Some(keys),
+                keys: Some(yichuang_store::Sealer::new(keys)),
                 ..Default::default()
             })
             .with_limits(&limits);

@@ -6,7 +6,6 @@ use yichuang_domain::ids::parse_id_number;
 use yichuang_domain::queue::TicketKind;
 use yichuang_store::{NewTicket, Ticket};
 
-use super::id_hash;
 use crate::{Core, CoreError, Result};
 
 /// Appointment hours: Monday–Friday (working days of the center's calendar) 9:00–12:00 and
@@ -160,7 +159,7 @@ impl Core {
             slot_start: slot.start_at,
             slot_end: slot.end_at,
             capacity: slot.capacity,
-            id_hash: id_hash(&id),
+            id_hash: self.id_hash(&id),
             name: name.to_owned(),
             phone,
         };
@@ -177,7 +176,13 @@ impl Core {
             .appointment(id)
             .await?
             .ok_or_else(|| CoreError::NotFound("预约不存在".into()))?;
-        let matches = parse_id_number(id_number).is_ok_and(|n| id_hash(&n) == a.id_hash);
+        // An appointment that ended keeps no trace of its holder's ID to prove it with.
+        if a.status != "booked" {
+            return Err(CoreError::InvalidTransition(
+                "该预约已取消或已取号，不能再取消".into(),
+            ));
+        }
+        let matches = parse_id_number(id_number).is_ok_and(|n| self.holds_id(&a.id_hash, &n));
         if !matches {
             return Err(CoreError::NotFound("预约不存在".into()));
         }

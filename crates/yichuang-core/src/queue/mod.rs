@@ -78,12 +78,37 @@ pub enum TicketAction {
     Reactivate,
 }
 
-/// The SHA-256 of an ID number: enough to refuse a second waiting ticket, useless to a thief.
-pub(crate) fn id_hash(id: &str) -> String {
+/// The SHA-256 an ID number was kept as before blind indexes: an 18-digit ID has few enough
+/// possible values (region × birth date × sequence) that this digest is reversed by trying
+/// them all, so it is only compared with (holders of appointments booked before the upgrade),
+/// never written.
+pub(crate) fn legacy_id_hash(id: &str) -> String {
     hex::encode(Sha256::digest(id.as_bytes()))
 }
 
 impl Core {
+    /// What tickets and appointments keep of their holder's ID number: its keyed blind index
+    /// (HMAC-SM3 under the installation's index key), enough to refuse a second waiting ticket
+    /// or booking and to let the holder cancel, useless to someone who copies the database.
+    /// A store without keys (the conformance suite) keeps the SHA-256 earlier versions kept.
+    pub(crate) fn id_hash(&self, id: &str) -> String {
+        let sealer = self.store().sealer();
+        if sealer.is_on() {
+            sealer.holder_index(id)
+        } else {
+            legacy_id_hash(id)
+        }
+    }
+
+    /// Whether `stored` (a ticket's or appointment's `id_hash`) is the holder of `id`'s: the
+    /// current index, or the digest of a row written before blind indexes (re-keyed at start).
+    pub(crate) fn holds_id(&self, stored: &str, id: &str) -> bool {
+        let legacy = legacy_id_hash(id);
+        stored == self.id_hash(id)
+            || stored == legacy
+            || stored == self.store().sealer().rekeyed_legacy_digest(&legacy)
+    }
+
     /// Subscribes to hall events.
     pub fn hall_events(&self) -> tokio::sync::broadcast::Receiver<HallEvent> {
         self.hall.subscribe()
@@ -160,15 +185,16 @@ impl Core {
         if kind == TicketKind::Appointment {
             return Err(CoreError::invalid("priority", "预约号由预约记录生成"));
         }
-        let id_hash = match id_number.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(raw) => Some(id_hash(&parse_id_number(raw).map_err(|m| {
-                CoreError::Unprocessable {
-                    code: "invalid_id_number",
-                    message: m.into(),
-                }
-            })?)),
-            None => None,
-        };
+        let id_hash =
+            match id_number.map(str::trim).filter(|s| !s.is_empty()) {
+                Some(raw) => Some(self.id_hash(&parse_id_number(raw).map_err(|m| {
+                    CoreError::Unprocessable {
+                        code: "invalid_id_number",
+                        message: m.into(),
+                    }
+                })?)),
+                None => None,
+            };
         let now = self.clock().now();
         let new = NewTicket {
             center_id,

@@ -22,6 +22,7 @@ const BOOKING_PHONE: &str = "13700000077";
 const HOLDER_ID: &str = "340102195506071236";
 const CREDIT: &str = "91341800MA2N000019";
 const CONTACT_PHONE: &str = "13800000009";
+const TICKET_ID: &str = "341802197005051235";
 
 const SECRETS: &[&str] = &[
     WINDOW_ID,
@@ -33,7 +34,19 @@ const SECRETS: &[&str] = &[
     HOLDER_ID,
     CREDIT,
     CONTACT_PHONE,
+    TICKET_ID,
 ];
+
+/// The plain SHA-256 of every planted ID number, as tickets and appointments kept them before:
+/// the ID space is small enough to reverse it by trying every value, so it is as good as the
+/// ID itself to someone who copies the database.
+fn digests() -> Vec<String> {
+    use sha2::Digest;
+    [WINDOW_ID, PORTAL_ID, BOOKING_ID, HOLDER_ID, TICKET_ID]
+        .iter()
+        .map(|id| hex::encode(sha2::Sha256::digest(id.as_bytes())))
+        .collect()
+}
 
 /// Puts every kind of personal data the product stores into it, through the API.
 async fn plant_personal_data(app: &TestApp) -> (String, String) {
@@ -76,6 +89,16 @@ async fn plant_personal_data(app: &TestApp) -> (String, String) {
         "id_number": BOOKING_ID, "name": "赵六", "phone": BOOKING_PHONE});
     let (s, v) = app
         .send_json(Method::POST, "/api/v1/appointments", None, &booking)
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let ticket = json!({"group": "comprehensive", "id_number": TICKET_ID});
+    let (s, v) = app
+        .send_json(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&app.token("clerk1").await),
+            &ticket,
+        )
         .await;
     assert_eq!(s, 201, "{v}");
 
@@ -159,8 +182,11 @@ async fn readers_still_read_it(app: &TestApp, window_case: &str) {
 
 /// Every planted value found in `bytes`, named with where it was found.
 fn found_in(place: &str, bytes: &[u8]) -> Vec<String> {
+    let digests = digests();
     SECRETS
         .iter()
+        .copied()
+        .chain(digests.iter().map(String::as_str))
         .filter(|s| bytes.windows(s.len()).any(|w| w == s.as_bytes()))
         .map(|s| format!("{s} in {place}"))
         .collect()
@@ -295,4 +321,29 @@ async fn rows_written_before_sealing_are_sealed_at_start() {
     // The log itself still verifies: nothing in it was rewritten.
     let verified = app.core.verify_audit(1, None).await.unwrap();
     assert!(verified.intact(), "{verified:?}");
+    // The booking made before keeps a re-keyed digest its holder still cancels with; once it
+    // ended it keeps nothing.
+    let db = format!("sqlite:{}", dir.path().join("yichuang.db").display());
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db)
+        .await
+        .unwrap();
+    let (id, digest): (i64, String) = sqlx::query_as("select id, id_hash from appointments")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(digest.starts_with("v0:"), "{digest}");
+    let wrong = app.core.cancel_appointment(id, WINDOW_ID).await;
+    assert!(wrong.is_err(), "another ID number may not cancel it");
+    app.core.cancel_appointment(id, BOOKING_ID).await.unwrap();
+    let after: String = sqlx::query_scalar("select id_hash from appointments")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(after, "-");
+    let ticket: String =
+        sqlx::query_scalar("select id_hash from tickets where id_hash is not null")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert!(ticket.starts_with("v0:"), "{ticket}");
 }
