@@ -32,7 +32,40 @@ pub(crate) enum AuditCommand {
         /// Start at this place of each chain (default: the first event).
         #[arg(long, default_value_t = 1)]
         from: i64,
+        /// A head copied off the machine earlier (`链号:序号:哈希`, as `audit anchor` prints
+        /// it); may be given several times.
+        #[arg(long = "anchor")]
+        anchors: Vec<String>,
+        /// A file of such heads, one per line (what `audit anchor >> FILE` collected).
+        #[arg(long)]
+        anchors_file: Option<std::path::PathBuf>,
     },
+    /// Print the head of every chain (`链号:序号:哈希`), to be kept where this machine's
+    /// administrators cannot change it (another host, a printed 日报); `verify --anchor` later
+    /// proves the log was not rewritten as a whole since.
+    Anchor,
+}
+
+/// The anchors given on the command line and in a file.
+fn read_anchors(
+    given: &[String],
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<Vec<yichuang_store::audit::AuditHead>> {
+    let mut lines: Vec<String> = given.to_vec();
+    if let Some(f) = file {
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| anyhow::anyhow!("无法读取锚点文件 {}：{e}", f.display()))?;
+        lines.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_owned),
+        );
+    }
+    lines
+        .iter()
+        .map(|l| l.parse().map_err(|e: String| anyhow::anyhow!(e)))
+        .collect()
 }
 
 /// Parameters of a simulation.
@@ -95,9 +128,21 @@ pub(crate) async fn report(cfg: &Config, cmd: ReportCommand) -> anyhow::Result<(
 pub(crate) async fn audit(cfg: &Config, cmd: AuditCommand) -> anyhow::Result<()> {
     let store = open_store(cfg).await?;
     let core = Core::new(store, Arc::new(SystemClock), cfg.auth.settings());
-    let AuditCommand::Verify { from } = cmd;
+    let (from, anchors) = match cmd {
+        AuditCommand::Anchor => {
+            for head in core.audit_anchors().await? {
+                println!("{head}");
+            }
+            return Ok(());
+        }
+        AuditCommand::Verify {
+            from,
+            anchors,
+            anchors_file,
+        } => (from, read_anchors(&anchors, anchors_file.as_deref())?),
+    };
     let started = std::time::Instant::now();
-    let report = core.verify_audit(from.max(1), None).await?;
+    let report = core.verify_audit_against(from.max(1), &anchors).await?;
     for c in &report.chains {
         let name = if c.chain_key == 0 {
             "中心之外".to_owned()
@@ -106,8 +151,14 @@ pub(crate) async fn audit(cfg: &Config, cmd: AuditCommand) -> anyhow::Result<()>
         };
         match &c.broken {
             None => println!(
-                "{name}：校验 {} 条事件，链完整（链头第 {} 号）",
-                c.checked, c.head_seq
+                "{name}：校验 {} 条事件，链完整（链头第 {} 号）{}",
+                c.checked,
+                c.head_seq,
+                if c.anchors_held > 0 {
+                    format!("，{} 个外部锚点相符", c.anchors_held)
+                } else {
+                    String::new()
+                }
             ),
             Some(b) => println!(
                 "{name}：第 {} 号事件{}断链：{}",

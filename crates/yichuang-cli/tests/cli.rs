@@ -273,3 +273,46 @@ async fn serve_without_demo_creates_an_admin_and_stops_cleanly_on_sigterm() {
         .unwrap();
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
+
+/// `audit anchor` prints heads that `audit verify --anchor` (or `--anchors-file`) checks later;
+/// a head that does not match the log fails the check with exit status 1.
+#[test]
+fn audit_anchors_are_printed_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = yichuang(dir.path(), &["import", "catalog", DEMO]);
+    assert!(out.status.success());
+    let out = yichuang(dir.path(), &["audit", "anchor"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let anchors = String::from_utf8(out.stdout).unwrap();
+    let first = anchors
+        .lines()
+        .next()
+        .expect("one chain at least")
+        .to_owned();
+    assert_eq!(first.split(':').count(), 3, "{first}");
+
+    let file = dir.path().join("anchors.txt");
+    std::fs::write(&file, format!("# copied by cron\n{anchors}")).unwrap();
+    let out = yichuang(
+        dir.path(),
+        &["audit", "verify", "--anchors-file", file.to_str().unwrap()],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("外部锚点相符"), "{text}");
+
+    let (head, hash) = first.rsplit_once(':').unwrap();
+    let forged = format!("{head}:{}", "0".repeat(hash.len()));
+    let out = yichuang(dir.path(), &["audit", "verify", "--anchor", &forged]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("锚点不符"), "{text}");
+
+    let out = yichuang(dir.path(), &["audit", "verify", "--anchor", "1:abc"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("格式不对"));
+}

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use yichuang_domain::account::{Role, StaffUser};
 use yichuang_domain::mask;
-use yichuang_store::audit::{AuditFilter, AuditReport, ChainedEvent, verify};
+use yichuang_store::audit::{
+    AuditFilter, AuditHead, AuditReport, ChainedEvent, check_anchors, verify,
+};
 
 use crate::access::require_role;
 use crate::{Core, Result};
@@ -145,6 +147,40 @@ impl Core {
             *last = Some(report.clone());
         }
         Ok(report)
+    }
+
+    /// Checks every chain from `from_seq` and then each of `anchors`: heads copied off the
+    /// machine earlier (`yichuang audit anchor`, the 日报), which catch a log rewritten as a
+    /// whole with every hash recomputed.
+    pub async fn verify_audit_against(
+        &self,
+        from_seq: i64,
+        anchors: &[AuditHead],
+    ) -> Result<AuditReport> {
+        let mut report = verify(&*self.store, from_seq, None).await?;
+        check_anchors(&*self.store, &mut report, anchors).await?;
+        if !report.intact() {
+            tracing::error!(?report, "audit chain broken");
+        }
+        if let Ok(mut last) = self.audit.write() {
+            *last = Some(report.clone());
+        }
+        Ok(report)
+    }
+
+    /// The head of every chain now, to be copied somewhere the database's owner cannot reach.
+    pub async fn audit_anchors(&self) -> Result<Vec<AuditHead>> {
+        Ok(self.store.audit_heads().await?)
+    }
+
+    /// The anchor of one center's chain now (for the 日报).
+    pub async fn audit_anchor_of(&self, center_id: i64) -> Result<Option<AuditHead>> {
+        let key = yichuang_store::audit::chain_key(Some(center_id));
+        Ok(self
+            .audit_anchors()
+            .await?
+            .into_iter()
+            .find(|h| h.chain_key == key))
     }
 
     /// The last chain check of this process.

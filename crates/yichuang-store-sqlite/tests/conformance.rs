@@ -124,3 +124,90 @@ async fn events_from_before_the_chain_are_chained_at_migration() {
     assert_eq!(store.unchained_events().await.unwrap(), 0);
     yichuang_store::conformance::chain_breaks_at_none(&store).await;
 }
+
+/// The attack the chain alone cannot see: someone with the database file edits an event and
+/// recomputes every later hash and the head. The chain check passes (as it did before anchors
+/// existed); a head copied off the machine before the edit no longer holds, and names where.
+#[tokio::test]
+async fn a_log_rewritten_as_a_whole_fails_an_anchor_kept_elsewhere() {
+    use yichuang_store::audit::{AuditHead, check_anchors, verify};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_in_dir(dir.path(), 1).await.unwrap();
+    store.migrate().await.unwrap();
+    let (center, chain) = yichuang_store::conformance::chained_center(&store).await;
+    let heads = store.audit_heads().await.unwrap();
+    let head = heads
+        .iter()
+        .find(|h| h.chain_key == center)
+        .cloned()
+        .unwrap();
+    // What the 日报 printed and cron copied: the head, and an earlier place.
+    let early = AuditHead {
+        chain_key: center,
+        seq: 2,
+        hash: chain[1].hash.clone(),
+    };
+    let copied: AuditHead = head.to_string().parse().unwrap();
+    assert_eq!(copied, head);
+
+    let edited_seq = 3;
+    let url = format!("sqlite:{}", dir.path().join("yichuang.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("drop trigger events_no_update")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut prev = chain[usize::try_from(edited_seq - 2).unwrap()].hash.clone();
+    for e in chain.iter().filter(|e| e.seq >= edited_seq) {
+        let mut e = e.clone();
+        if e.seq == edited_seq {
+            e.payload = r#"{"note":"改写"}"#.into();
+        }
+        e.hash = e.expected_hash(&prev);
+        sqlx::query("update events set payload = $2, prev_hash = $3, hash = $4 where id = $1")
+            .bind(e.id)
+            .bind(&e.payload)
+            .bind(&prev)
+            .bind(&e.hash)
+            .execute(&pool)
+            .await
+            .unwrap();
+        prev = e.hash;
+    }
+    sqlx::query("update audit_heads set hash = $2 where chain_key = $1")
+        .bind(center)
+        .bind(&prev)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let mut report = verify(&store, 1, None).await.unwrap();
+    assert!(report.intact(), "the chain alone cannot see it: {report:?}");
+    check_anchors(&store, &mut report, std::slice::from_ref(&early))
+        .await
+        .unwrap();
+    assert!(report.intact(), "the place before the edit still holds");
+    check_anchors(&store, &mut report, &[copied]).await.unwrap();
+    assert!(!report.intact());
+    let c = report
+        .chains
+        .iter()
+        .find(|c| c.chain_key == center)
+        .unwrap();
+    let broken = c.broken.clone().unwrap();
+    assert_eq!(broken.seq, head.seq, "{broken:?}");
+    assert!(broken.reason.contains("锚点"), "{broken:?}");
+    assert_eq!(c.anchors_held, 1);
+
+    // An anchor beyond the head (the log cut short) does not hold either.
+    let mut report = verify(&store, 1, None).await.unwrap();
+    let beyond = AuditHead {
+        seq: head.seq + 5,
+        ..head.clone()
+    };
+    check_anchors(&store, &mut report, &[beyond]).await.unwrap();
+    assert!(!report.intact());
+    assert!("1:0:ab".parse::<AuditHead>().is_err());
+    assert!("x".parse::<AuditHead>().is_err());
+}

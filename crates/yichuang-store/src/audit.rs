@@ -162,6 +162,93 @@ pub struct AuditHead {
     pub hash: String,
 }
 
+impl std::fmt::Display for AuditHead {
+    /// The anchor form `<chain>:<seq>:<hash>` that is copied off the machine.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.chain_key, self.seq, self.hash)
+    }
+}
+
+impl std::str::FromStr for AuditHead {
+    type Err = String;
+
+    /// Parses an anchor `<chain>:<seq>:<hash>` (as [`AuditHead`] prints it).
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let bad = || format!("锚点“{s}”格式不对，应为 链号:序号:哈希（如 1:1234:9f…）");
+        let mut parts = s.trim().splitn(3, ':');
+        let chain_key = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        let seq: i64 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        let hash = parts.next().unwrap_or_default().to_ascii_lowercase();
+        if seq < 1 || hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        Ok(Self {
+            chain_key,
+            seq,
+            hash,
+        })
+    }
+}
+
+/// Checks `report` (from [`verify`]) against heads written down earlier somewhere the
+/// database's owner cannot reach (the 日报, a copy made by cron). The chain alone cannot show
+/// a log rewritten as a whole — events edited and every later hash recomputed, the head too —
+/// but such a rewrite changes the hash at every anchored place after the edit. The first
+/// anchor that no longer holds marks its chain broken (when nothing earlier broke it).
+pub async fn check_anchors(
+    store: &dyn AuditStore,
+    report: &mut AuditReport,
+    anchors: &[AuditHead],
+) -> Result<()> {
+    for anchor in anchors {
+        let found = store
+            .chained_events(anchor.chain_key, anchor.seq, 1)
+            .await?
+            .into_iter()
+            .next()
+            .filter(|e| e.seq == anchor.seq);
+        let broken = match found {
+            None => Some(BrokenLink {
+                seq: anchor.seq,
+                event_id: None,
+                reason: "锚点记录的事件已不存在（记录被删除或链被截短）".into(),
+            }),
+            Some(e) if e.hash != anchor.hash => Some(BrokenLink {
+                seq: anchor.seq,
+                event_id: Some(e.id),
+                reason: "与外部保存的锚点不符（此前的记录被改写，哈希被重算）".into(),
+            }),
+            Some(_) => None,
+        };
+        let chain = match report
+            .chains
+            .iter_mut()
+            .find(|c| c.chain_key == anchor.chain_key)
+        {
+            Some(c) => c,
+            None => {
+                report.chains.push(ChainReport {
+                    chain_key: anchor.chain_key,
+                    checked: 0,
+                    head_seq: 0,
+                    broken: None,
+                    anchors_held: 0,
+                });
+                report.chains.last_mut().ok_or_else(|| {
+                    crate::StoreError::Other(anyhow::anyhow!("chain report vanished"))
+                })?
+            }
+        };
+        if chain.broken.is_none() {
+            chain.broken = broken;
+        }
+        if chain.broken.is_none() {
+            chain.anchors_held += 1;
+        }
+    }
+    Ok(())
+}
+
 /// A filter over the audit log.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -213,6 +300,8 @@ pub struct ChainReport {
     pub head_seq: i64,
     /// The first broken link, if any.
     pub broken: Option<BrokenLink>,
+    /// External anchors of this chain that still hold.
+    pub anchors_held: u32,
 }
 
 /// The first place where a chain does not hold.
@@ -277,6 +366,7 @@ async fn verify_chain(store: &dyn AuditStore, head: &AuditHead, start: i64) -> R
         checked: 0,
         head_seq: head.seq,
         broken: None,
+        anchors_held: 0,
     };
     let broken = |seq, event_id, reason: &str| {
         Some(BrokenLink {

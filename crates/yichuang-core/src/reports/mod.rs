@@ -298,6 +298,11 @@ pub struct PeriodReport {
     pub matters: Vec<ScopeRow>,
     /// 差评整改 rates of the rectifications opened in the period, as of today.
     pub rectification_rates: RectificationRates,
+    /// The head of the center's audit chain when the 日报 was made (`链号:序号:哈希`): printed
+    /// and sent with the report, it lets `yichuang audit verify --anchor` prove later that the
+    /// log was not rewritten since. Only on a single center's 日报.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_anchor: Option<String>,
 }
 
 /// Groups counters into (dim, key) → metric → value.
@@ -383,6 +388,7 @@ impl Core {
             clerks: Vec::new(),
             matters: Vec::new(),
             rectification_rates: RectificationRates::default(),
+            audit_anchor: None,
         };
         for ((dim, key), metrics) in &grouped {
             let figures = Figures::from_metrics(metrics);
@@ -440,6 +446,10 @@ impl Core {
         }
         let mut r = self.period_report(center, date, date).await?;
         restrict(user, &mut r);
+        r.audit_anchor = self
+            .audit_anchor_of(center.id)
+            .await?
+            .map(|h| h.to_string());
         Ok(r)
     }
 

@@ -284,6 +284,20 @@ async fn the_daily_report_of_simulated_days_matches_the_records_and_a_rebuild() 
             json["cases"]["received"].as_f64().unwrap()
         ))
     );
+    // The 日报 carries the head of the center's audit chain, which later proves the log.
+    let anchor: yichuang_core::store::audit::AuditHead =
+        json["audit_anchor"].as_str().unwrap().parse().unwrap();
+    let center = app.core.default_center().await.unwrap().id;
+    assert_eq!(
+        app.core.audit_anchor_of(center).await.unwrap(),
+        Some(anchor.clone())
+    );
+    let checked = app.core.verify_audit_against(1, &[anchor]).await.unwrap();
+    assert!(checked.intact(), "{checked:?}");
+    assert_eq!(
+        checked.chains.iter().map(|c| c.anchors_held).sum::<u32>(),
+        1
+    );
     let depts = wb.worksheet_range("部门").unwrap();
     assert_eq!(
         depts.height() - 1,
