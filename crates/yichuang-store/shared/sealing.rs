@@ -22,12 +22,7 @@ pub(crate) async fn reseal(
         return Ok(ResealReport::default());
     };
     let kid = keys.current_kid().to_owned();
-    let done: Option<String> =
-        sqlx::query_scalar("select kid from sealing_passes where name = $1")
-            .bind(PASS)
-            .fetch_optional(pool)
-            .await
-            .map_err(db)?;
+    let done = pass_marker(pool, PASS).await?;
     let mut report = ResealReport::default();
     rekey_legacy_id_digests(pool, sealer, ctx, &mut report).await?;
     if done.as_deref() == Some(kid.as_str()) {
@@ -66,6 +61,15 @@ pub(crate) async fn reseal(
     Ok(report)
 }
 
+/// The key (or version) the last complete pass `name` ran with.
+async fn pass_marker(pool: &Pool, name: &str) -> Result<Option<String>> {
+    sqlx::query_scalar("select kid from sealing_passes where name = $1")
+        .bind(name)
+        .fetch_optional(pool)
+        .await
+        .map_err(db)
+}
+
 /// The marker of the one-time pass that re-keys the ID digests of tickets and appointments.
 const DIGESTS: &str = "id_digests";
 
@@ -80,12 +84,7 @@ async fn rekey_legacy_id_digests(
     ctx: &Ctx,
     report: &mut ResealReport,
 ) -> Result<()> {
-    let done: Option<String> =
-        sqlx::query_scalar("select kid from sealing_passes where name = $1")
-            .bind(DIGESTS)
-            .fetch_optional(pool)
-            .await
-            .map_err(db)?;
+    let done = pass_marker(pool, DIGESTS).await?;
     if done.is_some() {
         return Ok(());
     }
