@@ -155,7 +155,10 @@ pub fn add_deltas(f: &EventFacts<'_>, out: &mut Deltas) {
         day: yichuang_domain::clock::shanghai_date(f.at),
     };
     let p = f.payload;
-    let actor = Some(f.actor).filter(|s| !s.is_empty() && *s != "system");
+    // Only staff are counted per person: an applicant's own submission or correction is no
+    // clerk's work, and their account name has no place in a report.
+    let actor = Some(f.actor)
+        .filter(|s| !s.is_empty() && *s != "system" && !crate::sealing::is_applicant_actor(s));
     match f.kind {
         "ticket_issued" => a.add(metric::TICKETS_ISSUED, 1, &[]),
         "ticket_no_show" => a.add(
@@ -351,6 +354,20 @@ mod tests {
         }
         assert_eq!(get(&d, "center", "", "received_by:window"), 1);
         assert_eq!(get(&d, "department", "D1", "received_by:window"), 1);
+    }
+
+    #[test]
+    fn an_applicants_own_actions_count_for_no_clerk() {
+        let p = json!({"event": {"type": "received"}, "department": "D1", "matter": "M1"});
+        for actor in ["sj-0123456789abcdef0123", "applicant"] {
+            let f = EventFacts {
+                actor,
+                ..facts("case_received", &p)
+            };
+            let d = deltas(&f);
+            assert!(d.keys().all(|k| k.dim != "clerk"), "{actor}: {d:?}");
+            assert_eq!(get(&d, "department", "D1", metric::RECEIVED), 1);
+        }
     }
 
     #[test]

@@ -306,12 +306,21 @@ pub struct ResealReport {
     pub usernames: u64,
 }
 
+/// How the login name of every (sealed) applicant account begins.
+pub const APPLICANT_PREFIX: &str = "sj-";
+
+/// Whether an event's actor is an applicant (an account [`applicant_username`] named, or the
+/// anonymous `applicant` of a booking) rather than a member of staff.
+pub fn is_applicant_actor(actor: &str) -> bool {
+    actor == "applicant" || actor.starts_with(APPLICANT_PREFIX)
+}
+
 /// The login name of an applicant account: derived from the phone's blind index, so that the
 /// users table, sessions, lockouts and the event log's actor column never hold the phone.
 pub fn applicant_username(sealer: &Sealer, phone: &str) -> String {
     let index = sealer.index(phone);
     if sealer.is_on() {
-        format!("sj-{}", &index[..index.len().min(20)])
+        format!("{APPLICANT_PREFIX}{}", &index[..index.len().min(20)])
     } else {
         index
     }
