@@ -220,24 +220,26 @@ pub async fn check_anchors(
             }),
             Some(_) => None,
         };
-        let chain = match report
+        // An anchor of a chain that has no head any more: the whole chain is gone.
+        if !report
+            .chains
+            .iter()
+            .any(|c| c.chain_key == anchor.chain_key)
+        {
+            report.chains.push(ChainReport {
+                chain_key: anchor.chain_key,
+                checked: 0,
+                head_seq: 0,
+                broken: None,
+                anchors_held: 0,
+            });
+        }
+        let Some(chain) = report
             .chains
             .iter_mut()
             .find(|c| c.chain_key == anchor.chain_key)
-        {
-            Some(c) => c,
-            None => {
-                report.chains.push(ChainReport {
-                    chain_key: anchor.chain_key,
-                    checked: 0,
-                    head_seq: 0,
-                    broken: None,
-                    anchors_held: 0,
-                });
-                report.chains.last_mut().ok_or_else(|| {
-                    crate::StoreError::Other(anyhow::anyhow!("chain report vanished"))
-                })?
-            }
+        else {
+            continue;
         };
         if chain.broken.is_none() {
             chain.broken = broken;
