@@ -45,34 +45,39 @@ async fn append_events(
     conn: &mut SqliteConnection,
     w: &CaseWrite,
     ctx: &Ctx,
-    mut deferred: Option<&mut yichuang_store::report::Deltas>,
+    deferred: Option<&mut yichuang_store::report::Deltas>,
 ) -> Result<()> {
     let c = &w.case;
+    let batch: Vec<_> = w
+        .events
+        .iter()
+        .map(|e| events::NewEvent {
+            at: e.at,
+            kind: e.event.kind(),
+            payload: event_payload(&e.event, w),
+        })
+        .collect();
+    events::append_many(
+        conn,
+        ctx,
+        Some(c.received.center_id),
+        ("case", c.case_no()),
+        &batch,
+        deferred,
+    )
+    .await?;
+    // The licence of an approval enters the library with the event that issues it.
     for e in &w.events {
-        let payload = event_payload(&e.event, w);
-        let at_ctx = Ctx {
-            actor: ctx.actor.clone(),
-            now: e.at,
-            origin: ctx.origin.clone(),
-            sealer: ctx.sealer.clone(),
-        };
-        events::append_with(
-            conn,
-            &at_ctx,
-            Some(c.received.center_id),
-            ("case", c.case_no()),
-            e.event.kind(),
-            payload,
-            deferred.as_deref_mut(),
-        )
-        .await?;
-        // The licence of an approval enters the library with the event that issues it.
         if let yichuang_domain::case::CaseEvent::LicenseIssued(l) = &e.event {
             let new = yichuang_store::NewLicense {
                 center_id: c.received.center_id,
                 license: (**l).clone(),
                 case_no: Some(c.case_no().to_owned()),
                 source: "case".into(),
+            };
+            let at_ctx = Ctx {
+                now: e.at,
+                ..ctx.clone()
             };
             crate::portal::insert_license(conn, &new, &at_ctx).await?;
         }

@@ -1,9 +1,174 @@
-// Linking events into the SM3 audit chain, shared by both stores through `include!` (each
-// defines `Conn` and has `db`, `ms`, `Origin`, `chain_key` and `event_hash` in scope).
+// Appending events and linking them into the SM3 audit chain, shared by both stores through
+// `include!` (each defines `Conn` and has `db`, `ms` and `crate::counters` in scope).
+
+use yichuang_store::audit::{Origin, chain_key, chain_on, event_hash};
+
+/// One event of a write, appended with the others of the same write by [`append_many`].
+pub(crate) struct NewEvent<'a> {
+    /// When it happened (the event's own time; a case write may carry several).
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Its kind.
+    pub kind: &'a str,
+    /// Its payload, sealed before it is hashed and stored.
+    pub payload: serde_json::Value,
+}
+
+/// Appends one event in the caller's transaction, with its report counters.
+pub(crate) async fn append(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    center_id: Option<i64>,
+    subject: (&str, &str),
+    kind: &str,
+    payload: serde_json::Value,
+) -> Result<()> {
+    append_with(conn, ctx, center_id, subject, kind, payload, None).await
+}
+
+/// Appends one event; with `deferred`, its counters are added there instead of to the table.
+pub(crate) async fn append_with(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    center_id: Option<i64>,
+    subject: (&str, &str),
+    kind: &str,
+    payload: serde_json::Value,
+    deferred: Option<&mut yichuang_store::report::Deltas>,
+) -> Result<()> {
+    let event = NewEvent {
+        at: ctx.now,
+        kind,
+        payload,
+    };
+    append_many(conn, ctx, center_id, subject, &[event], deferred).await
+}
+
+/// Rows per multi-row event insert (14 parameters a row, under SQLite's 32 766).
+const EVENT_CHUNK: usize = 1000;
+
+/// Appends the events of one write about one subject, in order, in the caller's transaction:
+/// their counters first, then all their places in the chain taken with one statement, one
+/// multi-row insert and one update of the head. The head row stays locked from that statement
+/// to commit (on PostgreSQL), so taking it last and touching it twice per write rather than
+/// twice per event is what keeps concurrent writers of one center from queueing behind it.
+pub(crate) async fn append_many(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    center_id: Option<i64>,
+    subject: (&str, &str),
+    events: &[NewEvent<'_>],
+    deferred: Option<&mut yichuang_store::report::Deltas>,
+) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    // Sealed before hashing: the chain proves the stored bytes, which hold no plain identifier.
+    let sealed = events
+        .iter()
+        .map(|e| ctx.sealer.seal_json_text(&e.payload))
+        .collect::<Result<Vec<_>>>()?;
+    // The report counters of the events, in the same transaction (or, for a bulk load, summed by
+    // the caller and added once per batch).
+    let mut own = yichuang_store::report::Deltas::new();
+    let out = match deferred {
+        Some(out) => out,
+        None => &mut own,
+    };
+    for e in events {
+        let facts = yichuang_store::report::EventFacts {
+            center_id,
+            at: e.at,
+            actor: &ctx.actor,
+            kind: e.kind,
+            payload: &e.payload,
+        };
+        yichuang_store::report::add_deltas(&facts, out);
+    }
+    if !own.is_empty() {
+        crate::counters::apply(conn, &own, ctx.now.timestamp_millis()).await?;
+    }
+    let links = if chain_on() {
+        let key = chain_key(center_id);
+        let n = i64::try_from(events.len()).unwrap_or(i64::MAX);
+        let (mut seq, mut prev) = reserve(conn, key, n).await?;
+        let mut links = Vec::with_capacity(events.len());
+        for (e, payload) in events.iter().zip(&sealed) {
+            let hash = event_hash(
+                &prev,
+                seq,
+                e.at.timestamp_millis(),
+                &ctx.actor,
+                center_id,
+                subject,
+                e.kind,
+                payload,
+                &ctx.origin,
+            );
+            links.push((Some(seq), Some(std::mem::replace(&mut prev, hash.clone())), Some(hash)));
+            seq += 1;
+        }
+        set_head(conn, key, &prev).await?;
+        links
+    } else {
+        vec![(None, None, None); events.len()]
+    };
+    let rows: Vec<_> = events.iter().zip(&sealed).zip(links).collect();
+    for chunk in rows.chunks(EVENT_CHUNK) {
+        let mut qb = sqlx::QueryBuilder::new(
+            "insert into events (at, actor, center_id, subject_kind, subject_id, kind, payload, \
+             created_at, updated_at, seq, prev_hash, hash, ip, user_agent) ",
+        );
+        qb.push_values(chunk, |mut b, ((e, payload), (seq, prev, hash))| {
+            let at = e.at.timestamp_millis();
+            b.push_bind(at)
+                .push_bind(&ctx.actor)
+                .push_bind(center_id)
+                .push_bind(subject.0)
+                .push_bind(subject.1)
+                .push_bind(e.kind)
+                .push_bind(payload)
+                .push_bind(at)
+                .push_bind(at)
+                .push_bind(*seq)
+                .push_bind(prev.clone())
+                .push_bind(hash.clone())
+                .push_bind(&ctx.origin.ip)
+                .push_bind(&ctx.origin.user_agent);
+        });
+        qb.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Takes the next `n` places of a chain: returns the first of them and the hash it links to.
+/// The upsert locks the head row until commit (on PostgreSQL), so concurrent writers to one
+/// center link strictly one after another.
+async fn reserve(conn: &mut Conn, key: i64, n: i64) -> Result<(i64, String)> {
+    let (last, prev): (i64, String) = sqlx::query_as(
+        "insert into audit_heads (chain_key, seq, hash) values ($1, $2, '') \
+         on conflict (chain_key) do update set seq = audit_heads.seq + $2 returning seq, hash",
+    )
+    .bind(key)
+    .bind(n)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok((last - n + 1, prev))
+}
+
+/// Leaves a chain's head at the hash of its last event.
+async fn set_head(conn: &mut Conn, key: i64, hash: &str) -> Result<()> {
+    sqlx::query("update audit_heads set hash = $2 where chain_key = $1")
+        .bind(key)
+        .bind(hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
 
 /// Takes the next place in the event's chain and returns it with `(prev_hash, hash)`, leaving
-/// the head at the new event. The upsert locks the head row until commit (on PostgreSQL), so
-/// concurrent writers to one center link strictly one after another.
+/// the head at the new event (for events chained one by one after they were written).
 #[allow(clippy::too_many_arguments, reason = "the hashed fields")]
 async fn link(
     conn: &mut Conn,
@@ -16,14 +181,7 @@ async fn link(
     origin: &Origin,
 ) -> Result<(i64, (String, String))> {
     let key = chain_key(center_id);
-    let (seq, prev): (i64, String) = sqlx::query_as(
-        "insert into audit_heads (chain_key, seq, hash) values ($1, 1, '') \
-         on conflict (chain_key) do update set seq = audit_heads.seq + 1 returning seq, hash",
-    )
-    .bind(key)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(db)?;
+    let (seq, prev) = reserve(conn, key, 1).await?;
     let hash = event_hash(
         &prev,
         seq,
@@ -35,12 +193,7 @@ async fn link(
         payload,
         origin,
     );
-    sqlx::query("update audit_heads set hash = $2 where chain_key = $1")
-        .bind(key)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+    set_head(conn, key, &hash).await?;
     Ok((seq, (prev, hash)))
 }
 

@@ -532,6 +532,26 @@ pub async fn cases_are_numbered_versioned_and_replayable(store: &dyn Store) {
         3,
         "received, accepted, step passed — the failed write added nothing"
     );
+    // The events of one write take consecutive places in the center's chain (reserved with one
+    // statement), in their order, and the chain verifies.
+    let chain = store
+        .chained_events(crate::audit::chain_key(Some(id)), 1, 100_000)
+        .await
+        .unwrap();
+    let places: Vec<(i64, i64)> = chain
+        .iter()
+        .filter(|e| e.subject_id == a)
+        .map(|e| (e.id, e.seq))
+        .collect();
+    assert_eq!(places.len(), 3, "{places:?}");
+    assert!(
+        places
+            .windows(2)
+            .all(|w| w[1].1 == w[0].1 + 1 && w[1].0 > w[0].0),
+        "{places:?}"
+    );
+    let report = crate::audit::verify(store, 1, None).await.unwrap();
+    assert!(report.intact(), "{report:?}");
     let parsed: Vec<(DateTime<Utc>, String, CaseEvent)> = log
         .iter()
         .map(|e| {
