@@ -11,6 +11,11 @@ use yichuang_store::{
 
 use crate::{db, events, ms};
 
+/// The answer to a second waiting ticket of one holder in one group.
+const ONE_WAITING: &str = "该证件号码在此类业务已有等候中的号，请勿重复取号";
+/// The answer to a second booking of one holder in one group on one day.
+const ONE_BOOKING: &str = "您当天已预约了此类业务";
+
 const COLUMNS: &str = "id, center_id, day, group_code, number, kind, status, issued_at, \
     callable_at, queue_at, target_window, window_code, called_at, started_at, finished_at, \
     no_show_at, recalls, case_no, clerk";
@@ -75,6 +80,21 @@ pub(crate) async fn issue(conn: &mut PgConnection, t: &NewTicket, ctx: &Ctx) -> 
     .await
     .map_err(db)?;
     let number = ticket_number(t.kind, &t.group, seq);
+    if let Some(old) = &t.also_held_as {
+        let held: i64 = sqlx::query_scalar(
+            "select count(*) from tickets where center_id = $1 and group_code = $2 \
+             and id_hash = $3 and status in ('waiting', 'called')",
+        )
+        .bind(t.center_id)
+        .bind(&t.group)
+        .bind(old)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db)?;
+        if held > 0 {
+            return Err(StoreError::Conflict(ONE_WAITING.into()));
+        }
+    }
     let id: i64 = sqlx::query_scalar(
         "insert into tickets (center_id, day, group_code, number, kind, status, id_hash, \
          issued_at, callable_at, queue_at, created_at, updated_at) \
@@ -91,9 +111,7 @@ pub(crate) async fn issue(conn: &mut PgConnection, t: &NewTicket, ctx: &Ctx) -> 
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| match db(e) {
-        StoreError::Conflict(_) => {
-            StoreError::Conflict("该证件号码在此类业务已有等候中的号，请勿重复取号".into())
-        }
+        StoreError::Conflict(_) => StoreError::Conflict(ONE_WAITING.into()),
         other => other,
     })?;
     let payload = json!({"number": number, "group": t.group, "kind": t.kind.code()});
@@ -427,6 +445,22 @@ pub(crate) async fn book(
     if booked >= i64::from(a.capacity) {
         return Err(StoreError::Conflict("该时段已约满，请选择其他时段".into()));
     }
+    if let Some(old) = &a.also_held_as {
+        let held: i64 = sqlx::query_scalar(
+            "select count(*) from appointments where center_id = $1 and group_code = $2 \
+             and day = $3 and id_hash = $4 and status = 'booked'",
+        )
+        .bind(a.center_id)
+        .bind(&a.group)
+        .bind(a.day.to_string())
+        .bind(old)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db)?;
+        if held > 0 {
+            return Err(StoreError::Conflict(ONE_BOOKING.into()));
+        }
+    }
     let id: i64 = sqlx::query_scalar(
         "insert into appointments (center_id, group_code, day, slot_start, slot_end, id_hash, name, \
          phone, status, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, 'booked', $9, $9) \
@@ -444,7 +478,7 @@ pub(crate) async fn book(
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| match db(e) {
-        StoreError::Conflict(_) => StoreError::Conflict("您当天已预约了此类业务".into()),
+        StoreError::Conflict(_) => StoreError::Conflict(ONE_BOOKING.into()),
         other => other,
     })?;
     let payload = json!({"group": a.group, "day": a.day.to_string(), "slot_start": a.slot_start.to_rfc3339()});

@@ -58,8 +58,11 @@ pub struct NewTicket {
     pub group: String,
     /// Kind.
     pub kind: TicketKind,
-    /// SHA-256 of the holder's ID number, when given.
+    /// What the ticket keeps of the holder's ID number (keyed index), when given.
     pub id_hash: Option<String>,
+    /// What a waiting ticket of the same holder issued before blind indexes keeps (the re-keyed
+    /// old digest): such a ticket counts as the holder's too.
+    pub also_held_as: Option<String>,
     /// Callable from.
     pub callable_at: DateTime<Utc>,
 }
@@ -151,8 +154,11 @@ pub struct NewAppointment {
     pub slot_end: DateTime<Utc>,
     /// Capacity of the slot.
     pub capacity: u32,
-    /// SHA-256 of the holder's ID number.
+    /// What the booking keeps of the holder's ID number (keyed index).
     pub id_hash: String,
+    /// What a booking of the same holder made before blind indexes keeps (the re-keyed old
+    /// digest): such a booking counts as the holder's too.
+    pub also_held_as: Option<String>,
     /// Holder's name.
     pub name: String,
     /// Holder's phone.

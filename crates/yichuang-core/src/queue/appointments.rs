@@ -160,6 +160,7 @@ impl Core {
             slot_end: slot.end_at,
             capacity: slot.capacity,
             id_hash: self.id_hash(&id),
+            also_held_as: self.legacy_holder(&id),
             name: name.to_owned(),
             phone,
         };
@@ -215,6 +216,7 @@ impl Core {
             group: a.group.clone(),
             kind: TicketKind::Appointment,
             id_hash: None,
+            also_held_as: None,
             callable_at: a.slot_start,
         };
         let ticket = self

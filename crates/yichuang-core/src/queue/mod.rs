@@ -100,6 +100,15 @@ impl Core {
         }
     }
 
+    /// What a ticket or booking of the same holder written before blind indexes keeps: the
+    /// re-keyed old digest, which a new one cannot equal, so the store looks for it besides.
+    pub(crate) fn legacy_holder(&self, id: &str) -> Option<String> {
+        let sealer = self.store().sealer();
+        sealer
+            .is_on()
+            .then(|| sealer.rekeyed_legacy_digest(&legacy_id_hash(id)))
+    }
+
     /// Whether `stored` (a ticket's or appointment's `id_hash`) is the holder of `id`'s: the
     /// current index, or the digest of a row written before blind indexes (re-keyed at start).
     pub(crate) fn holds_id(&self, stored: &str, id: &str) -> bool {
@@ -185,23 +194,21 @@ impl Core {
         if kind == TicketKind::Appointment {
             return Err(CoreError::invalid("priority", "预约号由预约记录生成"));
         }
-        let id_hash =
-            match id_number.map(str::trim).filter(|s| !s.is_empty()) {
-                Some(raw) => Some(self.id_hash(&parse_id_number(raw).map_err(|m| {
-                    CoreError::Unprocessable {
-                        code: "invalid_id_number",
-                        message: m.into(),
-                    }
-                })?)),
-                None => None,
-            };
+        let holder = match id_number.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(raw) => Some(parse_id_number(raw).map_err(|m| CoreError::Unprocessable {
+                code: "invalid_id_number",
+                message: m.into(),
+            })?),
+            None => None,
+        };
         let now = self.clock().now();
         let new = NewTicket {
             center_id,
             day: self.clock().today(),
             group: group.to_owned(),
             kind,
-            id_hash,
+            id_hash: holder.as_deref().map(|id| self.id_hash(id)),
+            also_held_as: holder.as_deref().and_then(|id| self.legacy_holder(id)),
             callable_at: now,
         };
         let ticket = self.store().issue_ticket(&new, &self.ctx(actor)).await?;
