@@ -44,6 +44,15 @@ pub(crate) enum AuditCommand {
     /// administrators cannot change it (another host, a printed 日报); `verify --anchor` later
     /// proves the log was not rewritten as a whole since.
     Anchor,
+    /// Rewrite the log so that events recorded before sealing (or under an older key) hold no
+    /// personal value in the clear: needs the database owner's rights; each changed chain is
+    /// relinked from its first change and records the rewrite. Anchors kept of the rewritten
+    /// places stop holding; the new heads are printed to replace them.
+    Reseal {
+        /// Confirms the rewrite (the log is otherwise never changed).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// The anchors given on the command line and in a file.
@@ -135,6 +144,7 @@ pub(crate) async fn audit(cfg: &Config, cmd: AuditCommand) -> anyhow::Result<()>
             }
             return Ok(());
         }
+        AuditCommand::Reseal { yes } => return reseal_log(&core, yes).await,
         AuditCommand::Verify {
             from,
             anchors,
@@ -183,6 +193,43 @@ pub(crate) async fn audit(cfg: &Config, cmd: AuditCommand) -> anyhow::Result<()>
     );
     if !report.intact() {
         anyhow::bail!("审计链不完整");
+    }
+    Ok(())
+}
+
+/// `yichuang audit reseal`.
+async fn reseal_log(core: &Core, yes: bool) -> anyhow::Result<()> {
+    if !yes {
+        anyhow::bail!(
+            "重写审计日志会使此前保存的外部锚点失效；确认要重写请加 --yes（先用 yichuang backup 备份）"
+        );
+    }
+    if !core.store().sealer().is_on() {
+        anyhow::bail!("数据目录没有密钥，无法封存");
+    }
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_message("检查并重写事件");
+    let started = std::time::Instant::now();
+    let rewrites = core
+        .reseal_audit_log("system", &|n| spinner.set_position(n))
+        .await?;
+    spinner.finish_and_clear();
+    if rewrites.is_empty() {
+        println!("审计日志中没有需要封存的事件，未作改动");
+        return Ok(());
+    }
+    for r in &rewrites {
+        println!(
+            "链 {}：封存 {} 条事件，自第 {} 号起重新链接 {} 条；原链头 {}，新链头 {}",
+            r.chain_key, r.rewritten, r.from_seq, r.relinked, r.old_head, r.new_head
+        );
+    }
+    println!(
+        "用时 {:.1} 秒。此前保存的、位于重写位置之后的锚点已不再成立，请改存以下新锚点：",
+        started.elapsed().as_secs_f64()
+    );
+    for head in core.audit_anchors().await? {
+        println!("{head}");
     }
     Ok(())
 }

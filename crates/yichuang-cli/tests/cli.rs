@@ -315,4 +315,23 @@ fn audit_anchors_are_printed_and_checked() {
     let out = yichuang(dir.path(), &["audit", "verify", "--anchor", "1:abc"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("格式不对"));
+
+    // Rewriting the log asks for confirmation; with nothing recorded in the clear it changes
+    // nothing, and the anchors kept still hold.
+    let out = yichuang(dir.path(), &["audit", "reseal"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    let out = yichuang(dir.path(), &["audit", "reseal", "--yes"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("未作改动"), "{text}");
+    let out = yichuang(
+        dir.path(),
+        &["audit", "verify", "--anchors-file", file.to_str().unwrap()],
+    );
+    assert!(out.status.success());
 }

@@ -168,6 +168,20 @@ impl Core {
         Ok(report)
     }
 
+    /// Rewrites the event log so that it holds no personal value in the clear or under an
+    /// older key (see `AuditStore::reseal_event_log`); the rest of the data is sealed first,
+    /// so that applicants' new account names are known. Recorded in each changed chain as an
+    /// `audit_log_resealed` event by `actor`.
+    pub async fn reseal_audit_log(
+        &self,
+        actor: &str,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<Vec<yichuang_store::audit::ChainRewrite>> {
+        let ctx = self.ctx(actor);
+        self.store.reseal_personal_data(&ctx, &|_| {}).await?;
+        Ok(self.store.reseal_event_log(&ctx, progress).await?)
+    }
+
     /// The head of every chain now, to be copied somewhere the database's owner cannot reach.
     pub async fn audit_anchors(&self) -> Result<Vec<AuditHead>> {
         Ok(self.store.audit_heads().await?)

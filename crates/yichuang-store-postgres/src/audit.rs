@@ -9,4 +9,13 @@ fn read_pool(s: &Backend) -> &sqlx::PgPool {
     &s.pool
 }
 
+fn write_pool(s: &Backend) -> &sqlx::PgPool {
+    &s.pool
+}
+
+/// Old row versions are reclaimed by autovacuum; nothing to do at once.
+async fn after_log_rewrite(_s: &Backend) -> yichuang_store::Result<()> {
+    Ok(())
+}
+
 include!("../../yichuang-store/shared/audit.rs");

@@ -98,15 +98,8 @@ impl Store for SqliteStore {
     ) -> Result<yichuang_store::ResealReport> {
         let report = crate::sealing::reseal(&self.writer, &self.sealer, ctx, progress).await?;
         if report.were_plain > 0 {
-            // The plain values are gone from the rows but not from the file: freed pages and
-            // the WAL still hold them until the database is rewritten.
-            for sql in [
-                "pragma wal_checkpoint(truncate)",
-                "vacuum",
-                "pragma wal_checkpoint(truncate)",
-            ] {
-                sqlx::query(sql).execute(&self.writer).await.map_err(db)?;
-            }
+            // The plain values are gone from the rows but not from the file.
+            crate::audit::after_log_rewrite(self).await?;
         }
         Ok(report)
     }

@@ -1,10 +1,10 @@
 // Reading the audit trail, shared by both backends through `include!` (each defines `Backend`,
-// `read_pool` and `db` before including it): chain heads, events in chain order, and the
+// `read_pool`, `write_pool`, `after_log_rewrite` and `db` before including it): chain heads, events in chain order, and the
 // filtered log the audit page shows. Writing it is `events::append_with`.
 
 use async_trait::async_trait;
 use yichuang_store::Result;
-use yichuang_store::audit::{AuditFilter, AuditHead, AuditStore, ChainedEvent};
+use yichuang_store::audit::{AuditFilter, AuditHead, AuditStore, ChainRewrite, ChainedEvent};
 
 type Row = (
     i64,
@@ -122,5 +122,17 @@ impl AuditStore for Backend {
         .await
         .map_err(db)?;
         Ok(rows.into_iter().map(to_chained).collect())
+    }
+
+    async fn reseal_event_log(
+        &self,
+        ctx: &yichuang_store::Ctx,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<Vec<ChainRewrite>> {
+        let out = crate::sealing::reseal_log(write_pool(self), &self.sealer, ctx, progress).await?;
+        if !out.is_empty() {
+            after_log_rewrite(self).await?;
+        }
+        Ok(out)
     }
 }

@@ -1,5 +1,5 @@
 // Re-sealing the stored personal data, shared by the SQLite and PostgreSQL stores through
-// `include!` (each defines `Pool` and has `db` in scope). Not a module of `yichuang-store`.
+// `include!` (each defines `Pool`, `LIFT_LOG_TRIGGER` and `log_relock` and has `db` in scope). Not a module of `yichuang-store`.
 
 use yichuang_store::{Ctx, ResealReport, Result, Sealer};
 
@@ -367,4 +367,201 @@ async fn states(
         tx.commit().await.map_err(db)?;
     }
     Ok(())
+}
+
+/// An event as the log rewrite reads it: row id, place, time, actor, center, subject, kind,
+/// payload, origin, links.
+type LogRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+/// Events read per statement while a chain is rewritten.
+const LOG_BATCH: i64 = 2000;
+
+/// See `AuditStore::reseal_event_log`: every chain in its own transaction, which lifts the
+/// append-only trigger (`open_log_for_rewrite`), checks each link as it walks, rewrites from
+/// the first event that changes, moves the head and appends the event that records it.
+pub(crate) async fn reseal_log(
+    pool: &Pool,
+    sealer: &Sealer,
+    ctx: &Ctx,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> Result<Vec<yichuang_store::audit::ChainRewrite>> {
+    use yichuang_store::audit::{AuditHead, ChainRewrite, Origin, event_hash};
+    if !sealer.is_on() {
+        return Ok(Vec::new());
+    }
+    let renames = renamed_applicants(pool, sealer).await?;
+    let keys: Vec<i64> = sqlx::query_scalar("select chain_key from audit_heads order by chain_key")
+        .fetch_all(pool)
+        .await
+        .map_err(db)?;
+    let broken = |key: i64, seq: i64, why: &str| {
+        yichuang_store::StoreError::Conflict(format!(
+            "链 {key} 第 {seq} 号事件{why}：断链的日志不能重写，请先用 yichuang audit verify 查明原因"
+        ))
+    };
+    let mut seen = 0u64;
+    let mut out = Vec::new();
+    for key in keys {
+        let relock = log_relock(pool).await?;
+        let mut tx = pool.begin().await.map_err(db)?;
+        sqlx::query(LIFT_LOG_TRIGGER)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let (head_seq, head_hash): (i64, String) =
+            sqlx::query_as("select seq, hash from audit_heads where chain_key = $1")
+                .bind(key)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+        let (mut last, mut prev, mut new_prev) = (0_i64, String::new(), String::new());
+        let (mut from_seq, mut rewritten, mut relinked) = (None, 0_u64, 0_u64);
+        loop {
+            let rows: Vec<LogRow> = sqlx::query_as(
+                "select id, seq, at, actor, center_id, subject_kind, subject_id, kind, payload, \
+                 ip, user_agent, coalesce(prev_hash, ''), coalesce(hash, '') from events \
+                 where coalesce(center_id, 0) = $1 and seq > $2 order by seq limit $3",
+            )
+            .bind(key)
+            .bind(last)
+            .bind(LOG_BATCH)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+            if rows.is_empty() {
+                break;
+            }
+            seen += rows.len() as u64;
+            progress(seen);
+            for r in rows {
+                let (id, seq, at, actor, center_id) = (r.0, r.1, r.2, r.3, r.4);
+                let (subject, kind, payload) = ((r.5.as_str(), r.6.as_str()), r.7, r.8);
+                let origin = Origin {
+                    ip: r.9,
+                    user_agent: r.10,
+                };
+                // The stored chain must hold before anything is relinked on top of it.
+                if seq != last + 1 {
+                    return Err(broken(key, seq, &format!("之前缺少第 {} 号", last + 1)));
+                }
+                let stored_hash = event_hash(
+                    &prev, seq, at, &actor, center_id, subject, &kind, &payload, &origin,
+                );
+                if r.11 != prev || r.12 != stored_hash {
+                    return Err(broken(key, seq, "的内容或链接与哈希不符"));
+                }
+                last = seq;
+                prev = r.12;
+                let value: serde_json::Value = serde_json::from_str(&payload).map_err(|e| {
+                    yichuang_store::StoreError::Other(anyhow::anyhow!("event payload: {e}"))
+                })?;
+                let renamed = renames.get(&actor).cloned();
+                // Accounts are the subject of their own events (created, logged in).
+                let renamed_subject = renames.get(subject.1).cloned();
+                let changes = sealer.needs_reseal(&value)
+                    || names_an_old_actor(&value, &renames)
+                    || renamed.is_some()
+                    || renamed_subject.is_some();
+                if !changes && from_seq.is_none() {
+                    new_prev.clone_from(&prev);
+                    continue;
+                }
+                from_seq.get_or_insert(seq);
+                let (actor, subject_id, payload) = if changes {
+                    rewritten += 1;
+                    let mut value = value;
+                    sealer.open_json(&mut value)?;
+                    // Sealing first, so that a phone in a personal field is sealed, not renamed.
+                    sealer.seal_json(&mut value)?;
+                    rename_actors(&mut value, &renames);
+                    let subject_id = renamed_subject.unwrap_or_else(|| subject.1.to_owned());
+                    (renamed.unwrap_or(actor), subject_id, value.to_string())
+                } else {
+                    (actor, subject.1.to_owned(), payload)
+                };
+                let subject = (subject.0, subject_id.as_str());
+                let hash = event_hash(
+                    &new_prev, seq, at, &actor, center_id, subject, &kind, &payload, &origin,
+                );
+                sqlx::query(
+                    "update events set actor = $2, subject_id = $3, payload = $4, prev_hash = $5, \
+                     hash = $6 where id = $1",
+                )
+                .bind(id)
+                .bind(&actor)
+                .bind(subject.1)
+                .bind(&payload)
+                .bind(&new_prev)
+                .bind(&hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                relinked += 1;
+                new_prev = hash;
+            }
+        }
+        if (last, prev.as_str()) != (head_seq, head_hash.as_str()) {
+            return Err(broken(key, head_seq, "（链头）与最后一条事件不符"));
+        }
+        let Some(from_seq) = from_seq else {
+            // Nothing to change: the transaction is dropped and the trigger stays as it was.
+            continue;
+        };
+        sqlx::query("update audit_heads set hash = $2 where chain_key = $1")
+            .bind(key)
+            .bind(&new_prev)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query(&relock).execute(&mut *tx).await.map_err(db)?;
+        let old_head = AuditHead {
+            chain_key: key,
+            seq: head_seq,
+            hash: head_hash,
+        };
+        let payload = serde_json::json!({
+            "from_seq": from_seq,
+            "rewritten": rewritten,
+            "relinked": relinked,
+            "old_head": old_head.to_string(),
+            "reason": "封存个人信息（在加密之前或以旧密钥记录的事件）",
+        });
+        let center = (key != 0).then_some(key);
+        crate::events::append(&mut tx, ctx, center, ("audit", "log"), "audit_log_resealed", payload)
+            .await?;
+        let (seq, hash): (i64, String) =
+            sqlx::query_as("select seq, hash from audit_heads where chain_key = $1")
+                .bind(key)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        out.push(ChainRewrite {
+            chain_key: key,
+            from_seq,
+            rewritten,
+            relinked,
+            old_head,
+            new_head: AuditHead {
+                chain_key: key,
+                seq,
+                hash,
+            },
+        });
+    }
+    Ok(out)
 }

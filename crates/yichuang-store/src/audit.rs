@@ -162,6 +162,24 @@ pub struct AuditHead {
     pub hash: String,
 }
 
+/// What rewriting one chain of the log did ([`AuditStore::reseal_event_log`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainRewrite {
+    /// Chain key.
+    pub chain_key: i64,
+    /// The first place whose event changed: every place before it keeps its hash.
+    pub from_seq: i64,
+    /// Events whose stored content changed (a personal value sealed or re-sealed with the
+    /// current key, an applicant's phone replaced by the account's new name).
+    pub rewritten: u64,
+    /// Events from `from_seq` on that got a new hash (every one after the first change).
+    pub relinked: u64,
+    /// The head before the rewrite: anchors kept of places from `from_seq` on no longer hold.
+    pub old_head: AuditHead,
+    /// The head after it, the `audit_log_resealed` event that records it included.
+    pub new_head: AuditHead,
+}
+
 impl std::fmt::Display for AuditHead {
     /// The anchor form `<chain>:<seq>:<hash>` that is copied off the machine.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -289,6 +307,20 @@ pub trait AuditStore: Send + Sync {
 
     /// Events matching `filter`, newest first.
     async fn audit_log(&self, filter: &AuditFilter) -> Result<Vec<ChainedEvent>>;
+
+    /// Rewrites the log so that no event keeps a plain personal value (written before
+    /// sealing), a value sealed with an older key, or an applicant's phone as its actor; every
+    /// later event of a changed chain is linked again and the chain records the rewrite in an
+    /// `audit_log_resealed` event (old and new head). A chain that does not verify is refused,
+    /// so a rewrite never hides a break. Needs the owner's rights (it lifts the append-only
+    /// trigger inside its transaction, which also keeps every other writer of the log out);
+    /// `progress` hears the events looked at so far. Anchors taken of rewritten places no
+    /// longer hold: the new heads replace them.
+    async fn reseal_event_log(
+        &self,
+        ctx: &crate::Ctx,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<Vec<ChainRewrite>>;
 }
 
 /// What [`verify`] found in one chain.

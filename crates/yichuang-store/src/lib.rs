@@ -56,7 +56,8 @@ pub trait Store: AuditStore + Send + Sync + std::fmt::Debug {
     /// encryption was on) or sealed with an older key, fills the blind indexes, and moves
     /// applicant login names off the phone number. Runs at start and after `yichuang keys
     /// rotate`; a pass with nothing to do reads only the indexes. The append-only event log is
-    /// not rewritten: events keep the key they were sealed with (keys are never deleted).
+    /// not rewritten here: events keep what they recorded until the operator runs
+    /// `yichuang audit reseal` (`AuditStore::reseal_event_log`).
     /// `progress` hears the number of rows looked at so far, after every batch.
     async fn reseal_personal_data(
         &self,

@@ -156,6 +156,40 @@ impl TestApp {
         app
     }
 
+    /// The demo center on a fresh PostgreSQL database written the way versions before sealing
+    /// wrote it (see [`TestApp::sqlite_plain_in`]), or `None` (SKIPPED) without PostgreSQL.
+    pub async fn postgres_plain(test: &str) -> Option<Self> {
+        let (db, store) = PgTestDb::store(test).await?;
+        let url = db.url.clone();
+        let files_keys = Arc::new(yichuang_crypto::KeyRing::ephemeral().unwrap());
+        let mut app = Self::start(
+            Arc::new(store),
+            files_keys,
+            Guard::Pg(db),
+            true,
+            test_limits(),
+        )
+        .await;
+        app.database_url = Some(url);
+        Some(app)
+    }
+
+    /// Stops this PostgreSQL app and starts the server again on the same database with keys,
+    /// as this version's `serve` does on its first start over an older database.
+    pub async fn reopen_sealed(mut self) -> Self {
+        let url = self.database_url.clone().expect("a PostgreSQL app");
+        let guard = std::mem::replace(&mut self._guard, Guard::Dir(None));
+        drop(self);
+        let keys = Arc::new(yichuang_crypto::KeyRing::ephemeral().unwrap());
+        let store = yichuang_store_postgres::PgStore::connect(&url, 5)
+            .await
+            .unwrap()
+            .with_keys(keys.clone());
+        let mut app = Self::start(Arc::new(store), keys, guard, true, test_limits()).await;
+        app.database_url = Some(url);
+        app
+    }
+
     /// Two server instances on one fresh PostgreSQL database (the second shares the first's
     /// demo data), or `None` (SKIPPED) without PostgreSQL.
     pub async fn postgres_pair(test: &str) -> Option<(Self, Self)> {

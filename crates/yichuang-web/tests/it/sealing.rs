@@ -236,8 +236,13 @@ async fn no_personal_data_is_in_any_postgres_row_in_the_clear() {
     };
     let (window_case, _) = plant_personal_data(&app).await;
     readers_still_read_it(&app, &window_case).await;
-    let url = app.database_url.clone().unwrap();
-    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+    let leaks = pg_leaks(&app.database_url.clone().unwrap(), &[]).await;
+    assert!(leaks.is_empty(), "personal data in the clear: {leaks:#?}");
+}
+
+/// Every planted value in the text of any row of any table but `skip`.
+async fn pg_leaks(url: &str, skip: &[&str]) -> Vec<String> {
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
         .await
         .unwrap();
     let tables: Vec<String> = sqlx::query_scalar(
@@ -249,7 +254,7 @@ async fn no_personal_data_is_in_any_postgres_row_in_the_clear() {
     .unwrap();
     assert!(tables.len() > 20, "{tables:?}");
     let mut leaks = Vec::new();
-    for t in &tables {
+    for t in tables.iter().filter(|t| !skip.contains(&t.as_str())) {
         let text: Option<String> =
             sqlx::query_scalar(&format!("select string_agg(t::text, '|') from \"{t}\" t"))
                 .fetch_one(&mut conn)
@@ -257,7 +262,55 @@ async fn no_personal_data_is_in_any_postgres_row_in_the_clear() {
                 .unwrap();
         leaks.extend(found_in(t, text.unwrap_or_default().as_bytes()));
     }
-    assert!(leaks.is_empty(), "personal data in the clear: {leaks:#?}");
+    leaks
+}
+
+/// The same upgrade on PostgreSQL: rows sealed at start, old holders keep their place, and
+/// the log, rewritten by the operator, holds no plain value in any row.
+#[tokio::test]
+async fn postgres_rows_and_log_written_before_sealing_are_sealed() {
+    let Some(plain) = TestApp::postgres_plain("sealing_upgrade").await else {
+        return;
+    };
+    let (window_case, _) = plant_personal_data(&plain).await;
+    let url = plain.database_url.clone().unwrap();
+    assert!(
+        !pg_leaks(&url, &[]).await.is_empty(),
+        "the plain store should have written plain values"
+    );
+    let app = plain.reopen_sealed().await;
+    readers_still_read_it(&app, &window_case).await;
+    let leaks = pg_leaks(&url, &["events"]).await;
+    assert!(
+        leaks.is_empty(),
+        "plain values left after sealing: {leaks:#?}"
+    );
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let (id, digest): (i64, String) = sqlx::query_as("select id, id_hash from appointments")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(digest.starts_with("v0:"), "{digest}");
+    let ticket: String = sqlx::query_scalar(
+        "select id_hash from tickets where id_hash is not null order by id limit 1",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert!(ticket.starts_with("v0:"), "{ticket}");
+    old_holders_keep_their_place(&app, id).await;
+    assert!(
+        !pg_leaks(&url, &[]).await.is_empty(),
+        "the log recorded plain values"
+    );
+    the_log_is_resealed(&app, &window_case).await;
+    let leaks = pg_leaks(&url, &[]).await;
+    assert!(
+        leaks.is_empty(),
+        "plain values left after the rewrite: {leaks:#?}"
+    );
 }
 
 /// A data directory written before sealing (plain values, the phone as login name) is sealed
@@ -332,9 +385,64 @@ async fn rows_written_before_sealing_are_sealed_at_start() {
         .await
         .unwrap();
     assert!(digest.starts_with("v0:"), "{digest}");
-    // Its holder may not book the same day again, nor take a second waiting ticket, although
-    // the new rows' index cannot equal the old digests (this passed before the store looked
-    // for the re-keyed digest too).
+    old_holders_keep_their_place(&app, id).await;
+    let after: String = sqlx::query_scalar("select id_hash from appointments")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(after, "-");
+    let ticket: String = sqlx::query_scalar(
+        "select id_hash from tickets where id_hash is not null order by id limit 1",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert!(ticket.starts_with("v0:"), "{ticket}");
+
+    // The log: plain until rewritten, then nowhere in any byte of the data directory.
+    let whole_dir = || {
+        files_under(dir.path())
+            .into_iter()
+            .filter(|f| f != &copy)
+            .flat_map(|f| found_in(&f.display().to_string(), &std::fs::read(&f).unwrap()))
+            .collect::<Vec<_>>()
+    };
+    assert!(!whole_dir().is_empty(), "the log recorded plain values");
+    the_log_is_resealed(&app, &window_case).await;
+    let leaks = whole_dir();
+    assert!(
+        leaks.is_empty(),
+        "plain values left after the rewrite: {leaks:#?}"
+    );
+    // A log that does not verify is never rewritten (that would hide the break).
+    let trigger: String = sqlx::query_scalar(
+        "select sql from sqlite_master where type = 'trigger' and name = 'events_no_update'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    for sql in [
+        "drop trigger events_no_update",
+        "update events set actor = 'intruder' where id = (select min(id) from events)",
+        &trigger,
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+    let heads = app.core.audit_anchors().await.unwrap();
+    let err = app
+        .core
+        .reseal_audit_log("system", &|_| {})
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("断链"), "{err}");
+    assert_eq!(app.core.audit_anchors().await.unwrap(), heads);
+}
+
+/// A holder whose booking (appointment `id`) and waiting ticket were made before blind
+/// indexes may not book the same day again nor take a second ticket, although the new rows'
+/// index cannot equal the old digests (this passed before the store looked for the re-keyed
+/// digest too); another ID may not cancel the booking, the holder's own does.
+async fn old_holders_keep_their_place(app: &TestApp, id: i64) {
     let again = json!({"group": "comprehensive", "date": "2026-11-02", "start": "11:00",
         "id_number": BOOKING_ID, "name": "赵六", "phone": BOOKING_PHONE});
     let (s, v) = app
@@ -356,16 +464,59 @@ async fn rows_written_before_sealing_are_sealed_at_start() {
     let wrong = app.core.cancel_appointment(id, WINDOW_ID).await;
     assert!(wrong.is_err(), "another ID number may not cancel it");
     app.core.cancel_appointment(id, BOOKING_ID).await.unwrap();
-    let after: String = sqlx::query_scalar("select id_hash from appointments")
-        .fetch_one(&mut conn)
+}
+
+/// The log recorded before sealing still holds plain values until the operator rewrites it;
+/// afterwards it verifies, anchors taken before no longer hold where it changed, the new heads
+/// do, the rewrite is itself an event, and a second run has nothing to do.
+async fn the_log_is_resealed(app: &TestApp, window_case: &str) {
+    let before = app.core.audit_anchors().await.unwrap();
+    let rewrites = app.core.reseal_audit_log("system", &|_| {}).await.unwrap();
+    assert!(!rewrites.is_empty(), "the plain events were rewritten");
+    for r in &rewrites {
+        assert!(r.rewritten > 0 && r.relinked >= r.rewritten, "{r:?}");
+        assert!(
+            r.new_head.seq == r.old_head.seq + 1,
+            "one event records it: {r:?}"
+        );
+    }
+    let verified = app.core.verify_audit(1, None).await.unwrap();
+    assert!(verified.intact(), "{verified:?}");
+    let against_old = app.core.verify_audit_against(1, &before).await.unwrap();
+    for r in &rewrites {
+        let chain = against_old
+            .chains
+            .iter()
+            .find(|c| c.chain_key == r.chain_key)
+            .unwrap();
+        assert!(
+            chain.broken.is_some(),
+            "an anchor of a rewritten place fails: {chain:?}"
+        );
+    }
+    let now = app.core.audit_anchors().await.unwrap();
+    let against_new = app.core.verify_audit_against(1, &now).await.unwrap();
+    assert!(against_new.intact(), "{against_new:?}");
+    let events = app.core.store().events_for("audit", "log").await.unwrap();
+    let recorded: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == "audit_log_resealed")
+        .collect();
+    assert_eq!(recorded.len(), rewrites.len());
+    assert_eq!(
+        recorded[0].payload["old_head"],
+        rewrites[0].old_head.to_string()
+    );
+    let again = app.core.reseal_audit_log("system", &|_| {}).await.unwrap();
+    assert!(again.is_empty(), "{again:?}");
+    // The case's events still open to what they recorded.
+    let log = app
+        .core
+        .store()
+        .events_for("case", window_case)
         .await
         .unwrap();
-    assert_eq!(after, "-");
-    let ticket: String = sqlx::query_scalar(
-        "select id_hash from tickets where id_hash is not null order by id limit 1",
-    )
-    .fetch_one(&mut conn)
-    .await
-    .unwrap();
-    assert!(ticket.starts_with("v0:"), "{ticket}");
+    let opened =
+        serde_json::to_string(&log.iter().map(|e| &e.payload).collect::<Vec<_>>()).unwrap();
+    assert!(opened.contains(WINDOW_ID), "{opened}");
 }
