@@ -73,6 +73,10 @@ pub(crate) async fn run(cfg: &Config, cmd: &KeysCommand) -> anyhow::Result<()> {
             let kid = ring
                 .rotate()
                 .map_err(|e| anyhow::anyhow!("无法生成新密钥：{e}"))?;
+            // A running server looks for the switch every ROTATION_CHECK; once it has, nothing
+            // more is sealed with the old key, so the passes below miss nothing it wrote.
+            println!("已启用新密钥 {kid}，等待运行中的服务改用它……");
+            std::thread::sleep(2 * yichuang_store::sealing::ROTATION_CHECK);
             let bar = ProgressBar::new(files.len() as u64);
             bar.set_style(
                 ProgressStyle::with_template("{bar:40} {pos}/{len} 个文件 {eta}")
@@ -97,12 +101,10 @@ pub(crate) async fn run(cfg: &Config, cmd: &KeysCommand) -> anyhow::Result<()> {
                 bar.inc(1);
             }
             bar.finish_and_clear();
-            println!(
-                "已启用新密钥 {kid}；用它重新加密了 {resealed} 个文件（其中 {plain} 个原为明文）。"
-            );
+            println!("已用新密钥 {kid} 重新加密了 {resealed} 个文件（其中 {plain} 个原为明文）。");
             let rows = reseal_rows(cfg).await?;
             println!(
-                "数据库中 {} 行个人信息已用新密钥重新加密（其中 {} 行原为明文）。运行中的服务会在一分钟内（收到 SIGHUP 则立即）改用新密钥加密新写入的数据，无需重启。",
+                "数据库中 {} 行个人信息已用新密钥重新加密（其中 {} 行原为明文）。运行中的服务在一秒内已改用新密钥加密新写入的数据，无需重启。",
                 rows.rows, rows.were_plain
             );
         }

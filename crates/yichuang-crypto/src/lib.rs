@@ -207,6 +207,15 @@ impl KeyRing {
         Self::open(dir)
     }
 
+    /// The id the key directory names as current now (one small read), when the ring has a
+    /// directory: differs from [`KeyRing::current_kid`] once a rotation ran beside us.
+    pub fn current_on_disk(&self) -> Option<String> {
+        let dir = self.dir.as_ref()?;
+        std::fs::read_to_string(dir.join("current"))
+            .ok()
+            .map(|s| s.trim().to_owned())
+    }
+
     /// The id of the key new seals use.
     pub fn current_kid(&self) -> &str {
         &self.current

@@ -48,10 +48,22 @@ fn sealing_on() -> bool {
 /// Seals and opens personal data with the data keys of the installation.
 ///
 /// Clones share one live key ring: after `yichuang keys rotate` ran beside a running server,
-/// [`Sealer::refresh`] (every minute and on SIGHUP) makes every clone seal with the new key,
+/// sealing looks at the key directory at most every [`ROTATION_CHECK`] and [`Sealer::refresh`]
+/// (every minute and on SIGHUP) rereads it, so every clone seals with the new key,
 /// and a value naming a key this process has not seen yet reloads the ring before it opens.
 #[derive(Clone, Default)]
-pub struct Sealer(Option<Arc<RwLock<Arc<KeyRing>>>>);
+pub struct Sealer(Option<Arc<Live>>);
+
+/// The ring every clone of a [`Sealer`] shares, and when it last looked for a rotation.
+struct Live {
+    ring: RwLock<Arc<KeyRing>>,
+    checked: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+/// How often sealing looks at the key directory's `current` file: `keys rotate` waits twice
+/// this long after switching before it re-seals, so nothing sealed with the old key by a
+/// running server escapes its pass.
+pub const ROTATION_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl std::fmt::Debug for Sealer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -69,7 +81,10 @@ fn crypto(e: yichuang_crypto::CryptoError) -> StoreError {
 impl Sealer {
     /// A sealer over `keys`.
     pub fn new(keys: Arc<KeyRing>) -> Self {
-        Self(Some(Arc::new(RwLock::new(keys))))
+        Self(Some(Arc::new(Live {
+            ring: RwLock::new(keys),
+            checked: std::sync::Mutex::new(None),
+        })))
     }
 
     /// Whether values are sealed (keys are configured).
@@ -81,7 +96,8 @@ impl Sealer {
     pub fn ring(&self) -> Option<Arc<KeyRing>> {
         self.0.as_ref().map(|live| {
             // A poisoned lock still holds a whole ring: a panic elsewhere cannot leave it torn.
-            live.read()
+            live.ring
+                .read()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .clone()
         })
@@ -101,9 +117,43 @@ impl Sealer {
         let changed = fresh.current_kid() != ring.current_kid();
         let kid = fresh.current_kid().to_owned();
         *live
+            .ring
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(fresh);
         Ok(changed.then_some(kid))
+    }
+
+    /// The ring to seal with: at most every [`ROTATION_CHECK`], one read of the directory's
+    /// `current` file, and a reload when a rotation switched it, so that a running server
+    /// stops sealing with the old key within a second of `keys rotate`.
+    fn sealing_ring(&self) -> Option<Arc<KeyRing>> {
+        let live = self.0.as_ref()?;
+        let due = {
+            let mut checked = live
+                .checked
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let now = std::time::Instant::now();
+            let due = checked.is_none_or(|at| now.duration_since(at) >= ROTATION_CHECK);
+            if due {
+                *checked = Some(now);
+            }
+            due
+        };
+        let ring = self.ring()?;
+        if due
+            && ring
+                .current_on_disk()
+                .is_some_and(|kid| kid != ring.current_kid())
+        {
+            match self.refresh() {
+                Ok(_) => return self.ring(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the key directory changed but could not be read")
+                }
+            }
+        }
+        Some(ring)
     }
 
     /// Runs `f` on the ring; when the value names a key this process does not know yet, rereads
@@ -127,7 +177,7 @@ impl Sealer {
 
     /// Seals a file's bytes with the current key.
     pub fn seal_blob(&self, plain: &[u8]) -> Result<Vec<u8>> {
-        match self.ring() {
+        match self.sealing_ring() {
             Some(k) => k.seal(plain).map_err(crypto),
             None => Err(StoreError::Other(anyhow::anyhow!("no keys to seal files"))),
         }
@@ -146,7 +196,7 @@ impl Sealer {
 
     /// Seals `plain` (empty values stay empty: nothing to hide, and "not given" stays visible).
     pub fn seal(&self, plain: &str) -> Result<String> {
-        match self.ring() {
+        match self.sealing_ring() {
             Some(k) if !plain.is_empty() && !KeyRing::is_sealed_text(plain) && sealing_on() => {
                 k.seal_text(plain).map_err(crypto)
             }
@@ -383,9 +433,8 @@ mod tests {
         let by_cli = cli.seal_text("340102199001011234").unwrap();
         let blob = cli.seal(b"scan").unwrap();
 
-        // Until it rereads the directory the server still seals with k1, but a value naming
-        // k2 makes it reread before opening instead of failing.
-        assert!(clone.seal("x").unwrap().starts_with("$sm4$k1$"));
+        // A value naming k2 makes the server reread the directory before opening instead of
+        // failing (whether or not its sealing already noticed the switch).
         assert_eq!(clone.open(&by_cli).unwrap(), "340102199001011234");
         assert_eq!(running.open_blob(&blob).unwrap(), b"scan");
         // That reread (or the minute's refresh) moved every clone to k2; old values still open.
@@ -404,5 +453,20 @@ mod tests {
         assert!(running.seal("z").unwrap().starts_with("$sm4$k3$"));
         // An ephemeral ring has nothing to reread.
         assert_eq!(sealer().refresh().unwrap(), None);
+    }
+
+    /// Sealing itself looks at the directory's `current` (at most every ROTATION_CHECK), so a
+    /// running server stops using the old key within a second, told or not.
+    #[test]
+    fn sealing_follows_a_rotation_without_being_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("keys");
+        let running = Sealer::new(Arc::new(KeyRing::open_or_create(&keys).unwrap()));
+        let mut cli = KeyRing::open(&keys).unwrap();
+        assert_eq!(cli.rotate().unwrap(), "k2");
+        // Its first seal since it started is due a look: it seals with k2 at once.
+        assert!(running.seal("13800001111").unwrap().starts_with("$sm4$k2$"));
+        assert!(running.seal_blob(b"scan").is_ok());
+        assert_eq!(running.ring().unwrap().current_kid(), "k2");
     }
 }
