@@ -220,6 +220,52 @@ pub struct Matter {
     /// matter that belongs to one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_stage: Option<String>,
+    /// Where, when and whom to ask (the catalog's defaults merged in at import).
+    #[serde(default, skip_serializing_if = "Contact::is_empty")]
+    pub contact: Contact,
+}
+
+/// Where, when and whom to ask about a matter (办理地点、办理时间、咨询电话、监督投诉电话). A
+/// catalog gives the center's defaults at its top level; a matter overrides any of them; the
+/// import writes the merged values into each matter, so a matter version holds its guide whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// 办理地点.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub place: String,
+    /// 办理时间.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hours: String,
+    /// 咨询电话.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub consult_phone: String,
+    /// 监督投诉电话.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub complaint_phone: String,
+}
+
+impl Contact {
+    /// Whether nothing is given.
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+
+    /// These values, each empty one taken from `defaults`.
+    pub fn or(&self, defaults: &Self) -> Self {
+        let pick = |own: &String, other: &String| {
+            if own.trim().is_empty() {
+                other.clone()
+            } else {
+                own.clone()
+            }
+        };
+        Self {
+            place: pick(&self.place, &defaults.place),
+            hours: pick(&self.hours, &defaults.hours),
+            consult_phone: pick(&self.consult_phone, &defaults.consult_phone),
+            complaint_phone: pick(&self.complaint_phone, &defaults.complaint_phone),
+        }
+    }
 }
 
 /// The life events (人生事件) of the portal: code and the name people see, in display order.
@@ -294,6 +340,9 @@ pub const MATTER_KINDS: &[&str] = &[
 pub struct Catalog {
     /// Region.
     pub region: Region,
+    /// The center's 办理地点、办理时间、咨询电话、监督投诉电话, for every matter that gives none.
+    #[serde(default, skip_serializing_if = "Contact::is_empty")]
+    pub contact: Contact,
     /// Window groups.
     pub window_groups: Vec<WindowGroup>,
     /// Departments.

@@ -35,12 +35,16 @@ pub fn parse_catalog(text: &str) -> Result<Catalog, Vec<Problem>> {
     if !v.problems.is_empty() {
         return Err(v.problems);
     }
-    serde_json::from_value(value).map_err(|e| {
+    let mut catalog: Catalog = serde_json::from_value(value).map_err(|e| {
         vec![Problem {
             path: "$".into(),
             reason: format!("结构不符合目录格式：{e}"),
         }]
-    })
+    })?;
+    for m in &mut catalog.matters {
+        m.contact = m.contact.or(&catalog.contact);
+    }
+    Ok(catalog)
 }
 
 #[derive(Default)]
@@ -190,6 +194,7 @@ impl Validator {
             }
             None => self.problem("region", "缺少字段"),
         }
+        self.contact("", root);
         let mut refs = Refs {
             groups: self.coded_list(root, "window_groups", |v, p, o| {
                 v.string(p, o, "name");
@@ -232,7 +237,37 @@ impl Validator {
         Some(lt)
     }
 
+    /// The optional `contact` of the catalog or of a matter: texts, phones that are phones.
+    fn contact(&mut self, path: &str, o: &Map<String, Value>) {
+        let Some(v) = o.get("contact") else { return };
+        let p = join(path, "contact");
+        let Some(c) = self.object(&p, v) else { return };
+        for (key, value) in c {
+            let at = join(&p, key);
+            let Some(text) = value.as_str() else {
+                self.problem(&at, "应为字符串");
+                continue;
+            };
+            match key.as_str() {
+                "place" | "hours" if text.chars().count() > 200 => {
+                    self.problem(&at, "不能超过 200 个字");
+                }
+                "place" | "hours" => {}
+                "consult_phone" | "complaint_phone" => {
+                    if let Err(reason) = phone_list(text) {
+                        self.problem(&at, reason);
+                    }
+                }
+                _ => self.problem(
+                    &at,
+                    "未知字段（可用 place、hours、consult_phone、complaint_phone）",
+                ),
+            }
+        }
+    }
+
     fn matter(&mut self, p: &str, o: &Map<String, Value>, refs: &Refs) {
+        self.contact(p, o);
         self.string(p, o, "name");
         if let Some(d) = self.string(p, o, "department")
             && !refs.departments.contains(&d)
@@ -371,3 +406,29 @@ fn join(path: &str, key: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// Checks a 咨询/投诉电话 text: one or more numbers (12345, 0563-1234567, 400…), separated by
+/// 、 , ， / or spaces, with an optional 转 extension; anything else is probably not a phone.
+fn phone_list(text: &str) -> Result<(), String> {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    let allowed = |c: char| {
+        c.is_ascii_digit()
+            || matches!(
+                c,
+                '-' | ' ' | '、' | ',' | '，' | '/' | '转' | '(' | ')' | '（' | '）'
+            )
+    };
+    if text.trim().is_empty() {
+        return Ok(());
+    }
+    if let Some(bad) = text.chars().find(|c| !allowed(*c)) {
+        return Err(format!("电话号码中不应有“{bad}”"));
+    }
+    if digits < 5 {
+        return Err("电话号码至少应有 5 位数字".into());
+    }
+    if text.chars().count() > 100 {
+        return Err("不能超过 100 个字".into());
+    }
+    Ok(())
+}

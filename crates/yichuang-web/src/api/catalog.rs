@@ -184,6 +184,17 @@ pub(crate) struct MatterGuide {
     /// The first is the intake step; the rest are back-office steps in order.
     steps: Vec<String>,
     result: ResultDto,
+    /// Where, when and whom to ask (the center's values where the matter gives none).
+    contact: ContactDto,
+}
+
+/// 办理地点、办理时间、咨询电话、监督投诉电话 (empty when the catalog gives none).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ContactDto {
+    place: String,
+    hours: String,
+    consult_phone: String,
+    complaint_phone: String,
 }
 
 fn enum_code<T: Serialize>(v: &T) -> String {
@@ -214,6 +225,12 @@ fn guide(v: MatterVersion, department_name: String) -> MatterGuide {
             kind: enum_code(&m.result.kind),
             name: m.result.name,
             license_type: m.result.license_type,
+        },
+        contact: ContactDto {
+            place: m.contact.place,
+            hours: m.contact.hours,
+            consult_phone: m.contact.consult_phone,
+            complaint_phone: m.contact.complaint_phone,
         },
         code: m.code,
         name: m.name,

@@ -315,6 +315,10 @@ pub(crate) struct MatterPage {
     legal: String,
     visits: String,
     depth: &'static str,
+    place: String,
+    hours: String,
+    consult_phone: String,
+    complaint_phone: String,
     version: i64,
     effective_from: String,
     materials: Vec<MaterialRow>,
@@ -372,12 +376,16 @@ pub(crate) async fn show(
         handling: m.handling.label(),
         promised: limit_text(m.handling, m.promised_limit_days),
         legal,
-        visits: if m.max_visits == 0 {
-            "0次（无需到现场）".into()
-        } else {
-            format!("{}次", m.max_visits)
-        },
+        visits: visits_text(m.max_visits, m.online_depth),
         depth: online_depth_label(m.online_depth),
+        place: if m.contact.place.is_empty() {
+            group_name.clone()
+        } else {
+            format!("{} · {group_name}", m.contact.place)
+        },
+        hours: or_hotline(&m.contact.hours, "以服务中心公告为准"),
+        consult_phone: or_hotline(&m.contact.consult_phone, HOTLINE),
+        complaint_phone: or_hotline(&m.contact.complaint_phone, HOTLINE),
         version: v.version,
         effective_from: yichuang_domain::clock::shanghai_date(v.effective_from).to_string(),
         result_kind: m.result.kind.label(),
@@ -387,6 +395,28 @@ pub(crate) async fn show(
         chrome,
         m,
     })
+}
+
+/// The national government service hotline, which every center answers (国办发〔2020〕53号).
+const HOTLINE: &str = "12345（政务服务便民热线）";
+
+fn or_hotline(given: &str, fallback: &str) -> String {
+    if given.trim().is_empty() {
+        fallback.to_owned()
+    } else {
+        given.to_owned()
+    }
+}
+
+/// 到现场次数 as the guide states it. A matter promised with no visit whose result is still
+/// collected at a window (every depth below 全程网办) says so rather than "0次" beside
+/// "窗口取件", which contradicted itself.
+fn visits_text(max_visits: u32, online_depth: u8) -> String {
+    match (max_visits, online_depth) {
+        (0, 4) => "0次（全程网办，结果邮寄或电子送达）".into(),
+        (0, _) => "0次（结果邮寄送达；选择到窗口取件为1次）".into(),
+        (n, _) => format!("最多{n}次"),
+    }
 }
 
 /// Escapes text for HTML (rows not produced by the search, whose highlighting escapes itself).

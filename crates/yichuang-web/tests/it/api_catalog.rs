@@ -103,6 +103,10 @@ async fn a_guide_has_everything_the_window_needs() {
     assert_eq!(g["result"]["kind"], "license");
     assert!(!g["conditions"].as_array().unwrap().is_empty());
     assert!(!g["legal_basis"].as_array().unwrap().is_empty());
+    assert_eq!(g["contact"]["place"], "宣城市政务服务中心", "{g}");
+    assert_eq!(g["contact"]["consult_phone"], "12345");
+    assert_eq!(g["contact"]["complaint_phone"], "12345");
+    assert!(g["contact"]["hours"].as_str().unwrap().contains("13:30"));
     let (status, body) = app.get_json("/api/v1/matters/no-such-matter").await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "not_found");

@@ -49,9 +49,34 @@ async fn a_guide_page_shows_materials_limits_and_basis() {
         "20个工作日",
         "国务院令第412号",
         "第 1 版",
+        "宣城市政务服务中心 · 综合服务窗口",
+        "工作日 9:00—12:00、13:30—17:00（法定节假日除外）",
+        "<b>咨询电话</b><span id=\"consult-phone\">12345</span>",
+        "<b>监督投诉电话</b><span id=\"complaint-phone\">12345</span>",
     ] {
         assert!(page.contains(text), "{text} missing");
     }
+    // A matter done online with its result collected at a window does not claim "0次"
+    // beside "窗口取件" without saying how.
+    let catalog =
+        yichuang_domain::catalog::parse_catalog(include_str!("../../../../demo/xuancheng.json"))
+            .unwrap();
+    let mut checked = 0;
+    for m in catalog
+        .matters
+        .iter()
+        .filter(|m| m.max_visits == 0 && m.online_depth == 3)
+        .take(3)
+    {
+        let (_, page) = app.get_text(&format!("/matters/{}", m.code)).await;
+        assert!(
+            page.contains("0次（结果邮寄送达；选择到窗口取件为1次）"),
+            "{}",
+            m.code
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 3, "the demo has such matters");
     let (status, page) = app.get_text("/matters/nope").await;
     assert_eq!(status, 404);
     assert!(page.contains("不存在"));

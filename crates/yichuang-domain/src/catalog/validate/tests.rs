@@ -93,3 +93,53 @@ fn content_hash_changes_only_with_content() {
     m.fee = "收费".into();
     assert_ne!(h, m.content_hash());
 }
+
+#[test]
+fn the_centers_contact_fills_every_matter_that_gives_none() {
+    let mut v: Value = serde_json::from_str(DEMO).unwrap();
+    v["matters"][2]["contact"] =
+        serde_json::json!({"place": "宣城市不动产登记中心", "consult_phone": "0563-3022000"});
+    let cat = parse_catalog(&v.to_string()).unwrap();
+    let own = &cat.matters[2].contact;
+    assert_eq!(own.place, "宣城市不动产登记中心");
+    assert_eq!(own.consult_phone, "0563-3022000");
+    assert_eq!(
+        own.complaint_phone, "12345",
+        "the center's default fills the rest"
+    );
+    assert_eq!(own.hours, cat.contact.hours);
+    let other = &cat.matters[0].contact;
+    assert_eq!(other.place, "宣城市政务服务中心");
+    assert!(other.hours.contains("9:00"));
+    assert_eq!(other.consult_phone, "12345");
+}
+
+#[test]
+fn contact_fields_are_checked() {
+    let mut v: Value = serde_json::from_str(DEMO).unwrap();
+    v["contact"]["consult_phone"] = Value::from("请打电话");
+    v["matters"][1]["contact"] = serde_json::json!({"complaint_phone": "123", "email": "a@b"});
+    v["matters"][3]["contact"] = serde_json::json!({"hours": 9});
+    let problems = parse_catalog(&v.to_string()).unwrap_err();
+    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    for expected in [
+        "contact.consult_phone: 电话号码中不应有“请”",
+        "matters[1].contact.complaint_phone: 电话号码至少应有 5 位数字",
+        "matters[1].contact.email: 未知字段（可用 place、hours、consult_phone、complaint_phone）",
+        "matters[3].contact.hours: 应为字符串",
+    ] {
+        assert!(
+            text.contains(&expected.to_owned()),
+            "{expected} not in {text:?}"
+        );
+    }
+    // Numbers as halls write them pass.
+    for ok in [
+        "12345",
+        "0563-2020000、0563-2020001",
+        "400-800-1234 转 2",
+        "（0563）3022000",
+    ] {
+        assert!(phone_list(ok).is_ok(), "{ok}");
+    }
+}
