@@ -251,6 +251,7 @@ pub(crate) async fn case_page(
     let events = state.core.store().events_for("case", case_no).await?;
     let c = &d.case;
     let r = &c.received;
+    let names = super::timeline::Names::of(state, r.center_id, &events).await?;
     let in_dept = user.department.as_deref() == Some(r.department.as_str());
     let office = user.has_any_role(&[Role::Approver, Role::DeptHead])
         && in_dept
@@ -339,13 +340,9 @@ pub(crate) async fn case_page(
             .iter()
             .map(|e| TimelineLine {
                 at: fmt_t(e.at),
-                // Applicants act under their phone number: shown masked, as 申请人.
-                actor: match yichuang_core::auth::mask_username(&e.actor) {
-                    masked if masked != e.actor => format!("申请人 {masked}"),
-                    _ => e.actor.clone(),
-                },
+                actor: names.actor(&e.actor),
                 label: event_label(&e.kind),
-                detail: event_detail(&e.payload, &r.steps),
+                detail: event_detail(&e.payload, &r.steps, &names),
             })
             .collect(),
         procedures: Procedure::ALL

@@ -1,7 +1,72 @@
 //! Labels of notices and timeline entries on the case page.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 use yichuang_domain::case::Procedure;
+
+use crate::AppState;
+use crate::error::AppError;
+
+/// The names a timeline shows for the accounts, windows and departments its events record
+/// by code: people read 综合窗口1号 and 张敏, not `W01` and `clerk1`.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    people: HashMap<String, String>,
+    places: HashMap<String, String>,
+}
+
+impl Names {
+    /// Looks up every actor and place `events` mention (a handful per case).
+    pub(crate) async fn of(
+        state: &AppState,
+        center_id: i64,
+        events: &[yichuang_core::store::Event],
+    ) -> Result<Self, AppError> {
+        let store = state.core.store();
+        let mut names = Self::default();
+        for e in events {
+            if !names.people.contains_key(&e.actor)
+                && let Some(u) = store.user_by_username(&e.actor).await?
+            {
+                names.people.insert(e.actor.clone(), u.user.display_name);
+            }
+            if let Some(d) = e.payload["actor_department"].as_str()
+                && !names.places.contains_key(d)
+                && let Some(dept) = store.department(center_id, d).await?
+            {
+                names.places.insert(d.to_owned(), dept.name);
+            }
+        }
+        if events.iter().any(|e| e.payload["actor_window"].is_string()) {
+            for w in store.windows(center_id).await? {
+                names.places.insert(w.code, w.name);
+            }
+        }
+        Ok(names)
+    }
+
+    /// Who acted, as people call them: staff by display name, applicants as 申请人 (their
+    /// phone masked when that is their account name), the machine as 系统.
+    pub(crate) fn actor(&self, actor: &str) -> String {
+        if let Some(name) = self.people.get(actor) {
+            return name.clone();
+        }
+        match actor {
+            "system" | "bulk" | "cli" => "系统".into(),
+            "portal" => "网上办事大厅".into(),
+            _ if yichuang_core::store::sealing::is_applicant_actor(actor) => "申请人".into(),
+            _ => match yichuang_core::auth::mask_username(actor) {
+                masked if masked != actor => format!("申请人 {masked}"),
+                _ => actor.to_owned(),
+            },
+        }
+    }
+
+    fn place<'a>(&'a self, code: &'a str) -> &'a str {
+        self.places.get(code).map_or(code, String::as_str)
+    }
+}
 
 pub(crate) fn notice_label(kind: &str) -> &'static str {
     match kind {
@@ -20,7 +85,7 @@ pub(crate) fn event_label(kind: &str) -> &'static str {
     yichuang_core::audit::event_label(kind).unwrap_or("其他")
 }
 
-pub(crate) fn event_detail(payload: &Value, steps: &[String]) -> String {
+pub(crate) fn event_detail(payload: &Value, steps: &[String], names: &Names) -> String {
     let e = &payload["event"];
     let s = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
     let mut parts = Vec::new();
@@ -64,7 +129,7 @@ pub(crate) fn event_detail(payload: &Value, steps: &[String]) -> String {
         .or(payload["actor_department"].as_str())
         .unwrap_or_default();
     if !place.is_empty() {
-        parts.push(format!("（{place}）"));
+        parts.push(format!("（{}）", names.place(place)));
     }
     parts.join("；")
 }

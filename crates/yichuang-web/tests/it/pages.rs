@@ -346,3 +346,39 @@ async fn the_favicon_is_served_and_linked() {
     let (_, home) = app.get_text("/").await;
     assert!(home.contains(r#"<link rel="icon" href="/favicon.svg""#));
 }
+
+/// The case timeline names people and windows as the hall knows them, never by account or
+/// window code (this showed `clerk1`, `cgj-approver` and `W01` before).
+#[tokio::test]
+async fn the_case_timeline_shows_names_not_codes() {
+    let app = TestApp::sqlite().await;
+    let body = serde_json::json!({"matter_code": FIRST_MATTER,
+        "applicant": crate::api_cases::person(), "materials": crate::api_cases::all_materials(),
+        "decision": "accept"});
+    let (s, case) = crate::api_cases::open(&app, "clerk1", body).await;
+    assert_eq!(s, 201, "{case}");
+    let no = case["case_no"].as_str().unwrap().to_owned();
+    let approver = app.token("cgj-approver").await;
+    let (s, _) = crate::api_cases::act(
+        &app,
+        &approver,
+        &no,
+        serde_json::json!({"action": "pass", "comment": "材料齐全"}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, page) = app.get_text_as(&approver, &format!("/cases/{no}")).await;
+    assert_eq!(s, 200);
+    let start = page.find("<table id=\"timeline\">").unwrap();
+    let timeline = &page[start..start + page[start..].find("</table>").unwrap()];
+    for shown in [
+        "<td>综合窗口1号</td>",
+        "<td>市城管局审批员</td>",
+        "（综合窗口1号）",
+    ] {
+        assert!(timeline.contains(shown), "{shown} missing: {timeline}");
+    }
+    for code in ["clerk1", "cgj-approver", "W01", ">system<"] {
+        assert!(!timeline.contains(code), "{code} shown: {timeline}");
+    }
+}
