@@ -180,6 +180,19 @@ pub(crate) struct OutboxPage {
     items: Vec<(String, &'static str, String, String, String, &'static str)>,
 }
 
+/// What an outbox message is about, in words: the kind of its subject and its number.
+fn outbox_subject(kind: &str, id: &str) -> String {
+    let what = match kind {
+        "case" => "办件预警",
+        "order" => "督办单",
+        "rectification" => "差评整改",
+        "applicant" => "注册验证码",
+        "license" => "证照到期提醒",
+        _ => "其他通知",
+    };
+    format!("{what} {id}")
+}
+
 /// `GET /admin/outbox` (administrators and supervisors).
 pub(crate) async fn outbox(
     State(state): State<AppState>,
@@ -207,7 +220,7 @@ pub(crate) async fn outbox(
                     "短信"
                 },
                 recipient,
-                format!("{} {}", m.subject_kind, m.subject_id),
+                outbox_subject(&m.subject_kind, &m.subject_id),
                 if state.settings.demo_mode || m.subject_kind != "applicant" {
                     m.message
                 } else {

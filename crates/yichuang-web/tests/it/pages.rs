@@ -382,3 +382,23 @@ async fn the_case_timeline_shows_names_not_codes() {
         assert!(!timeline.contains(code), "{code} shown: {timeline}");
     }
 }
+
+/// The outbox says in words what each message is about (it showed `applicant 136****0066`).
+#[tokio::test]
+async fn the_outbox_says_what_each_message_is_about() {
+    let app = TestApp::sqlite().await;
+    let (s, _) = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/v1/applicants/verification",
+            None,
+            &serde_json::json!({"phone": "13600000066"}),
+        )
+        .await;
+    assert_eq!(s, 202);
+    let admin = app.token("admin").await;
+    let (s, page) = app.get_text_as(&admin, "/admin/outbox").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("<td>注册验证码 136****0066</td>"), "{page}");
+    assert!(!page.contains("applicant 136"), "{page}");
+}
