@@ -219,6 +219,8 @@ pub(crate) struct CasePage {
     can_correct: bool,
     can_supplement: bool,
     can_backoffice: bool,
+    /// A back-office step is still to pass (otherwise the case waits for its decision).
+    step_pending: bool,
     can_resume: bool,
     can_approve_extension: bool,
     pending_extension: String,
@@ -356,6 +358,7 @@ pub(crate) async fn case_page(
         can_correct: c.correction_requested_at.is_none(),
         can_supplement: clerk && status == CaseStatus::CorrectionRequested,
         can_backoffice: office && matches!(status, CaseStatus::Accepted | CaseStatus::InProcess),
+        step_pending: c.current_step.is_some(),
         can_resume: office && status == CaseStatus::Suspended,
         can_approve_extension: user.has_role(Role::DeptHead)
             && in_dept
@@ -399,6 +402,8 @@ pub(crate) async fn case_page(
 #[derive(Deserialize)]
 pub(crate) struct CaseQuery {
     saved: Option<String>,
+    /// The reason an action was refused (the form posts and comes back here).
+    error: Option<String>,
 }
 
 pub(crate) async fn show(
@@ -408,13 +413,12 @@ pub(crate) async fn show(
     PagePath(case_no): PagePath<String>,
     PageQuery(q): PageQuery<CaseQuery>,
 ) -> Result<CasePage, AppError> {
-    case_page(&state, &staff.user, chrome, &case_no, q.saved, None).await
+    case_page(&state, &staff.user, chrome, &case_no, q.saved, q.error).await
 }
 
 pub(crate) async fn act(
     State(state): State<AppState>,
     staff: PageStaff<AnyStaff>,
-    chrome: Chrome,
     PagePath(case_no): PagePath<String>,
     CsrfForm(fields): CsrfForm<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
@@ -439,18 +443,15 @@ pub(crate) async fn act(
             | CoreError::InvalidTransition(_)
             | CoreError::Conflict(_)),
         ) => {
+            // Back to the case page itself, with the reason: a reload then repeats nothing and
+            // the address bar is the case's, not the form's.
             let err = AppError::from(e);
-            let status = err.status_and_code().0;
-            let page = case_page(
-                &state,
-                &staff.user,
-                chrome,
-                &case_no,
-                None,
-                Some(err.public_message()),
-            )
-            .await?;
-            Ok((status, page).into_response())
+            Ok(Redirect::to(&format!(
+                "/cases/{}?error={}",
+                urlencode(&case_no),
+                urlencode(&err.public_message())
+            ))
+            .into_response())
         }
         Err(e) => Err(e.into()),
     }

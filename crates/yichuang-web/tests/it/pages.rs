@@ -402,3 +402,77 @@ async fn the_outbox_says_what_each_message_is_about() {
     assert!(page.contains("<td>注册验证码 136****0066</td>"), "{page}");
     assert!(!page.contains("applicant 136"), "{page}");
 }
+
+/// At 待办结 the office is offered the decision, not 通过本环节 (which only answered 409);
+/// 准予 is offered only once every step passed; a refused action comes back to the case page
+/// itself with the Chinese reason (it used to render on the form's address).
+#[tokio::test]
+async fn the_office_is_offered_only_what_the_case_allows() {
+    let app = TestApp::sqlite().await;
+    let body = serde_json::json!({"matter_code": FIRST_MATTER,
+        "applicant": crate::api_cases::person(), "materials": crate::api_cases::all_materials(),
+        "decision": "accept"});
+    let (s, case) = crate::api_cases::open(&app, "clerk1", body).await;
+    assert_eq!(s, 201, "{case}");
+    let no = case["case_no"].as_str().unwrap().to_owned();
+    let csrf = form_login(&app, "cgj-approver").await;
+    let page_of = |no: String| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .get(app.url(&format!("/cases/{no}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            r.text().await.unwrap()
+        }
+    };
+    let first = page_of(no.clone()).await;
+    assert!(first.contains("id=\"btn-pass\""));
+    assert!(
+        !first.contains("<option value=\"approved\">"),
+        "准予 before the steps passed"
+    );
+
+    let r = app
+        .client
+        .post(app.url(&format!("/cases/{no}/action")))
+        .form(&[("action", "return"), ("reason", ""), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.starts_with(&format!("/cases/{no}?error=")), "{to}");
+    let back = app
+        .client
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        back.contains("id=\"action-error\">请填写退回理由<"),
+        "{back}"
+    );
+
+    let approver = app.token("cgj-approver").await;
+    for _ in 0..4 {
+        let (s, v) = crate::api_cases::act(
+            &app,
+            &approver,
+            &no,
+            serde_json::json!({"action": "pass", "comment": "同意"}),
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let last = page_of(no.clone()).await;
+    assert!(!last.contains("id=\"btn-pass\""), "通过本环节 at 待办结");
+    assert!(last.contains("各审批环节均已通过，请作出办结决定。"));
+    assert!(last.contains("<option value=\"approved\">准予</option>"));
+}
