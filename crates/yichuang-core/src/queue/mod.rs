@@ -322,8 +322,14 @@ impl Core {
                 ("started", serde_json::json!({}))
             }
             TicketAction::Finish => {
-                if t.status != TicketStatus::Serving || !own_window {
+                if !matches!(t.status, TicketStatus::Called | TicketStatus::Serving) || !own_window
+                {
                     return Err(not_now());
+                }
+                // Straight from 已叫号 (the clerk served without pressing 开始办理): the service
+                // began when the person was called.
+                if t.status == TicketStatus::Called {
+                    next.started_at = t.called_at.or(Some(now));
                 }
                 next.status = TicketStatus::Finished;
                 next.finished_at = Some(now);

@@ -69,6 +69,8 @@ pub(crate) struct CurrentTicket {
     number: String,
     status: &'static str,
     recalls: u32,
+    /// Called and not yet served: 重呼, 过号 and 开始办理 apply only then.
+    called: bool,
 }
 
 async fn window_of(
@@ -167,6 +169,7 @@ pub(crate) async fn desk(
             number: t.number,
             status: t.status.label(),
             recalls: t.recalls,
+            called: t.status == yichuang_domain::queue::TicketStatus::Called,
         });
     let transfer_groups = state
         .core

@@ -585,3 +585,25 @@ async fn a_registered_kiosk_issues_tickets_and_nothing_else() {
         "a kiosk token lasts a year"
     );
 }
+
+/// 办结 works straight from 已叫号 (it used to need 开始办理 first and answered 409); the
+/// service is then counted from the call. A ticket not yet called cannot be finished.
+#[tokio::test]
+async fn a_called_ticket_is_finished_without_starting_it() {
+    let app = TestApp::sqlite().await;
+    let clerk = app.token("clerk1").await;
+    let waiting = take(&app, &clerk, "comprehensive", "normal").await;
+    let (s, _) = act(&app, &clerk, &waiting["id"], json!({"action": "finish"})).await;
+    assert_eq!(s, 409, "a waiting ticket is not finished");
+    let t = call(&app, &clerk, "W01").await.unwrap();
+    assert_eq!(t["status"], "called");
+    let (s, v) = act(&app, &clerk, &t["id"], json!({"action": "finish"})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "finished", "{v}");
+    let (s, _) = act(&app, &clerk, &t["id"], json!({"action": "finish"})).await;
+    assert_eq!(s, 409, "finished once");
+    let id = t["id"].as_i64().unwrap();
+    let stored = app.core.store().ticket(id).await.unwrap().unwrap();
+    assert_eq!(stored.started_at, stored.called_at, "served from the call");
+    assert!(stored.finished_at.is_some());
+}

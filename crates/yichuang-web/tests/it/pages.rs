@@ -280,6 +280,39 @@ async fn the_desk_takes_a_walk_in_ticket_and_calls_it() {
         .await;
     assert!(page.contains("已叫号 A001"));
     assert!(page.contains("id=\"current-ticket\">A001"));
+    // Called: every ticket button applies; once served, only 办结 (and 转移) still do.
+    for id in ["btn-recall", "btn-no-show", "btn-start", "btn-finish"] {
+        assert!(
+            page.contains(&format!("id=\"{id}\"")),
+            "{id} missing while called"
+        );
+    }
+    let ticket_id = {
+        let marker = "name=\"ticket_id\" value=\"";
+        let at = page.find(marker).unwrap() + marker.len();
+        page[at..].split('"').next().unwrap().to_owned()
+    };
+    let r = app
+        .client
+        .post(app.url("/desk/ticket"))
+        .form(&[
+            ("action", "start"),
+            ("ticket_id", &ticket_id),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (_, page) = app
+        .get_text(r.headers()["location"].to_str().unwrap())
+        .await;
+    assert!(page.contains("id=\"btn-finish\""), "{page}");
+    for id in ["btn-recall", "btn-no-show", "btn-start"] {
+        assert!(
+            !page.contains(&format!("id=\"{id}\"")),
+            "{id} offered while serving"
+        );
+    }
     let r = app
         .client
         .post(app.url("/desk/ticket"))
