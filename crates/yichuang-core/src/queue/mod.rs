@@ -23,6 +23,9 @@ pub struct QueueSettings {
     pub reactivate_minutes: i64,
     /// A ticket waiting longer than this many minutes shows on the 电子监察 board.
     pub long_wait_minutes: i64,
+    /// Holders at least this old (from the birth date in their ID number) get a 绿色通道
+    /// ticket without having to ask for one; 0 switches it off.
+    pub elderly_age: u32,
 }
 
 impl Default for QueueSettings {
@@ -32,6 +35,7 @@ impl Default for QueueSettings {
             max_recalls: 3,
             reactivate_minutes: 30,
             long_wait_minutes: 30,
+            elderly_age: 65,
         }
     }
 }
@@ -201,10 +205,23 @@ impl Core {
             })?),
             None => None,
         };
+        // Older people go ahead without having to say so at the kiosk (尊老优先).
+        let today = self.clock().today();
+        let elderly = |id: &str| {
+            yichuang_domain::ids::id_birth_date(id).is_some_and(|born| {
+                self.queue.elderly_age > 0
+                    && today.years_since(born).unwrap_or(0) >= self.queue.elderly_age
+            })
+        };
+        let kind = if kind == TicketKind::Normal && holder.as_deref().is_some_and(elderly) {
+            TicketKind::Priority
+        } else {
+            kind
+        };
         let now = self.clock().now();
         let new = NewTicket {
             center_id,
-            day: self.clock().today(),
+            day: today,
             group: group.to_owned(),
             kind,
             id_hash: holder.as_deref().map(|id| self.id_hash(id)),

@@ -607,3 +607,23 @@ async fn a_called_ticket_is_finished_without_starting_it() {
     assert_eq!(stored.started_at, stored.called_at, "served from the call");
     assert!(stored.finished_at.is_some());
 }
+
+/// A holder aged 65 or more (from the ID number) gets a 绿色通道 ticket without asking; a day
+/// younger does not.
+#[tokio::test]
+async fn older_holders_go_to_the_green_channel_by_themselves() {
+    let app = TestApp::sqlite().await;
+    let clerk = app.token("clerk1").await;
+    // Today is 2026-11-02: the first turns 65 today, the second tomorrow.
+    for (id, kind) in [
+        ("341802196111020032", "priority"),
+        ("341802196111030038", "normal"),
+    ] {
+        let body = json!({"group": "comprehensive", "priority": "normal", "id_number": id});
+        let (s, v) = app
+            .send_json(Method::POST, "/api/v1/tickets", Some(&clerk), &body)
+            .await;
+        assert_eq!(s, 201, "{v}");
+        assert_eq!(v["kind"], kind, "{id}: {v}");
+    }
+}
