@@ -4,6 +4,19 @@
 (function () {
   'use strict';
 
+  // Kiosk: the large on-screen keypad types the ID number (no keyboard at a kiosk).
+  document.querySelectorAll('[data-keypad-for]').forEach(function (pad) {
+    var input = document.getElementById(pad.getAttribute('data-keypad-for'));
+    if (!input) return;
+    pad.addEventListener('click', function (e) {
+      var key = e.target.getAttribute && e.target.getAttribute('data-key');
+      if (!key) return;
+      if (key === 'back') input.value = input.value.slice(0, -1);
+      else if (key === 'clear') input.value = '';
+      else if (input.value.length < 18) input.value += key;
+    });
+  });
+
   // Print buttons (notices, guides, tickets).
   document.querySelectorAll('[data-print]').forEach(function (b) {
     b.addEventListener('click', function () { window.print(); });

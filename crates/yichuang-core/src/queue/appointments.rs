@@ -11,6 +11,11 @@ use crate::{Core, CoreError, Result};
 /// Appointment hours: Monday–Friday (working days of the center's calendar) 9:00–12:00 and
 /// 13:30–17:00, in slots of this many minutes.
 pub const SLOT_MINUTES: i64 = 30;
+/// The hall's opening hours on a working day (local time): appointments are booked in them,
+/// and the kiosk warns outside them.
+pub(crate) const HALL_HOURS: [((u32, u32), (u32, u32)); 2] =
+    [((9, 0), (12, 0)), ((13, 30), (17, 0))];
+
 /// How far ahead appointments can be booked, in days.
 pub const BOOKING_DAYS_AHEAD: i64 = 30;
 
@@ -60,6 +65,22 @@ fn local(day: chrono::NaiveDate, h: u32, m: u32) -> Option<chrono::DateTime<chro
 
 impl Core {
     /// The slots of a category on a day; none on a day the center's calendar says is off.
+    /// Whether the hall is open now: a working day of the center's calendar, within
+    /// [`HALL_HOURS`].
+    pub async fn hall_open_now(&self, center_id: i64) -> Result<bool> {
+        let now = self.clock().now();
+        let day = yichuang_domain::clock::shanghai_date(now);
+        if !self.calendar(center_id).await?.is_working_day(day) {
+            return Ok(false);
+        }
+        Ok(HALL_HOURS.iter().any(|(from, to)| {
+            matches!(
+                (local(day, from.0, from.1), local(day, to.0, to.1)),
+                (Some(a), Some(b)) if a <= now && now < b
+            )
+        }))
+    }
+
     pub async fn appointment_slots(
         &self,
         center_id: i64,
@@ -83,7 +104,7 @@ impl Core {
             .booked_appointments(center_id, group, day)
             .await?;
         let mut slots = Vec::new();
-        for (from, to) in [((9, 0), (12, 0)), ((13, 30), (17, 0))] {
+        for (from, to) in HALL_HOURS {
             let (Some(mut start), Some(end)) = (local(day, from.0, from.1), local(day, to.0, to.1))
             else {
                 continue;

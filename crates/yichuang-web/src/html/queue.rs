@@ -31,6 +31,8 @@ pub(crate) struct KioskPage {
     suggestions: Vec<(String, String, String)>,
     /// The kiosk's center (code; empty for the city center).
     center: String,
+    /// Within the hall's opening hours (otherwise the page says so).
+    open_now: bool,
 }
 
 async fn kiosk_page(
@@ -44,7 +46,9 @@ async fn kiosk_page(
         .center(Some(center).filter(|c| !c.is_empty()))
         .await?;
     let groups = state.core.queue_status(c.id).await?;
+    let open_now = state.core.hall_open_now(c.id).await?;
     Ok(KioskPage {
+        open_now,
         chrome,
         groups,
         error,

@@ -37,6 +37,25 @@ async fn browser_kiosk_desk_display_and_pad() {
     let desk = d.new_tab().await.unwrap();
     d.switch_to_window(desk.clone()).await.unwrap();
     d.goto(app.url("/kiosk")).await.unwrap();
+    // The kiosk has no site navigation, and its keypad types the ID number.
+    assert!(d.find_all(By::Css("header nav")).await.unwrap().is_empty());
+    for key in ["3", "4", "X", "back", "1"] {
+        d.find(By::Css(format!("#kiosk-keypad [data-key='{key}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    let typed = d.find(By::Id("kiosk-id")).await.unwrap();
+    assert_eq!(typed.prop("value").await.unwrap().as_deref(), Some("341"));
+    d.find(By::Css("#kiosk-keypad [data-key='clear']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(typed.prop("value").await.unwrap().as_deref(), Some(""));
     wait_nav(d, "button[name=group][value=comprehensive]").await;
     let number = d
         .find(By::Id("ticket-number"))

@@ -509,3 +509,30 @@ async fn the_office_is_offered_only_what_the_case_allows() {
     assert!(last.contains("各审批环节均已通过，请作出办结决定。"));
     assert!(last.contains("<option value=\"approved\">准予</option>"));
 }
+
+/// The kiosk shows no site navigation (登录, 接口文档 led visitors away), offers the keypad,
+/// and says so when the hall is closed.
+#[tokio::test]
+async fn the_kiosk_stays_a_kiosk_and_knows_the_opening_hours() {
+    let app = TestApp::sqlite().await;
+    // Monday 2026-11-02, 09:00 in Xuancheng: open.
+    let (s, page) = app.get_text("/kiosk").await;
+    assert_eq!(s, 200);
+    for gone in ["<nav", "接口文档", "href=\"/login\""] {
+        assert!(!page.contains(gone), "{gone} on the kiosk");
+    }
+    assert!(page.contains("id=\"kiosk-keypad\""));
+    assert!(!page.contains("id=\"kiosk-closed\""), "open at 09:00");
+    // 12:30 (lunch) and 19:00 are outside the hours.
+    for hours in [3, 7] {
+        app.clock.advance(chrono::Duration::hours(hours));
+        let (_, page) = app.get_text("/kiosk").await;
+        assert!(
+            page.contains("id=\"kiosk-closed\""),
+            "closed after +{hours} h"
+        );
+    }
+    // Other pages keep their navigation.
+    let (_, home) = app.get_text("/matters").await;
+    assert!(home.contains("<nav"));
+}
