@@ -17,6 +17,20 @@
     });
   });
 
+  // Hall display: the clock in the header, in the hall's time zone, every 15 seconds.
+  var clock = document.querySelector('[data-clock]');
+  if (clock && window.Intl) {
+    var parts = function () {
+      var f = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric',
+        month: 'numeric', day: 'numeric', weekday: 'long', hour: '2-digit', minute: '2-digit',
+        hour12: false });
+      var p = {};
+      f.formatToParts(new Date()).forEach(function (x) { p[x.type] = x.value; });
+      return p.year + '年' + p.month + '月' + p.day + '日 ' + p.weekday + ' ' + p.hour + ':' + p.minute;
+    };
+    setInterval(function () { clock.textContent = parts(); }, 15000);
+  }
+
   // Print buttons (notices, guides, tickets).
   document.querySelectorAll('[data-print]').forEach(function (b) {
     b.addEventListener('click', function () { window.print(); });

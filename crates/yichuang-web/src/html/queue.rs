@@ -251,6 +251,8 @@ pub(crate) struct DisplayPage {
     /// hall stream carries every center's calls, and a hall shows only its own.
     center_code_json: String,
     windows_json: String,
+    /// Date, weekday and time now (the page's script keeps it current).
+    now: String,
 }
 
 pub(crate) async fn display(
@@ -300,6 +302,7 @@ pub(crate) async fn display(
         center_name: center.name,
         calls,
         groups: state.core.queue_status(center.id).await?,
+        now: hall_time(state.core.clock().now()),
     })
 }
 
@@ -548,4 +551,20 @@ pub(crate) async fn pad_rate(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// 2026年11月2日 星期一 09:00, as the hall display shows it.
+fn hall_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    let t = yichuang_domain::clock::to_shanghai(at);
+    let weekday =
+        ["一", "二", "三", "四", "五", "六", "日"][t.weekday().num_days_from_monday() as usize];
+    format!(
+        "{}年{}月{}日 星期{weekday} {:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
 }

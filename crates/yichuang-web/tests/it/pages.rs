@@ -536,3 +536,19 @@ async fn the_kiosk_stays_a_kiosk_and_knows_the_opening_hours() {
     let (_, home) = app.get_text("/matters").await;
     assert!(home.contains("<nav"));
 }
+
+/// The hall display shows the date, weekday and time (from the server's clock, kept current by
+/// the page's script).
+#[tokio::test]
+async fn the_hall_display_shows_the_time() {
+    let app = TestApp::sqlite().await;
+    let (s, page) = app.get_text("/display").await;
+    assert_eq!(s, 200);
+    assert!(
+        page.contains("<span id=\"clock\" data-clock>2026年11月2日 星期一 09:00</span>"),
+        "{page}"
+    );
+    app.clock.advance(chrono::Duration::minutes(95));
+    let (_, page) = app.get_text("/display").await;
+    assert!(page.contains("星期一 10:35</span>"));
+}
