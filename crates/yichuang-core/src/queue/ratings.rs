@@ -27,7 +27,9 @@ pub struct TicketRating {
 }
 
 impl Core {
-    /// The finished, not yet rated ticket the pad at `window` should offer, if any.
+    /// The ticket the pad at `window` should offer: the window's most recently finished one,
+    /// while not yet rated and within [`PAD_MINUTES`]. Never an older one: whoever stands at
+    /// the pad was served last, and once that ticket is rated the pad waits for the next.
     pub async fn pad_ticket(&self, center_id: i64, window: &str) -> Result<Option<Ticket>> {
         let now = self.clock().now();
         let finished = self
@@ -43,12 +45,13 @@ impl Core {
             .collect();
         Ok(finished
             .into_iter()
-            .filter(|t| t.window.as_deref() == Some(window) && !rated.contains(&t.id))
+            .filter(|t| t.window.as_deref() == Some(window))
+            .max_by_key(|t| t.finished_at)
+            .filter(|t| !rated.contains(&t.id))
             .filter(|t| {
                 t.finished_at
                     .is_some_and(|f| now - f <= Duration::minutes(PAD_MINUTES))
-            })
-            .max_by_key(|t| t.finished_at))
+            }))
     }
 
     /// Records a rating of a finished ticket. From a pad (`pad_window`), only the window's own

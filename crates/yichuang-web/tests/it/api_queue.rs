@@ -627,3 +627,42 @@ async fn older_holders_go_to_the_green_channel_by_themselves() {
         assert_eq!(v["kind"], kind, "{id}: {v}");
     }
 }
+
+/// Once the last ticket served at a window is rated, the pad waits for the next one: it never
+/// falls back to an older unrated ticket of someone who already left (it did).
+#[tokio::test]
+async fn the_pad_never_offers_an_older_ticket_after_a_rating() {
+    let app = TestApp::sqlite().await;
+    let clerk = app.token("clerk1").await;
+    let mut served = Vec::new();
+    for _ in 0..2 {
+        take(&app, &clerk, "comprehensive", "normal").await;
+        let t = call(&app, &clerk, "W01").await.unwrap();
+        act(&app, &clerk, &t["id"], json!({"action": "finish"})).await;
+        app.clock.advance(Duration::minutes(1));
+        served.push(t);
+    }
+    let (_, pad) = app.get_text("/pad/W01").await;
+    assert!(pad.contains(&format!(
+        "id=\"pad-ticket\">{}<",
+        served[1]["number"].as_str().unwrap()
+    )));
+    let body = json!({"ticket_id": served[1]["id"], "level": "satisfied", "channel": "pad"});
+    let (s, v) = app
+        .send_json(Method::POST, "/api/v1/evaluations", Some(&clerk), &body)
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (_, pad) = app.get_text("/pad/W01").await;
+    assert!(pad.contains("id=\"pad-idle\""), "{pad}");
+    assert!(
+        !pad.contains(served[0]["number"].as_str().unwrap()),
+        "{pad}"
+    );
+    // Sub-ratings are large choices, not drop-down lists.
+    take(&app, &clerk, "comprehensive", "normal").await;
+    let t = call(&app, &clerk, "W01").await.unwrap();
+    act(&app, &clerk, &t["id"], json!({"action": "finish"})).await;
+    let (_, pad) = app.get_text("/pad/W01").await;
+    assert!(pad.contains("class=\"choice\""));
+    assert!(!pad.contains("<select"));
+}
