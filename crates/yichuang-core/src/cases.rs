@@ -457,6 +457,11 @@ impl Core {
             None => false,
         };
         check_scope(user, c, &cmd, same_desk)?;
+        if matches!(cmd, Command::Pass { .. })
+            && let Some(why) = c.duty_conflict(&user.username)
+        {
+            return Err(CoreError::InvalidTransition(why));
+        }
         let stored = self.settle_deemed(stored).await?;
         let now = self.clock().now();
         let mut events = stored.case.decide(&cmd, now, shanghai_date(now))?;

@@ -196,6 +196,11 @@ pub fn open_case(input: OpenCase<'_>) -> Result<Vec<CaseEvent>, CaseError> {
         window_group: m.window_group.clone(),
         handling: m.handling,
         steps: m.steps.clone(),
+        step_roles: if m.step_roles.is_empty() {
+            crate::catalog::default_step_roles(&m.steps)
+        } else {
+            m.step_roles.clone()
+        },
         promised_limit_days: m.promised_limit_days,
         legal_limit_days: m.legal_limit_days,
         immediate_minutes: input.immediate_minutes,

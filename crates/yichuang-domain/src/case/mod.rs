@@ -91,6 +91,7 @@ impl Case {
                 self.closed_at = Some(at);
             }
             CaseEvent::StepPassed { step, .. } => {
+                self.step_actors.push((*step, by.to_owned()));
                 self.status = CaseStatus::InProcess;
                 let next = step + 1;
                 self.current_step = (next < self.received.steps.len()).then_some(next);

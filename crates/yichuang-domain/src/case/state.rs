@@ -57,6 +57,10 @@ pub struct Case {
     /// When the current back-office step began (acceptance, or the last pass or return).
     #[serde(default)]
     pub step_started_at: Option<DateTime<Utc>>,
+    /// Who passed which back-office step, in order (returns do not erase it): the duties a
+    /// person already held on the case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub step_actors: Vec<(usize, String)>,
     /// Reason of the last pre-review return.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub returned_reason: Option<String>,
@@ -97,6 +101,7 @@ impl Case {
             withdraw_reason: None,
             closed_at: None,
             step_started_at: None,
+            step_actors: Vec::new(),
             returned_reason: None,
             license_no: None,
             updated_at: at,
@@ -150,6 +155,44 @@ impl Case {
             CaseStatus::Refused => "不予受理".into(),
             CaseStatus::Withdrawn => "已撤件".into(),
         }
+    }
+
+    /// The duty of step `i` (承办人、审核人、批准人, or "").
+    pub fn step_role(&self, i: usize) -> String {
+        let r = &self.received;
+        if r.step_roles.len() == r.steps.len() {
+            r.step_roles[i].clone()
+        } else {
+            crate::catalog::default_step_roles(&r.steps)
+                .get(i)
+                .cloned()
+                .unwrap_or_default()
+        }
+    }
+
+    /// Why `actor` may not pass the current step (职责分离): the 承办人 of a case may not also
+    /// be its 审核人 or 批准人, nor the other way round (a case returned to 承办); one person
+    /// may review and approve.
+    pub fn duty_conflict(&self, actor: &str) -> Option<String> {
+        let step = self.current_step?;
+        let role = self.step_role(step);
+        if role.is_empty() {
+            return None;
+        }
+        self.step_actors
+            .iter()
+            .filter(|(_, who)| who == actor)
+            .map(|(i, _)| (*i, self.step_role(*i)))
+            .find(|(_, held)| {
+                !held.is_empty() && *held != role && (held == "承办人" || role == "承办人")
+            })
+            .map(|(i, held)| {
+                let name = self.received.steps.get(i).cloned().unwrap_or_default();
+                format!(
+                    "职责分离：您已作为{held}通过了本件的“{name}”环节，不能再作为{role}办理“{}”环节，请由其他审批人员办理",
+                    self.received.steps.get(step).cloned().unwrap_or_default()
+                )
+            })
     }
 
     /// An extension waiting for the department head.

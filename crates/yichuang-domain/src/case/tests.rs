@@ -164,3 +164,135 @@ proptest! {
         prop_assert_eq!(replayed, state);
     }
 }
+
+#[test]
+fn steps_get_their_duties_from_their_names() {
+    let steps = |names: &[&str]| names.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        crate::catalog::default_step_roles(&steps(&["受理", "审查", "现场核查", "决定", "制证"])),
+        ["", "承办人", "", "批准人", ""]
+    );
+    assert_eq!(
+        crate::catalog::default_step_roles(&steps(&["受理", "实地核查", "审核", "决定", "制证"])),
+        ["", "承办人", "审核人", "批准人", ""]
+    );
+    assert_eq!(
+        crate::catalog::default_step_roles(&steps(&["受理", "办结"])),
+        ["", "承办人"]
+    );
+}
+
+/// The 承办人 may not review or decide the same case, nor pass 承办 again after holding
+/// another duty; one person may review and decide; steps without a duty are anyone's.
+#[test]
+fn the_person_who_handled_a_case_may_not_also_decide_it() {
+    let cat = parse_catalog(include_str!("../../../../demo/xuancheng.json")).unwrap();
+    let m = cat
+        .matters
+        .iter()
+        .find(|m| m.steps == ["受理", "实地核查", "审核", "决定", "制证"])
+        .expect("a matter with 承办, 审核 and 批准 steps");
+    let start = Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap();
+    let input = OpenCase {
+        case_no: "S-1".into(),
+        center_id: 1,
+        matter: m,
+        matter_version: 1,
+        window: "W01".into(),
+        applicant: Applicant {
+            kind: ApplicantKind::Person,
+            name: "李四".into(),
+            id_number: "11010519491231002X".into(),
+            phone: "13900000000".into(),
+            legal_representative: None,
+            contact: None,
+        },
+        materials: (0..m.materials.len())
+            .map(|index| MaterialInput {
+                index,
+                mode: MaterialMode::Original,
+                deferred_due: None,
+            })
+            .collect(),
+        decision: IntakeDecision::Accept,
+        immediate_minutes: 30,
+        light_rules: Default::default(),
+        now: start,
+        today: shanghai_date(start),
+        extras: Default::default(),
+    };
+    let log: Vec<_> = open_case(input)
+        .unwrap()
+        .into_iter()
+        .map(|e| (start, "clerk", e))
+        .collect();
+    let mut c = Case::replay(log.iter().map(|(t, b, e)| (*t, *b, e))).unwrap();
+    let pass = |c: &mut Case, who: &str| {
+        let events = c
+            .decide(
+                &Command::Pass {
+                    comment: String::new(),
+                },
+                start,
+                shanghai_date(start),
+            )
+            .unwrap();
+        for e in events {
+            c.apply(start, who, &e);
+        }
+    };
+    assert_eq!(c.duty_conflict("a"), None, "nobody holds a duty yet");
+    pass(&mut c, "a"); // 实地核查, 承办人
+    let why = c.duty_conflict("a").expect("the 承办人 may not review");
+    assert!(why.contains("承办人") && why.contains("审核"), "{why}");
+    assert_eq!(c.duty_conflict("b"), None);
+    pass(&mut c, "b"); // 审核
+    assert!(c.duty_conflict("a").is_some(), "nor decide");
+    assert_eq!(c.duty_conflict("b"), None, "the reviewer may decide");
+    pass(&mut c, "b"); // 决定
+    assert_eq!(c.duty_conflict("a"), None, "制证 carries no duty");
+    // Returned to 承办: the reviewer may not take it over.
+    while c.current_step != Some(1) {
+        let back = c
+            .decide(
+                &Command::Return {
+                    reason: "重新核查".into(),
+                },
+                start,
+                shanghai_date(start),
+            )
+            .unwrap();
+        for e in back {
+            c.apply(start, "b", &e);
+        }
+    }
+    assert_eq!(c.current_step, Some(1));
+    assert!(
+        c.duty_conflict("b").is_some(),
+        "the reviewer may not handle it"
+    );
+    assert_eq!(c.duty_conflict("a"), None);
+}
+
+#[test]
+fn catalog_step_roles_are_checked() {
+    let mut v: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../demo/xuancheng.json")).unwrap();
+    v["matters"][0]["step_roles"] = serde_json::json!(["", "承办人"]);
+    v["matters"][1]["step_roles"] = serde_json::json!(["", "经办", "", "", ""]);
+    let text: Vec<String> = parse_catalog(&v.to_string())
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("matters[0].step_roles: 应与 steps")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("matters[1].step_roles[1]")),
+        "{text:?}"
+    );
+}

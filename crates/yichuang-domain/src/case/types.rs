@@ -463,6 +463,9 @@ pub struct Received {
     pub handling: Handling,
     /// Steps of the guide; the first is intake.
     pub steps: Vec<String>,
+    /// The duty of each step (see `catalog::default_step_roles`), as the guide set it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub step_roles: Vec<String>,
     /// Promised limit, working days.
     pub promised_limit_days: u32,
     /// Legal limit, working days.

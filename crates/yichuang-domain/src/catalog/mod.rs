@@ -220,6 +220,10 @@ pub struct Matter {
     /// matter that belongs to one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_stage: Option<String>,
+    /// The duty of each step (承办人、审核人、批准人, or "" for a step anyone may pass), parallel
+    /// to `steps`; absent, [`default_step_roles`] reads them from the step names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub step_roles: Vec<String>,
     /// Where, when and whom to ask (the catalog's defaults merged in at import).
     #[serde(default, skip_serializing_if = "Contact::is_empty")]
     pub contact: Contact,
@@ -266,6 +270,35 @@ impl Contact {
             complaint_phone: pick(&self.complaint_phone, &defaults.complaint_phone),
         }
     }
+}
+
+/// The duties a step can carry (职责分离): one person may hold only one of them on a case.
+pub const STEP_ROLES: [&str; 3] = ["承办人", "审核人", "批准人"];
+
+/// The duty of each step read from its name, when the catalog names none: the first
+/// back-office step is 承办; a step that decides (决定, 批准, 审批, 核准, 审定) is 批准; a later
+/// 审核/复核/审查 is 审核; the rest (现场核查, 制证, 送达 …) carry none. Step 0 is the
+/// window's intake.
+pub fn default_step_roles(steps: &[String]) -> Vec<String> {
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let has = |words: &[&str]| words.iter().any(|w| name.contains(w));
+            let role = if i == 0 {
+                ""
+            } else if has(&["决定", "批准", "审批", "核准", "审定"]) {
+                "批准人"
+            } else if i == 1 {
+                "承办人"
+            } else if has(&["审核", "复核", "审查"]) {
+                "审核人"
+            } else {
+                ""
+            };
+            role.to_owned()
+        })
+        .collect()
 }
 
 /// The life events (人生事件) of the portal: code and the name people see, in display order.

@@ -327,6 +327,26 @@ impl Validator {
             self.problem(&join(p, "steps"), "至少应有一个环节（受理）");
         }
         self.strings(p, o, "steps");
+        if let Some(roles) = o.get("step_roles") {
+            let at = join(p, "step_roles");
+            match roles.as_array() {
+                Some(list) if list.len() == steps.len() => {
+                    for (i, r) in list.iter().enumerate() {
+                        let ok = r
+                            .as_str()
+                            .is_some_and(|r| r.is_empty() || super::STEP_ROLES.contains(&r));
+                        if !ok {
+                            self.problem(
+                                &format!("{at}[{i}]"),
+                                "应为“承办人”“审核人”“批准人”或空字符串",
+                            );
+                        }
+                    }
+                }
+                Some(_) => self.problem(&at, "应与 steps 一一对应（个数相同）"),
+                None => self.problem(&at, "应为数组"),
+            }
+        }
         if o.contains_key("aliases") {
             self.strings(p, o, "aliases");
         }

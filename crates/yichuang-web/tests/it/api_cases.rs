@@ -40,6 +40,35 @@ pub(crate) async fn act(app: &TestApp, token: &str, case_no: &str, body: Value) 
     .await
 }
 
+/// Passes every remaining step of a case the way a department staffs it: its approver passes
+/// what it may, and a step its duties rule out (职责分离: the 承办人 may not also decide) goes
+/// to the department head.
+pub(crate) async fn pass_all_steps(app: &TestApp, department: &str, case_no: &str) {
+    let approver = app.token(&format!("{department}-approver")).await;
+    let head = app.token(&format!("{department}-head")).await;
+    for _ in 0..12 {
+        let (_, c) = app
+            .get_json_as(&approver, &format!("/api/v1/cases/{case_no}"))
+            .await;
+        if c["current_step"] == "待办结" {
+            return;
+        }
+        let pass = json!({"action": "pass", "comment": "同意"});
+        let (s, v) = act(app, &approver, case_no, pass.clone()).await;
+        if s == 409
+            && v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("职责分离"))
+        {
+            let (s, v) = act(app, &head, case_no, pass).await;
+            assert_eq!(s, 200, "{v}");
+        } else {
+            assert_eq!(s, 200, "{v}");
+        }
+    }
+    panic!("{case_no} did not reach 待办结");
+}
+
 #[tokio::test]
 async fn a_case_goes_from_the_window_through_the_back_office_to_delivery() {
     let app = TestApp::sqlite().await;
@@ -119,7 +148,33 @@ async fn a_case_goes_from_the_window_through_the_back_office_to_delivery() {
         (s, c["error"]["code"].as_str()),
         (409, Some("invalid_transition"))
     );
-    for _ in 0..3 {
+    // Separation of duties: who passed 审查 (承办人) may not also pass 决定 (批准人).
+    let (s, c) = act(
+        &app,
+        &approver,
+        &no,
+        json!({"action": "pass", "comment": "同意"}),
+    )
+    .await;
+    assert_eq!(
+        (s, c["error"]["code"].as_str()),
+        (409, Some("invalid_transition")),
+        "{c}"
+    );
+    assert!(
+        c["error"]["message"].as_str().unwrap().contains("职责分离"),
+        "{c}"
+    );
+    let (s, c) = act(
+        &app,
+        &head,
+        &no,
+        json!({"action": "pass", "comment": "同意"}),
+    )
+    .await;
+    assert_eq!((s, c["current_step"].as_str()), (200, Some("制证")), "{c}");
+    // 制证 and 送达 carry no duty: the 承办人 passes them.
+    for _ in 0..2 {
         let (s, c) = act(
             &app,
             &approver,

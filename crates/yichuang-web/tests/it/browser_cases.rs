@@ -19,7 +19,22 @@ pub(crate) async fn login(d: &WebDriver, app: &TestApp, user: &str) {
     let pw = d.find(By::Name("password")).await.unwrap();
     pw.send_keys("demo").await.unwrap();
     pw.send_keys(Key::Enter).await.unwrap();
-    d.find(By::Css("header .who span")).await.unwrap();
+    if let Err(e) = d.find(By::Css("header .who span")).await {
+        // Say where the browser got stuck: an intermittent hang here is still unexplained.
+        let url = d
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let source: String = d
+            .source()
+            .await
+            .unwrap_or_default()
+            .chars()
+            .take(2000)
+            .collect();
+        panic!("login of {user} did not finish on {url}: {e}\n{source}");
+    }
 }
 
 pub(crate) async fn text(d: &WebDriver, id: &str) -> String {
@@ -149,10 +164,13 @@ async fn browser_a_promised_matter_goes_from_window_to_delivery() {
     d.goto(app.url(&format!("/cases/{case_no}"))).await.unwrap();
     submit_form(d, "#approve-extension").await;
     assert_eq!(text(d, "due-promised").await, "2026-11-16");
+    // 决定 by another person than the 承办人 who passed 审查 (separation of duties).
+    click(d, "#btn-pass").await;
+    assert_eq!(text(d, "case-step").await, "制证");
 
     login(d, &app, "cgj-approver").await;
     d.goto(app.url(&format!("/cases/{case_no}"))).await.unwrap();
-    for step in ["制证", "送达", "待办结"] {
+    for step in ["送达", "待办结"] {
         click(d, "#btn-pass").await;
         assert_eq!(text(d, "case-step").await, step);
     }

@@ -109,13 +109,23 @@ async fn browser_register_search_apply_approve_and_reuse_the_licence() {
     click(d, "#intake-form button[value=accept]").await;
     assert_eq!(text(d, "case-status").await, "已受理");
 
-    // The approver passes every step and concludes it approved.
+    // The approver passes 实地核查 as 承办人; 审核 and 决定 go to the department head (the
+    // 承办人 may not also review or decide); 制证 back to the approver, who concludes.
+    // 受理 is the window's; 实地核查, 审核, 决定, 制证 are the department's four steps.
     login(d, &app, "ycj-approver").await;
     d.goto(app.url(&format!("/cases/{case_no}"))).await.unwrap();
-    // 受理 is the window's; 实地核查, 审核, 决定, 制证 are the department's four steps.
-    for _ in 0..4 {
+    click(d, "#btn-pass").await;
+    click(d, "#btn-pass").await;
+    assert!(text(d, "action-error").await.contains("职责分离"));
+    login(d, &app, "ycj-head").await;
+    d.goto(app.url(&format!("/cases/{case_no}"))).await.unwrap();
+    for _ in 0..2 {
         click(d, "#btn-pass").await;
     }
+    assert_eq!(text(d, "case-step").await, "制证");
+    login(d, &app, "ycj-approver").await;
+    d.goto(app.url(&format!("/cases/{case_no}"))).await.unwrap();
+    click(d, "#btn-pass").await;
     click(d, "#conclude-form button[type=submit]").await;
     assert_eq!(text(d, "case-status").await, "已办结");
 

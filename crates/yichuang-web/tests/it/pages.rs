@@ -494,10 +494,12 @@ async fn the_office_is_offered_only_what_the_case_allows() {
     );
 
     let approver = app.token("cgj-approver").await;
-    for _ in 0..4 {
+    let head = app.token("cgj-head").await;
+    // 审查 by the 承办人, 决定 by another (separation of duties), 制证 and 送达 by anyone.
+    for who in [&approver, &head, &approver, &approver] {
         let (s, v) = crate::api_cases::act(
             &app,
-            &approver,
+            who,
             &no,
             serde_json::json!({"action": "pass", "comment": "同意"}),
         )

@@ -23,23 +23,7 @@ pub(crate) fn application(matters: &[&str]) -> Value {
 /// Takes a case through its department: every step passed, concluded approved.
 pub(crate) async fn approve(app: &TestApp, department: &str, case_no: &str) {
     let token = app.token(&format!("{department}-approver")).await;
-    for _ in 0..10 {
-        let (_, c) = app
-            .get_json_as(&token, &format!("/api/v1/cases/{case_no}"))
-            .await;
-        if c["current_step"] == "待办结" {
-            break;
-        }
-        let (s, v) = app
-            .send_json(
-                Method::POST,
-                &format!("/api/v1/cases/{case_no}/actions"),
-                Some(&token),
-                &json!({"action": "pass", "comment": "同意"}),
-            )
-            .await;
-        assert_eq!(s, 200, "{v}");
-    }
+    crate::api_cases::pass_all_steps(app, department, case_no).await;
     let (s, v) = app
         .send_json(
             Method::POST,
