@@ -56,6 +56,8 @@ pub struct Summary {
 struct Staff {
     clerks: HashMap<String, StaffUser>,
     offices: HashMap<String, StaffUser>,
+    /// A second person per department: who passes the steps the 承办人 may not (职责分离).
+    deciders: HashMap<String, StaffUser>,
     issuer: StaffUser,
 }
 
@@ -166,6 +168,7 @@ impl Core {
             clerks.insert(w.code.clone(), u);
         }
         let mut offices = HashMap::new();
+        let mut deciders = HashMap::new();
         for (d, _) in self.store().departments(center_id).await? {
             let u = ensure(
                 format!("sim-d-{}", d.code),
@@ -174,6 +177,14 @@ impl Core {
                 None,
             )
             .await?;
+            let second = ensure(
+                format!("sim-d2-{}", d.code),
+                vec![Role::DeptHead],
+                Some(d.code.clone()),
+                None,
+            )
+            .await?;
+            deciders.insert(d.code.clone(), second);
             offices.insert(d.code, u);
         }
         let windows = self.windows(center_id).await?;
@@ -186,6 +197,7 @@ impl Core {
         Ok(Staff {
             clerks,
             offices,
+            deciders,
             issuer,
         })
     }
@@ -625,20 +637,23 @@ impl Core {
                 if c.case.status == yichuang_domain::case::CaseStatus::Suspended {
                     let _ = self.act_on_case(office, &no, Command::Resume).await;
                 }
+                let decider = &staff.deciders[&c.case.received.department];
                 let mut step = c.case.current_step;
                 let mut guard = 0;
                 while step.is_some() && guard < 10 {
                     guard += 1;
-                    step = match self
-                        .act_on_case(
-                            office,
-                            &no,
-                            Command::Pass {
-                                comment: "同意".into(),
-                            },
-                        )
-                        .await
-                    {
+                    let pass = || Command::Pass {
+                        comment: "同意".into(),
+                    };
+                    // The 承办人 passes what it may; a step its duties rule out goes to the
+                    // department's second person.
+                    let passed = match self.act_on_case(office, &no, pass()).await {
+                        Err(CoreError::InvalidTransition(why)) if why.starts_with("职责分离") => {
+                            self.act_on_case(decider, &no, pass()).await
+                        }
+                        other => other,
+                    };
+                    step = match passed {
                         Ok(d) => d.case.current_step,
                         Err(_) => None,
                     };

@@ -21,6 +21,8 @@ async fn simulate(app: &TestApp, visitors: u32) -> NaiveDate {
     let s = app.core.simulate(&app.clock, &plan, &|_| {}).await.unwrap();
     assert_eq!(s.days, 2);
     assert!(s.cases > u64::from(visitors), "{s:?}");
+    // The back offices conclude cases, decisions passed by a second person (职责分离).
+    assert!(s.concluded > 0, "{s:?}");
     NaiveDate::from_ymd_opt(2026, 11, 3).unwrap()
 }
 
