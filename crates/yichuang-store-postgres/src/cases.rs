@@ -7,7 +7,7 @@ use yichuang_domain::calendar::Calendar;
 use yichuang_domain::case::{Case, CaseStatus};
 use yichuang_store::{
     CaseFilter, CaseIndex, CaseWrite, Ctx, LightChange, NewOrder, Notification, Result, StoreError,
-    StoredCase, SupervisionOrder, case_index, event_payload,
+    StoredCase, SupervisionOrder, case_index,
 };
 
 use crate::{db, events};
@@ -39,50 +39,6 @@ pub(crate) async fn next_case_no(
     .await
     .map_err(db)?;
     Ok(format!("{prefix}{seq:04}"))
-}
-
-async fn append_events(
-    conn: &mut PgConnection,
-    w: &CaseWrite,
-    ctx: &Ctx,
-    deferred: Option<&mut yichuang_store::report::Deltas>,
-) -> Result<()> {
-    let c = &w.case;
-    let batch: Vec<_> = w
-        .events
-        .iter()
-        .map(|e| events::NewEvent {
-            at: e.at,
-            kind: e.event.kind(),
-            payload: event_payload(&e.event, w),
-        })
-        .collect();
-    events::append_many(
-        conn,
-        ctx,
-        Some(c.received.center_id),
-        ("case", c.case_no()),
-        &batch,
-        deferred,
-    )
-    .await?;
-    // The licence of an approval enters the library with the event that issues it.
-    for e in &w.events {
-        if let yichuang_domain::case::CaseEvent::LicenseIssued(l) = &e.event {
-            let new = yichuang_store::NewLicense {
-                center_id: c.received.center_id,
-                license: (**l).clone(),
-                case_no: Some(c.case_no().to_owned()),
-                source: "case".into(),
-            };
-            let at_ctx = Ctx {
-                now: e.at,
-                ..ctx.clone()
-            };
-            crate::portal::insert_license(conn, &new, &at_ctx).await?;
-        }
-    }
-    Ok(())
 }
 
 pub(crate) async fn create(conn: &mut PgConnection, w: &CaseWrite, ctx: &Ctx) -> Result<()> {
@@ -136,7 +92,7 @@ pub(crate) async fn create_with(
     .execute(&mut *conn)
     .await
     .map_err(db)?;
-    append_events(conn, w, ctx, deferred).await
+    events::append_case_events(conn, w, ctx, deferred).await
 }
 
 pub(crate) async fn update(
@@ -178,7 +134,7 @@ pub(crate) async fn update(
         .execute(&mut *conn)
         .await
         .map_err(db)?;
-    append_events(conn, w, ctx, None).await
+    events::append_case_events(conn, w, ctx, None).await
 }
 
 type CaseRow = (

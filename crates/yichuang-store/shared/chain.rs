@@ -140,6 +140,44 @@ pub(crate) async fn append_many(
     Ok(())
 }
 
+/// Appends the events of a case write, then enters into the licence library the licence an
+/// approval issues (with its own event, at the approval's time).
+pub(crate) async fn append_case_events(
+    conn: &mut Conn,
+    w: &yichuang_store::CaseWrite,
+    ctx: &Ctx,
+    deferred: Option<&mut yichuang_store::report::Deltas>,
+) -> Result<()> {
+    let c = &w.case;
+    let batch: Vec<_> = w
+        .events
+        .iter()
+        .map(|e| NewEvent {
+            at: e.at,
+            kind: e.event.kind(),
+            payload: yichuang_store::event_payload(&e.event, w),
+        })
+        .collect();
+    let subject = ("case", c.case_no());
+    append_many(conn, ctx, Some(c.received.center_id), subject, &batch, deferred).await?;
+    for e in &w.events {
+        if let yichuang_domain::case::CaseEvent::LicenseIssued(l) = &e.event {
+            let new = yichuang_store::NewLicense {
+                center_id: c.received.center_id,
+                license: (**l).clone(),
+                case_no: Some(c.case_no().to_owned()),
+                source: "case".into(),
+            };
+            let at_ctx = Ctx {
+                now: e.at,
+                ..ctx.clone()
+            };
+            crate::portal::insert_license(conn, &new, &at_ctx).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Takes the next `n` places of a chain: returns the first of them and the hash it links to.
 /// The upsert locks the head row until commit (on PostgreSQL), so concurrent writers to one
 /// center link strictly one after another.
