@@ -454,6 +454,17 @@ pub(crate) struct Progress {
     pub(crate) description: String,
     pub(crate) current_step: String,
     pub(crate) due_promised: Option<String>,
+    /// What happened so far, in plain words, oldest first (no names, no comments).
+    pub(crate) timeline: Vec<ProgressEntry>,
+}
+
+/// One entry of the public timeline.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ProgressEntry {
+    /// Local time, `YYYY-MM-DD HH:MM`.
+    pub(crate) at: String,
+    /// What happened.
+    pub(crate) label: String,
 }
 
 /// Public progress lookup: number and applicant name.
@@ -474,10 +485,16 @@ pub(crate) async fn progress(
             q.name.as_deref().unwrap_or_default(),
         )
         .await?;
-    Ok(axum::Json(progress_of(&d)))
+    let events = state
+        .core
+        .store()
+        .events_for("case", d.case.case_no())
+        .await?;
+    Ok(axum::Json(progress_of(&d, &events)))
 }
 
-pub(crate) fn progress_of(d: &CaseDetail) -> Progress {
+/// The public view of a case: its state and its plain-words timeline from `events`.
+pub(crate) fn progress_of(d: &CaseDetail, events: &[yichuang_core::store::Event]) -> Progress {
     Progress {
         case_no: d.case.case_no().to_owned(),
         matter_name: d.case.received.matter_name.clone(),
@@ -486,6 +503,18 @@ pub(crate) fn progress_of(d: &CaseDetail) -> Progress {
         description: d.case.status.plain().into(),
         current_step: d.case.current_step_name(),
         due_promised: d.deadlines.due_promised.map(|x| x.to_string()),
+        timeline: events
+            .iter()
+            .filter(|e| e.kind.starts_with("case_"))
+            .filter_map(|e| {
+                Some(ProgressEntry {
+                    at: yichuang_domain::clock::to_shanghai(e.at)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                    label: yichuang_core::audit::event_label(&e.kind)?.to_owned(),
+                })
+            })
+            .collect(),
     }
 }
 

@@ -494,7 +494,12 @@ pub(crate) async fn progress(
     state.core.check_attempt(Attempt::Progress, ip)?;
     match state.core.public_progress(&q.case_no, &q.name).await {
         Ok(d) => {
-            page.progress = Some(progress_of(&d));
+            let events = state
+                .core
+                .store()
+                .events_for("case", d.case.case_no())
+                .await?;
+            page.progress = Some(progress_of(&d, &events));
             Ok(page.into_response())
         }
         Err(CoreError::NotFound(m)) => {

@@ -225,6 +225,34 @@ async fn a_case_goes_from_the_window_through_the_back_office_to_delivery() {
         p.get("applicant").is_none(),
         "nothing personal beyond what was typed"
     );
+    // The plain-words timeline: what happened and when, no names or comments.
+    let labels: Vec<&str> = p["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels.first(), Some(&"收件"), "{p}");
+    assert_eq!(labels.last(), Some(&"送达"), "{p}");
+    assert!(
+        labels.contains(&"受理") && labels.contains(&"环节通过"),
+        "{p}"
+    );
+    let text = p["timeline"].to_string();
+    for private in [
+        "审批员",
+        "负责人",
+        "材料齐全",
+        "clerk1",
+        "张三（身份证已核验）",
+    ] {
+        assert!(!text.contains(private), "{private} in {text}");
+    }
+    let (_, page) = app
+        .get_text(&format!("/progress?case_no={no}&name=%E5%BC%A0%E4%B8%89"))
+        .await;
+    assert!(page.contains("id=\"progress-timeline\""), "{page}");
+    assert!(page.contains("</span> 送达</li>"), "{page}");
 
     let (s, events) = app
         .get_json_as(&approver, &format!("/api/v1/cases/{no}/events"))
