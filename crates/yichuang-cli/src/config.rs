@@ -149,6 +149,8 @@ pub(crate) struct SupervisionConfig {
     pub(crate) yellow_remaining_days: u32,
     /// A ticket waiting longer than this many minutes shows on the board.
     pub(crate) long_wait_minutes: i64,
+    /// Holders at least this old (by the ID number) get a 绿色通道 ticket by themselves; 0 = off.
+    pub(crate) green_channel_age: u32,
     /// Per matter code: `{ yellow_percent = 80, yellow_remaining_days = 2 }`.
     pub(crate) matters: std::collections::BTreeMap<String, yichuang_domain::case::LightRules>,
 }
@@ -160,6 +162,7 @@ impl Default for SupervisionConfig {
             yellow_percent: d.yellow_percent,
             yellow_remaining_days: d.yellow_remaining_days,
             long_wait_minutes: yichuang_core::queue::QueueSettings::default().long_wait_minutes,
+            green_channel_age: yichuang_core::queue::QueueSettings::default().elderly_age,
             matters: std::collections::BTreeMap::new(),
         }
     }
@@ -172,8 +175,13 @@ impl SupervisionConfig {
             (1..=600).contains(&self.long_wait_minutes),
             "配置有误：[supervision] long_wait_minutes 应在 1 至 600 之间"
         );
+        anyhow::ensure!(
+            self.green_channel_age == 0 || (50..=100).contains(&self.green_channel_age),
+            "配置有误：[supervision] green_channel_age 应为 0（不启用）或 50 至 100 之间"
+        );
         Ok(yichuang_core::queue::QueueSettings {
             long_wait_minutes: self.long_wait_minutes,
+            elderly_age: self.green_channel_age,
             ..yichuang_core::queue::QueueSettings::default()
         })
     }
@@ -435,6 +443,11 @@ mod tests {
             cfg.supervision.queue_settings().unwrap().long_wait_minutes,
             30
         );
+        assert_eq!(cfg.supervision.queue_settings().unwrap().elderly_age, 65);
+        let bad: Config = toml::from_str("[supervision]\ngreen_channel_age = 30\n").unwrap();
+        assert!(bad.supervision.queue_settings().is_err());
+        let off: Config = toml::from_str("[supervision]\ngreen_channel_age = 0\n").unwrap();
+        assert_eq!(off.supervision.queue_settings().unwrap().elderly_age, 0);
     }
 
     fn ring() -> yichuang_store::Sealer {
