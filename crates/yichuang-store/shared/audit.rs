@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use yichuang_store::Result;
 use yichuang_store::audit::{AuditFilter, AuditHead, AuditStore, ChainRewrite, ChainedEvent};
 
-type Row = (
+/// An event row as `COLUMNS` selects it.
+pub(crate) type Row = (
     i64,
     i64,
     i64,
@@ -22,10 +23,12 @@ type Row = (
     String,
 );
 
-const COLUMNS: &str = "id, coalesce(seq, 0), at, actor, center_id, subject_kind, subject_id, \
+/// The columns of a chained event, in `Row` order.
+pub(crate) const COLUMNS: &str = "id, coalesce(seq, 0), at, actor, center_id, subject_kind, subject_id, \
                        kind, payload, ip, user_agent, coalesce(prev_hash, ''), coalesce(hash, '')";
 
-fn to_chained(r: Row) -> ChainedEvent {
+/// A row as the chain checks see it.
+pub(crate) fn to_chained(r: Row) -> ChainedEvent {
     ChainedEvent {
         id: r.0,
         seq: r.1,

@@ -369,29 +369,11 @@ async fn states(
     Ok(())
 }
 
-/// An event as the log rewrite reads it: row id, place, time, actor, center, subject, kind,
-/// payload, origin, links.
-type LogRow = (
-    i64,
-    i64,
-    i64,
-    String,
-    Option<i64>,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-);
-
 /// Events read per statement while a chain is rewritten.
 const LOG_BATCH: i64 = 2000;
 
 /// See `AuditStore::reseal_event_log`: every chain in its own transaction, which lifts the
-/// append-only trigger (`open_log_for_rewrite`), checks each link as it walks, rewrites from
+/// append-only trigger (`LIFT_LOG_TRIGGER`), checks each link as it walks, rewrites from
 /// the first event that changes, moves the head and appends the event that records it.
 pub(crate) async fn reseal_log(
     pool: &Pool,
@@ -399,7 +381,7 @@ pub(crate) async fn reseal_log(
     ctx: &Ctx,
     progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<Vec<yichuang_store::audit::ChainRewrite>> {
-    use yichuang_store::audit::{AuditHead, ChainRewrite, Origin, event_hash};
+    use yichuang_store::audit::{AuditHead, ChainRewrite};
     if !sealer.is_on() {
         return Ok(Vec::new());
     }
@@ -431,11 +413,11 @@ pub(crate) async fn reseal_log(
         let (mut last, mut prev, mut new_prev) = (0_i64, String::new(), String::new());
         let (mut from_seq, mut rewritten, mut relinked) = (None, 0_u64, 0_u64);
         loop {
-            let rows: Vec<LogRow> = sqlx::query_as(
-                "select id, seq, at, actor, center_id, subject_kind, subject_id, kind, payload, \
-                 ip, user_agent, coalesce(prev_hash, ''), coalesce(hash, '') from events \
-                 where coalesce(center_id, 0) = $1 and seq > $2 order by seq limit $3",
-            )
+            let rows: Vec<crate::audit::Row> = sqlx::query_as(&format!(
+                "select {} from events where coalesce(center_id, 0) = $1 and seq > $2 \
+                 order by seq limit $3",
+                crate::audit::COLUMNS
+            ))
             .bind(key)
             .bind(last)
             .bind(LOG_BATCH)
@@ -447,31 +429,22 @@ pub(crate) async fn reseal_log(
             }
             seen += rows.len() as u64;
             progress(seen);
-            for r in rows {
-                let (id, seq, at, actor, center_id) = (r.0, r.1, r.2, r.3, r.4);
-                let (subject, kind, payload) = ((r.5.as_str(), r.6.as_str()), r.7, r.8);
-                let origin = Origin {
-                    ip: r.9,
-                    user_agent: r.10,
-                };
+            for mut e in rows.into_iter().map(crate::audit::to_chained) {
                 // The stored chain must hold before anything is relinked on top of it.
-                if seq != last + 1 {
-                    return Err(broken(key, seq, &format!("之前缺少第 {} 号", last + 1)));
+                if e.seq != last + 1 {
+                    return Err(broken(key, e.seq, &format!("之前缺少第 {} 号", last + 1)));
                 }
-                let stored_hash = event_hash(
-                    &prev, seq, at, &actor, center_id, subject, &kind, &payload, &origin,
-                );
-                if r.11 != prev || r.12 != stored_hash {
-                    return Err(broken(key, seq, "的内容或链接与哈希不符"));
+                if e.prev_hash != prev || e.hash != e.expected_hash(&prev) {
+                    return Err(broken(key, e.seq, "的内容或链接与哈希不符"));
                 }
-                last = seq;
-                prev = r.12;
-                let value: serde_json::Value = serde_json::from_str(&payload).map_err(|e| {
-                    yichuang_store::StoreError::Other(anyhow::anyhow!("event payload: {e}"))
+                last = e.seq;
+                prev.clone_from(&e.hash);
+                let value: serde_json::Value = serde_json::from_str(&e.payload).map_err(|err| {
+                    yichuang_store::StoreError::Other(anyhow::anyhow!("event payload: {err}"))
                 })?;
-                let renamed = renames.get(&actor).cloned();
+                let renamed = renames.get(&e.actor).cloned();
                 // Accounts are the subject of their own events (created, logged in).
-                let renamed_subject = renames.get(subject.1).cloned();
+                let renamed_subject = renames.get(&e.subject_id).cloned();
                 let changes = sealer.needs_reseal(&value)
                     || names_an_old_actor(&value, &renames)
                     || renamed.is_some()
@@ -480,31 +453,27 @@ pub(crate) async fn reseal_log(
                     new_prev.clone_from(&prev);
                     continue;
                 }
-                from_seq.get_or_insert(seq);
-                let (actor, subject_id, payload) = if changes {
+                from_seq.get_or_insert(e.seq);
+                if changes {
                     rewritten += 1;
                     let mut value = value;
                     sealer.open_json(&mut value)?;
                     // Sealing first, so that a phone in a personal field is sealed, not renamed.
                     sealer.seal_json(&mut value)?;
                     rename_actors(&mut value, &renames);
-                    let subject_id = renamed_subject.unwrap_or_else(|| subject.1.to_owned());
-                    (renamed.unwrap_or(actor), subject_id, value.to_string())
-                } else {
-                    (actor, subject.1.to_owned(), payload)
-                };
-                let subject = (subject.0, subject_id.as_str());
-                let hash = event_hash(
-                    &new_prev, seq, at, &actor, center_id, subject, &kind, &payload, &origin,
-                );
+                    e.payload = value.to_string();
+                    e.actor = renamed.unwrap_or(e.actor);
+                    e.subject_id = renamed_subject.unwrap_or(e.subject_id);
+                }
+                let hash = e.expected_hash(&new_prev);
                 sqlx::query(
                     "update events set actor = $2, subject_id = $3, payload = $4, prev_hash = $5, \
                      hash = $6 where id = $1",
                 )
-                .bind(id)
-                .bind(&actor)
-                .bind(subject.1)
-                .bind(&payload)
+                .bind(e.id)
+                .bind(&e.actor)
+                .bind(&e.subject_id)
+                .bind(&e.payload)
                 .bind(&new_prev)
                 .bind(&hash)
                 .execute(&mut *tx)

@@ -25,8 +25,10 @@ impl Names {
     ) -> Result<Self, AppError> {
         let store = state.core.store();
         let mut names = Self::default();
+        // One lookup per distinct actor, found or not (most events share a few).
+        let mut looked_up = std::collections::HashSet::new();
         for e in events {
-            if !names.people.contains_key(&e.actor)
+            if looked_up.insert(e.actor.as_str())
                 && let Some(u) = store.user_by_username(&e.actor).await?
             {
                 names.people.insert(e.actor.clone(), u.user.display_name);
