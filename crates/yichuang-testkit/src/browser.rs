@@ -68,6 +68,9 @@ pub async fn start(test: &str) -> Option<Browser> {
         "--no-first-run",
         "--window-size=1280,1600",
         "--lang=zh-CN",
+        // The document camera (高拍仪) journey: a fake webcam, allowed without a prompt.
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
     ] {
         caps.add_arg(arg).unwrap();
     }
@@ -83,9 +86,35 @@ pub async fn start(test: &str) -> Option<Browser> {
     })
 }
 
+impl Drop for Browser {
+    // A journey that panics never reaches `quit`: killing chromedriver leaves its Chromium
+    // running (and burning CPU for the rest of the suite, which slowed every later journey).
+    // Every process of this session names the profile directory, so those are ended here.
+    fn drop(&mut self) {
+        let profile = self._profile.path().display().to_string();
+        let _ = std::process::Command::new("pkill")
+            .args(["-9", "-f", &format!("--user-data-dir={profile}")])
+            .status();
+    }
+}
+
 impl Browser {
+    /// Saves a screenshot of the current page as `target/screenshots/<name>.png` (the folder
+    /// CI keeps, so a reviewer can look at the pages the journeys saw).
+    pub async fn screenshot(&self, name: &str) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        if std::fs::create_dir_all(&dir).is_ok()
+            && let Err(e) = self
+                .driver
+                .screenshot(&dir.join(format!("{name}.png")))
+                .await
+        {
+            eprintln!("screenshot {name} failed: {e}");
+        }
+    }
+
     /// Ends the session.
     pub async fn quit(self) {
-        let _ = self.driver.quit().await;
+        let _ = self.driver.clone().quit().await;
     }
 }
