@@ -85,6 +85,7 @@ impl Core {
                         index,
                         mode: MaterialMode::Original,
                         deferred_due: None,
+                        file_id: None,
                     })
                     .collect();
                 let events = open_case(OpenCase {

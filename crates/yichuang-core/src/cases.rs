@@ -278,6 +278,7 @@ impl Core {
             )));
         }
         let applicant = validate_applicant(input.applicant, self.clock().today())?;
+        self.check_window_scans(user, &input.materials).await?;
         // Items a valid licence in the library satisfies need no paper (电子证照库核验).
         let licenses = self
             .licenses_for_intake(center, &version.matter, &applicant.id_number)
@@ -457,6 +458,9 @@ impl Core {
             None => false,
         };
         check_scope(user, c, &cmd, same_desk)?;
+        if let Command::Supplement { materials } = &cmd {
+            self.check_window_scans(user, materials).await?;
+        }
         if matches!(cmd, Command::Pass { .. })
             && let Some(why) = c.duty_conflict(&user.username)
         {

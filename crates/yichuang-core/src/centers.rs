@@ -88,6 +88,7 @@ impl Core {
             .ok_or_else(|| CoreError::Forbidden("您的账号未绑定窗口".into()))?;
         let version = self.matter(target.id, &input.matter_code).await?;
         let applicant = validate_applicant(input.applicant, self.clock().today())?;
+        self.check_window_scans(user, &input.materials).await?;
         let licenses = self
             .licenses_for_intake(target.id, &version.matter, &applicant.id_number)
             .await?;

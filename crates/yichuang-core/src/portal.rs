@@ -8,7 +8,7 @@ use chrono::{Duration, NaiveDate};
 use sha2::{Digest, Sha256};
 use yichuang_domain::account::{Role, StaffUser};
 use yichuang_domain::case::{
-    ApplicantKind, IssuedLicense, LicenseRef, MaterialMode, MaterialUpdate,
+    ApplicantKind, IssuedLicense, LicenseRef, MaterialInput, MaterialMode, MaterialUpdate,
 };
 use yichuang_domain::catalog::{Matter, ResultKind};
 use yichuang_domain::clock::shanghai_date;
@@ -266,7 +266,8 @@ impl Core {
             .ok_or_else(|| CoreError::NotFound("申请人资料不存在".into()))
     }
 
-    /// Stores an upload: refused when empty, too large or not a PDF, JPG or PNG by content;
+    /// Stores an upload — an applicant's material, or a window clerk's scan or photo of one
+    /// (收件扫描): refused when empty, too large or not a PDF, JPG or PNG by content;
     /// written under its hash (temp file, fsync, rename) before the record is stored.
     pub async fn upload_file(
         &self,
@@ -274,7 +275,9 @@ impl Core {
         name: &str,
         bytes: &[u8],
     ) -> Result<StoredFile> {
-        require_applicant(user)?;
+        if !user.is_applicant() {
+            require_role(user, &[Role::Clerk])?;
+        }
         if bytes.is_empty() {
             return Err(CoreError::Unprocessable {
                 code: "empty_file",
@@ -376,6 +379,37 @@ impl Core {
             .open_blob(&sealed)
             .map_err(|e| CoreError::Internal(anyhow::anyhow!("opening {}: {e}", path.display())))?;
         Ok((file, bytes))
+    }
+
+    /// Checks the scans a clerk attached to checklist items: each one a stored file of this
+    /// clerk's (a scan id from another account, or made up, is refused), and never on an item
+    /// marked missing.
+    pub(crate) async fn check_window_scans(
+        &self,
+        user: &StaffUser,
+        materials: &[MaterialInput],
+    ) -> Result<()> {
+        for m in materials {
+            let Some(id) = m.file_id.as_deref() else {
+                continue;
+            };
+            if m.mode == MaterialMode::Missing {
+                return Err(CoreError::invalid(
+                    "materials",
+                    format!("第 {} 项材料选择了“缺少”，却附有扫描件", m.index + 1),
+                ));
+            }
+            match self.store().file(id).await? {
+                Some(f) if f.owner == user.id => {}
+                _ => {
+                    return Err(CoreError::invalid(
+                        "materials",
+                        format!("第 {} 项材料的扫描件不存在，请重新扫描或拍照", m.index + 1),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn owned_file(&self, user: &StaffUser, id: &str) -> Result<StoredFile> {

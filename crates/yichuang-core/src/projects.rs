@@ -234,6 +234,7 @@ impl Core {
                     index,
                     mode: MaterialMode::Original,
                     deferred_due: None,
+                    file_id: None,
                 })
                 .collect();
             let licenses = self.licenses_for_intake(center, m, &credit).await?;

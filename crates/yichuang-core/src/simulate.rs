@@ -424,6 +424,7 @@ impl Core {
                 index,
                 mode: MaterialMode::Original,
                 deferred_due: None,
+                file_id: None,
             })
             .collect();
         let roll = rng.u32(0..100);
@@ -435,6 +436,7 @@ impl Core {
                 IntakeDecision::RequestCorrection {
                     extra: vec![],
                     note: "请补齐材料".into(),
+                    reasons: vec![],
                 },
             )
         } else if roll < 11 {
@@ -587,6 +589,7 @@ impl Core {
                         index,
                         mode: MaterialMode::Original,
                         deferred_due: None,
+                        file_id: None,
                     })
                     .collect();
                 let done = self
@@ -644,6 +647,7 @@ impl Core {
                     guard += 1;
                     let pass = || Command::Pass {
                         comment: "同意".into(),
+                        seen: vec![],
                     };
                     // The 承办人 passes what it may; a step its duties rule out goes to the
                     // department's second person.
@@ -670,6 +674,7 @@ impl Core {
                         Command::Conclude {
                             outcome,
                             reason: reason.into(),
+                            seen: vec![],
                         },
                     )
                     .await

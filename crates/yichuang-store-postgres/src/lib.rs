@@ -343,6 +343,10 @@ impl Store for PgStore {
         tickets::get(&self.pool, id).await
     }
 
+    async fn ticket_holder(&self, id: i64) -> Result<Option<String>> {
+        tickets::holder(&self.pool, &self.sealer, id).await
+    }
+
     async fn tickets(
         &self,
         center_id: i64,

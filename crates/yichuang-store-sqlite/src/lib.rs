@@ -345,6 +345,10 @@ impl Store for SqliteStore {
         tickets::get(&self.reader, id).await
     }
 
+    async fn ticket_holder(&self, id: i64) -> Result<Option<String>> {
+        tickets::holder(&self.reader, &self.sealer, id).await
+    }
+
     async fn tickets(
         &self,
         center_id: i64,

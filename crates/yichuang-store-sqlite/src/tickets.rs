@@ -9,6 +9,7 @@ use yichuang_store::{
 };
 
 use crate::{db, events, ms};
+use yichuang_store::Sealer;
 
 /// The answer to a second waiting ticket of one holder in one group.
 const ONE_WAITING: &str = "该证件号码在此类业务已有等候中的号，请勿重复取号";
@@ -96,8 +97,8 @@ pub(crate) async fn issue(conn: &mut SqliteConnection, t: &NewTicket, ctx: &Ctx)
     }
     let id: i64 = sqlx::query_scalar(
         "insert into tickets (center_id, day, group_code, number, kind, status, id_hash, \
-         issued_at, callable_at, queue_at, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, 'waiting', $6, $7, $8, $7, $7, $7) returning id",
+         issued_at, callable_at, queue_at, created_at, updated_at, holder_id) \
+         values ($1, $2, $3, $4, $5, 'waiting', $6, $7, $8, $7, $7, $7, $9) returning id",
     )
     .bind(t.center_id)
     .bind(&day)
@@ -107,6 +108,12 @@ pub(crate) async fn issue(conn: &mut SqliteConnection, t: &NewTicket, ctx: &Ctx)
     .bind(&t.id_hash)
     .bind(now)
     .bind(t.callable_at.timestamp_millis())
+    .bind(
+        t.holder_id
+            .as_deref()
+            .map(|id| ctx.sealer.seal(id))
+            .transpose()?,
+    )
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| match db(e) {
@@ -264,7 +271,9 @@ pub(crate) async fn update(
     let done = sqlx::query(
         "update tickets set status = $3, group_code = $4, queue_at = $5, target_window = $6, \
          window_code = $7, called_at = $8, started_at = $9, finished_at = $10, no_show_at = $11, \
-         recalls = $12, case_no = $13, updated_at = $14, clerk = $15 where id = $1 and status = $2",
+         recalls = $12, case_no = $13, updated_at = $14, clerk = $15, \
+         holder_id = case when $3 in ('finished', 'no_show') then null else holder_id end \
+         where id = $1 and status = $2",
     )
     .bind(t.id)
     .bind(expected.code())
@@ -298,6 +307,17 @@ pub(crate) async fn update(
         payload,
     )
     .await
+}
+
+/// The holder's ID number typed at the kiosk, opened.
+pub(crate) async fn holder(pool: &SqlitePool, sealer: &Sealer, id: i64) -> Result<Option<String>> {
+    let stored: Option<Option<String>> =
+        sqlx::query_scalar("select holder_id from tickets where id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(db)?;
+    stored.flatten().map(|s| sealer.open(&s)).transpose()
 }
 
 pub(crate) async fn get(pool: &SqlitePool, id: i64) -> Result<Option<Ticket>> {

@@ -39,6 +39,7 @@ pub(crate) async fn reseal(
         ("projects", "credit_code", Some("credit_index")),
         ("projects", "contact", None),
         ("appointments", "phone", None),
+        ("tickets", "holder_id", None),
         ("outbox", "recipient", None),
     ] {
         column_pass(pool, sealer, &prefix, (table, column, index), &mut report, &tick).await?;
@@ -229,7 +230,8 @@ async fn column_pass(
 ) -> Result<()> {
     let index_select = index.map_or_else(|| "''".to_owned(), |i| format!("coalesce({i}, '')"));
     let select = format!(
-        "select id, {column}, {index_select} from {table} where id > $1 order by id limit $2"
+        "select id, {column}, {index_select} from {table} \
+         where id > $1 and {column} is not null order by id limit $2"
     );
     let update = match index {
         Some(i) => format!("update {table} set {column} = $2, {i} = $3 where id = $1"),

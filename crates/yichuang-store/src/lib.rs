@@ -241,6 +241,10 @@ pub trait Store: AuditStore + Send + Sync + std::fmt::Debug {
     /// A ticket by id.
     async fn ticket(&self, id: i64) -> Result<Option<Ticket>>;
 
+    /// The ID number the holder of a ticket typed at the kiosk, opened; `None` when none was
+    /// given or the ticket has ended.
+    async fn ticket_holder(&self, id: i64) -> Result<Option<String>>;
+
     /// Tickets of a center and day with the given statuses, in queue order.
     async fn tickets(
         &self,

@@ -63,6 +63,9 @@ pub struct NewTicket {
     /// What a waiting ticket of the same holder issued before blind indexes keeps (the re-keyed
     /// old digest): such a ticket counts as the holder's too.
     pub also_held_as: Option<String>,
+    /// The holder's ID number as typed at the kiosk (stored sealed, dropped when the ticket
+    /// ends), for the window that serves the ticket.
+    pub holder_id: Option<String>,
     /// Callable from.
     pub callable_at: DateTime<Utc>,
 }

@@ -6,7 +6,8 @@ use serde_json::Value;
 use yichuang_core::CoreError;
 use yichuang_core::cases::{ApplicantInput, NewCase};
 use yichuang_domain::case::{
-    Command, DeliveryMethod, IntakeDecision, MaterialInput, MaterialMode, Outcome, Procedure,
+    Command, DeliveryMethod, IntakeDecision, MaterialInput, MaterialMode, MaterialReason, Outcome,
+    Procedure,
 };
 
 fn text(v: &Value, key: &str) -> String {
@@ -65,6 +66,13 @@ pub(crate) fn materials(v: &Value) -> Result<Vec<MaterialInput>, CoreError> {
                 .and_then(|n| usize::try_from(n).ok())
                 .ok_or_else(|| CoreError::invalid("materials", "每项材料须有序号 index"))?;
             let mode_text = text(m, "mode");
+            if mode_text.trim().is_empty() {
+                // The window form preselects nothing: each item is a decision of the clerk's.
+                return Err(CoreError::invalid(
+                    "materials",
+                    format!("第 {} 项材料未选择收取方式，请逐项核验后选择", index + 1),
+                ));
+            }
             let mode = MaterialMode::parse(&mode_text).ok_or_else(|| {
                 CoreError::invalid(
                     "materials",
@@ -77,7 +85,36 @@ pub(crate) fn materials(v: &Value) -> Result<Vec<MaterialInput>, CoreError> {
                 })?),
                 None => None,
             };
-            Ok(MaterialInput { index, mode, deferred_due })
+            Ok(MaterialInput {
+                index,
+                mode,
+                deferred_due,
+                file_id: opt_text(m, "file_id"),
+            })
+        })
+        .collect()
+}
+
+/// Parses `reasons: [{index, reason}]`: what is wrong with each item of a correction notice.
+pub(crate) fn reasons(v: &Value) -> Result<Vec<MaterialReason>, CoreError> {
+    let Some(items) = v.get("reasons") else {
+        return Ok(Vec::new());
+    };
+    let Some(items) = items.as_array() else {
+        return Err(CoreError::invalid("reasons", "reasons 应为数组"));
+    };
+    items
+        .iter()
+        .map(|r| {
+            let index = r
+                .get("index")
+                .and_then(Value::as_u64)
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(|| CoreError::invalid("reasons", "每项补正原因须有材料序号 index"))?;
+            Ok(MaterialReason {
+                index,
+                reason: text(r, "reason"),
+            })
         })
         .collect()
 }
@@ -89,6 +126,7 @@ pub(crate) fn command(v: &Value) -> Result<Command, CoreError> {
         "request_correction" => Command::RequestCorrection {
             missing: indexes(v, "missing")?,
             note: text(v, "note"),
+            reasons: reasons(v)?,
         },
         "supplement" => Command::Supplement {
             materials: materials(v)?,
@@ -103,6 +141,7 @@ pub(crate) fn command(v: &Value) -> Result<Command, CoreError> {
         },
         "pass" => Command::Pass {
             comment: text(v, "comment"),
+            seen: indexes(v, "seen")?,
         },
         "return" => Command::Return {
             reason: text(v, "reason"),
@@ -141,6 +180,7 @@ pub(crate) fn command(v: &Value) -> Result<Command, CoreError> {
             Command::Conclude {
                 outcome,
                 reason: text(v, "reason"),
+                seen: indexes(v, "seen")?,
             }
         }
         "deliver" => {
@@ -195,6 +235,7 @@ pub(crate) fn new_case(v: &Value) -> Result<NewCase, CoreError> {
         "request_correction" => IntakeDecision::RequestCorrection {
             extra: indexes(v, "missing")?,
             note: text(v, "note"),
+            reasons: reasons(v)?,
         },
         "refuse" => IntakeDecision::Refuse {
             reason: text(v, "reason"),
@@ -214,35 +255,51 @@ pub(crate) fn new_case(v: &Value) -> Result<NewCase, CoreError> {
     })
 }
 
-/// Turns flat form fields (`mode_3=copy`, `due_3=2026-12-01`, `missing_2=on`) into the JSON
-/// shape the parsers above read.
+/// Turns flat form fields (`mode_3=copy`, `due_3=2026-12-01`, `file_3=<id>`, `missing_2=on`,
+/// `fix_2=<reason>`, `seen_1=on`) into the JSON shape the parsers above read.
 pub(crate) fn form_to_json(fields: &std::collections::HashMap<String, String>) -> Value {
     let mut v = serde_json::Map::new();
     let mut materials = Vec::new();
     let mut missing = Vec::new();
+    let mut reasons = Vec::new();
+    let mut seen = Vec::new();
     let mut applicant = serde_json::Map::new();
+    let numbered =
+        |k: &str, prefix: &str| k.strip_prefix(prefix).and_then(|i| i.parse::<usize>().ok());
     for (k, val) in fields {
-        if let Some(i) = k
-            .strip_prefix("mode_")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
+        if let Some(i) = numbered(k, "mode_") {
             let due = fields.get(&format!("due_{i}")).cloned().unwrap_or_default();
-            materials.push(serde_json::json!({"index": i, "mode": val, "deferred_due": due}));
-        } else if let Some(i) = k
-            .strip_prefix("missing_")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
+            let file = fields
+                .get(&format!("file_{i}"))
+                .cloned()
+                .unwrap_or_default();
+            materials.push(
+                serde_json::json!({"index": i, "mode": val, "deferred_due": due, "file_id": file}),
+            );
+        } else if let Some(i) = numbered(k, "missing_") {
             missing.push(i);
+        } else if let Some(i) = numbered(k, "fix_") {
+            if !val.trim().is_empty() {
+                reasons.push(serde_json::json!({"index": i, "reason": val}));
+            }
+        } else if let Some(i) = numbered(k, "seen_") {
+            seen.push(i);
+        } else if k.starts_with("file_") {
         } else if let Some(field) = k.strip_prefix("applicant_") {
             applicant.insert(field.to_owned(), Value::String(val.clone()));
+            // Read with its item above.
         } else if !k.starts_with("due_") {
             v.insert(k.clone(), Value::String(val.clone()));
         }
     }
     materials.sort_by_key(|m| m["index"].as_u64());
+    reasons.sort_by_key(|m| m["index"].as_u64());
     missing.sort_unstable();
+    seen.sort_unstable();
     v.insert("materials".into(), Value::Array(materials));
     v.insert("missing".into(), serde_json::json!(missing));
+    v.insert("reasons".into(), Value::Array(reasons));
+    v.insert("seen".into(), serde_json::json!(seen));
     if !applicant.is_empty() {
         v.insert("applicant".into(), Value::Object(applicant));
     }
@@ -261,6 +318,10 @@ mod tests {
             ("mode_0", "deferred"),
             ("due_0", "2026-12-01"),
             ("missing_1", "on"),
+            ("file_2", "abc"),
+            ("fix_1", " 复印件不清晰 "),
+            ("fix_0", ""),
+            ("seen_2", "on"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -269,12 +330,21 @@ mod tests {
         assert_eq!(v["materials"][0]["index"], 0);
         assert_eq!(v["materials"][0]["deferred_due"], "2026-12-01");
         assert_eq!(v["missing"], serde_json::json!([1]));
+        assert_eq!(v["materials"][1]["file_id"], "abc");
+        assert_eq!(
+            v["reasons"],
+            serde_json::json!([{"index": 1, "reason": " 复印件不清晰 "}])
+        );
+        assert_eq!(v["seen"], serde_json::json!([2]));
         let cmd = command(&v).unwrap();
         assert!(matches!(cmd, Command::Supplement { materials } if materials.len() == 2));
     }
 
     #[test]
     fn bad_actions_are_named() {
+        let err =
+            materials(&serde_json::json!({"materials": [{"index": 2, "mode": ""}]})).unwrap_err();
+        assert!(err.to_string().contains("第 3 项材料未选择收取方式"));
         let err = command(&serde_json::json!({"action": "fly"})).unwrap_err();
         assert!(err.to_string().contains("不支持的操作"));
         let err = command(&serde_json::json!({"action": "suspend", "procedure": "x"})).unwrap_err();

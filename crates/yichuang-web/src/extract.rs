@@ -192,6 +192,12 @@ impl Policy for ApplicantOnly {
     const ROLES: &'static [Role] = &[Role::Applicant];
 }
 
+/// Who stores files: applicants (their materials) and window clerks (scans taken at intake).
+pub(crate) struct Uploaders;
+impl Policy for Uploaders {
+    const ROLES: &'static [Role] = &[Role::Applicant, Role::Clerk];
+}
+
 /// The 审计管理员 only (the audit trail).
 pub(crate) struct AuditorOnly;
 impl Policy for AuditorOnly {

@@ -150,12 +150,24 @@ pub(crate) fn build(d: &CaseDetail, kind: &str, center_name: &str) -> Result<Not
             doc.items = c
                 .correction_missing
                 .iter()
-                .filter_map(|i| r.materials.get(*i))
-                .map(|m| {
+                .filter_map(|i| r.materials.get(*i).map(|m| (*i, m)))
+                .map(|(i, m)| {
+                    // The clerk's own words for the item; else what the checklist shows.
+                    let why = c
+                        .correction_reasons
+                        .iter()
+                        .find(|x| x.index == i)
+                        .map(|x| x.reason.clone());
+                    let state = c.materials.get(i).map(|s| s.mode);
+                    let why = why.unwrap_or_else(|| match state {
+                        Some(yichuang_domain::case::MaterialMode::Missing) => "未提交".into(),
+                        _ if m.required => "需补正".into(),
+                        _ => "需更正".into(),
+                    });
                     format!(
-                        "{}（{}）",
+                        "{}（{}）：{why}",
                         m.name,
-                        if m.required { "必需" } else { "需更正" }
+                        if m.required { "必需" } else { "非必需" }
                     )
                 })
                 .collect();

@@ -43,12 +43,18 @@ pub struct AppState {
     pub core: Core,
     /// Settings.
     pub settings: WebSettings,
+    /// ID cards read at each window, waiting for the intake form (in memory only).
+    pub id_reads: crate::api::desk::IdCardReads,
 }
 
 impl AppState {
     /// Builds the state.
     pub fn new(core: Core, settings: WebSettings) -> Self {
-        Self { core, settings }
+        Self {
+            core,
+            settings,
+            id_reads: Default::default(),
+        }
     }
 }
 

@@ -65,6 +65,77 @@
     });
   }
 
+  // Desk intake: scans and photos of each material go to the file store as they are taken;
+  // the form carries only their ids (file_N). The document camera (高拍仪) presents itself as
+  // a webcam, so the browser's getUserMedia reaches it.
+  var intake = document.getElementById('intake');
+  if (intake) {
+    var csrf = (intake.querySelector('input[name=csrf]') || {}).value || '';
+    var upload = function (index, blob, name) {
+      var status = document.getElementById('scan-status-' + index), hidden = document.getElementById('file-' + index);
+      status.textContent = '上传中…';
+      var fd = new FormData(); fd.append('file', blob, name);
+      fetch('/api/v1/files', { method: 'POST', body: fd, headers: { 'X-CSRF-Token': csrf }, credentials: 'same-origin' })
+        .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
+        .then(function (r) {
+          if (!r.ok) { status.textContent = '✗ ' + ((r.body.error || {}).message || '上传失败'); hidden.value = ''; return; }
+          hidden.value = r.body.file_id;
+          status.textContent = '';
+          var a = document.createElement('a');
+          a.href = '/files/' + r.body.file_id; a.target = '_blank'; a.textContent = '✓ 已留存 ' + r.body.name;
+          status.appendChild(a);
+        })
+        .catch(function () { status.textContent = '✗ 上传失败，请重试'; hidden.value = ''; });
+    };
+    intake.querySelectorAll('input[data-scan-for]').forEach(function (input) {
+      input.addEventListener('change', function () {
+        if (input.files && input.files[0]) upload(input.getAttribute('data-scan-for'), input.files[0], input.files[0].name);
+      });
+    });
+    var cam = document.getElementById('camera'), video = document.getElementById('camera-video'), camFor = null, stream = null;
+    var closeCam = function () {
+      if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+      stream = null; camFor = null; cam.hidden = true;
+    };
+    intake.querySelectorAll('button[data-camera-for]').forEach(function (b) {
+      b.addEventListener('click', function () {
+        if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { alert('此浏览器不能使用摄像头，请改用“扫描件”选择文件'); return; }
+        camFor = b.getAttribute('data-camera-for');
+        document.getElementById('camera-target').textContent = '第 ' + (+camFor + 1) + ' 项材料';
+        navigator.mediaDevices.getUserMedia({ video: true }).then(function (s) {
+          stream = s; video.srcObject = s; cam.hidden = false; document.getElementById('camera-shot').focus();
+        }).catch(function () { alert('未能打开高拍仪或摄像头，请检查连接后重试，或改用“扫描件”'); });
+      });
+    });
+    document.getElementById('camera-shot').addEventListener('click', function () {
+      if (!stream || camFor === null) return;
+      var c = document.createElement('canvas'), index = camFor;
+      c.width = video.videoWidth || 640; c.height = video.videoHeight || 480;
+      c.getContext('2d').drawImage(video, 0, 0, c.width, c.height);
+      c.toBlob(function (blob) { if (blob) upload(index, blob, '第' + (+index + 1) + '项材料拍照.jpg'); }, 'image/jpeg', 0.9);
+      closeCam();
+    });
+    document.getElementById('camera-close').addEventListener('click', closeCam);
+
+    // The ID-card reader posts what it read for this window; the button takes it.
+    var readBtn = document.getElementById('read-id-card'), readStatus = document.getElementById('id-card-status');
+    if (readBtn) readBtn.addEventListener('click', function () {
+      readStatus.textContent = '读取中…';
+      fetch('/api/v1/desk/id-card', { credentials: 'same-origin' })
+        .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
+        .then(function (r) {
+          if (!r.ok) { readStatus.textContent = (r.body.error || {}).message || '未读到身份证'; return; }
+          var type = document.getElementById('applicant-type');
+          if (type && type.value !== 'person') { type.value = 'person'; type.dispatchEvent(new Event('change')); }
+          document.getElementById('applicant-name').value = r.body.name;
+          var idf = document.getElementById('id-number'); idf.value = r.body.id_number;
+          idf.dispatchEvent(new Event('input'));
+          readStatus.textContent = '✓ 已从身份证读取：' + r.body.name;
+        })
+        .catch(function () { readStatus.textContent = '读卡失败，请重试或手工输入'; });
+    });
+  }
+
   // Hall display: live calls over server-sent events, announced with Chinese speech synthesis.
   var calls = document.getElementById('calls');
   if (calls && document.body.hasAttribute('data-center')) {

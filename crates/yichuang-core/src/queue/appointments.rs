@@ -238,6 +238,7 @@ impl Core {
             kind: TicketKind::Appointment,
             id_hash: None,
             also_held_as: None,
+            holder_id: None,
             callable_at: a.slot_start,
         };
         let ticket = self

@@ -226,6 +226,7 @@ impl Core {
             kind,
             id_hash: holder.as_deref().map(|id| self.id_hash(id)),
             also_held_as: holder.as_deref().and_then(|id| self.legacy_holder(id)),
+            holder_id: holder.clone(),
             callable_at: now,
         };
         let ticket = self.store().issue_ticket(&new, &self.ctx(actor)).await?;
@@ -266,6 +267,19 @@ impl Core {
             self.publish("called", t).await;
         }
         Ok(called)
+    }
+
+    /// The ID number the holder of the ticket now at the clerk's window typed at the kiosk, to
+    /// carry into the intake form; `None` without a ticket there or a number given.
+    pub async fn holder_at_window(&self, user: &StaffUser) -> Result<Option<String>> {
+        require_role(user, &[Role::Clerk])?;
+        let Some(window) = user.window.as_deref() else {
+            return Ok(None);
+        };
+        match self.current_ticket(user.center_id, window).await? {
+            Some(t) => Ok(self.store().ticket_holder(t.id).await?),
+            None => Ok(None),
+        }
     }
 
     /// The ticket currently called or served at a window.

@@ -46,6 +46,8 @@ pub struct MaterialInput {
     pub mode: MaterialMode,
     /// Due date for deferred items.
     pub deferred_due: Option<NaiveDate>,
+    /// The scan or photo the window took of it (a stored file of the clerk's).
+    pub file_id: Option<String>,
 }
 
 /// The clerk's intake decision.
@@ -63,6 +65,8 @@ pub enum IntakeDecision {
         extra: Vec<usize>,
         /// Note.
         note: String,
+        /// What is wrong with each item, where the clerk said.
+        reasons: Vec<MaterialReason>,
     },
     /// 不予受理.
     Refuse {
@@ -166,6 +170,10 @@ pub fn open_case(input: OpenCase<'_>) -> Result<Vec<CaseEvent>, CaseError> {
                 (None, Some(_)) => MaterialMode::Upload,
                 (None, None) => given.map_or(MaterialMode::Missing, |x| x.mode),
             };
+            // A scan taken at the window goes with the item however it was provided.
+            let file_id = file_id
+                .map(|(_, f)| f.clone())
+                .or_else(|| given.and_then(|x| x.file_id.clone()));
             MaterialState {
                 index,
                 name: g.name.clone(),
@@ -175,7 +183,7 @@ pub fn open_case(input: OpenCase<'_>) -> Result<Vec<CaseEvent>, CaseError> {
                     .filter(|_| license.is_none())
                     .and_then(|x| x.deferred_due),
                 license_type: g.license_type.clone(),
-                file_id: file_id.map(|(_, f)| f.clone()),
+                file_id,
                 license: license.map(|(_, l)| l.clone()),
             }
         })
@@ -239,12 +247,18 @@ pub fn open_case(input: OpenCase<'_>) -> Result<Vec<CaseEvent>, CaseError> {
                 events.push(CaseEvent::Concluded {
                     outcome: Outcome::Approved,
                     reason: "即办件，窗口当场办结".into(),
+                    seen: Vec::new(),
                 });
             }
         }
-        IntakeDecision::RequestCorrection { extra, note } => {
+        IntakeDecision::RequestCorrection {
+            extra,
+            note,
+            reasons,
+        } => {
+            let reasons = check_reasons(reasons, materials.len())?;
             let mut all = missing;
-            for i in extra {
+            for i in extra.into_iter().chain(reasons.iter().map(|r| r.index)) {
                 if i >= materials.len() {
                     return Err(invalid(
                         "missing",
@@ -259,7 +273,11 @@ pub fn open_case(input: OpenCase<'_>) -> Result<Vec<CaseEvent>, CaseError> {
             if all.is_empty() {
                 return Err(invalid("decision", "材料齐全，无需补正，请直接受理"));
             }
-            events.push(CaseEvent::CorrectionRequested { missing: all, note });
+            events.push(CaseEvent::CorrectionRequested {
+                missing: all,
+                note,
+                reasons,
+            });
         }
         IntakeDecision::Refuse { reason } => {
             let reason = required_text("reason", &reason, "请填写不予受理的理由")?;
@@ -267,6 +285,38 @@ pub fn open_case(input: OpenCase<'_>) -> Result<Vec<CaseEvent>, CaseError> {
         }
     }
     Ok(events)
+}
+
+/// Per-item correction reasons: trimmed, empty ones dropped, each on a real item, once.
+fn check_reasons(
+    reasons: Vec<MaterialReason>,
+    count: usize,
+) -> Result<Vec<MaterialReason>, CaseError> {
+    let mut out: Vec<MaterialReason> = Vec::new();
+    for r in reasons {
+        let reason = r.reason.trim().to_owned();
+        if reason.is_empty() {
+            continue;
+        }
+        if r.index >= count {
+            return Err(invalid(
+                "reasons",
+                format!("材料序号 {} 超出办事指南的材料清单", r.index),
+            ));
+        }
+        if reason.chars().count() > 200 {
+            return Err(invalid("reasons", "每项材料的补正原因最多 200 字"));
+        }
+        if out.iter().any(|o| o.index == r.index) {
+            return Err(invalid("reasons", format!("材料序号 {} 重复", r.index)));
+        }
+        out.push(MaterialReason {
+            index: r.index,
+            reason,
+        });
+    }
+    out.sort_by_key(|r| r.index);
+    Ok(out)
 }
 
 fn required_text(field: &str, text: &str, message: &str) -> Result<String, CaseError> {
@@ -301,6 +351,8 @@ pub enum Command {
         missing: Vec<usize>,
         /// Note.
         note: String,
+        /// What is wrong with each item, where the clerk said.
+        reasons: Vec<MaterialReason>,
     },
     /// 补正材料.
     Supplement {
@@ -318,6 +370,8 @@ pub enum Command {
     Pass {
         /// Opinion.
         comment: String,
+        /// Electronic materials examined (checklist indexes).
+        seen: Vec<usize>,
     },
     /// Return to the previous step.
     Return {
@@ -350,6 +404,8 @@ pub enum Command {
         outcome: Outcome,
         /// Reasons.
         reason: String,
+        /// Electronic materials examined (checklist indexes).
+        seen: Vec<usize>,
     },
     /// Hand over or mail the result.
     Deliver {
@@ -373,6 +429,28 @@ pub const MAX_LICENSING_EXTENSION: u32 = 10;
 pub const MAX_OTHER_EXTENSION: u32 = 30;
 
 impl Case {
+    /// The examined materials of a decision, checked: each an item of this case with an
+    /// electronic copy (a scan, an upload or a licence can be looked at; paper cannot).
+    fn examined(&self, seen: &[usize]) -> Result<Vec<usize>, CaseError> {
+        let mut out = Vec::new();
+        for i in seen {
+            let Some(m) = self.materials.get(*i) else {
+                return Err(invalid("seen", format!("材料序号 {i} 超出办件的材料清单")));
+            };
+            if m.file_id.is_none() && m.license.is_none() {
+                return Err(invalid(
+                    "seen",
+                    format!("材料“{}”没有电子件，不能标为已查阅", m.name),
+                ));
+            }
+            if !out.contains(i) {
+                out.push(*i);
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
     /// The events an action produces, or why it is not allowed now.
     pub fn decide(
         &self,
@@ -419,7 +497,11 @@ impl Case {
                     materials: materials.clone(),
                 }])
             }
-            Command::RequestCorrection { missing, note } => {
+            Command::RequestCorrection {
+                missing,
+                note,
+                reasons,
+            } => {
                 if status != S::Received {
                     return Err(not_now("出具补正告知"));
                 }
@@ -428,8 +510,9 @@ impl Case {
                         "补正告知只能一次性出具，已出具过的办件不能再次要求补正",
                     ));
                 }
+                let reasons = check_reasons(reasons.clone(), self.materials.len())?;
                 let mut all = self.missing_required();
-                for i in missing {
+                for i in missing.iter().chain(reasons.iter().map(|r| &r.index)) {
                     if *i >= self.materials.len() {
                         return Err(invalid(
                             "missing",
@@ -447,6 +530,7 @@ impl Case {
                 Ok(vec![CaseEvent::CorrectionRequested {
                     missing: all,
                     note: note.trim().to_owned(),
+                    reasons,
                 }])
             }
             Command::Supplement { materials } => {
@@ -464,7 +548,7 @@ impl Case {
                         index: m.index,
                         mode: m.mode,
                         deferred_due: m.deferred_due,
-                        file_id: None,
+                        file_id: m.file_id.clone(),
                     })
                     .collect();
                 Ok(vec![CaseEvent::Supplemented { materials: updates }])
@@ -492,6 +576,7 @@ impl Case {
                     events.push(CaseEvent::Concluded {
                         outcome: Outcome::Approved,
                         reason: "即办件，窗口当场办结".into(),
+                        seen: Vec::new(),
                     });
                 }
                 Ok(events)
@@ -504,7 +589,7 @@ impl Case {
                     reason: required_text("reason", reason, "请填写不予受理的理由")?,
                 }])
             }
-            Command::Pass { comment } => {
+            Command::Pass { comment, seen } => {
                 if !matches!(status, S::Accepted | S::InProcess) {
                     return Err(not_now("通过环节"));
                 }
@@ -514,6 +599,7 @@ impl Case {
                 Ok(vec![CaseEvent::StepPassed {
                     step,
                     comment: comment.trim().to_owned(),
+                    seen: self.examined(seen)?,
                 }])
             }
             Command::Return { reason } => {
@@ -592,10 +678,15 @@ impl Case {
                 }
                 Ok(vec![CaseEvent::ExtensionApproved])
             }
-            Command::Conclude { outcome, reason } => {
+            Command::Conclude {
+                outcome,
+                reason,
+                seen,
+            } => {
                 if !matches!(status, S::Accepted | S::InProcess) {
                     return Err(not_now("办结"));
                 }
+                let seen = self.examined(seen)?;
                 match outcome {
                     Outcome::Approved => {
                         if let Some(step) = self.current_step {
@@ -607,6 +698,7 @@ impl Case {
                         Ok(vec![CaseEvent::Concluded {
                             outcome: *outcome,
                             reason: reason.trim().to_owned(),
+                            seen,
                         }])
                     }
                     Outcome::Denied => {
@@ -614,6 +706,7 @@ impl Case {
                         Ok(vec![CaseEvent::Concluded {
                             outcome: *outcome,
                             reason,
+                            seen,
                         }])
                     }
                 }

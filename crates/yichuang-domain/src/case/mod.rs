@@ -53,7 +53,12 @@ impl Case {
             CaseEvent::LicenseIssued(l) => {
                 self.license_no = Some(l.number.clone());
             }
-            CaseEvent::CorrectionRequested { missing, note } => {
+            CaseEvent::CorrectionRequested {
+                missing,
+                note,
+                reasons,
+            } => {
+                self.correction_reasons.clone_from(reasons);
                 self.status = CaseStatus::CorrectionRequested;
                 self.correction_requested_at = Some(at);
                 self.correction_missing.clone_from(missing);
@@ -147,7 +152,9 @@ impl Case {
                     e.approved_by = Some(by.to_owned());
                 }
             }
-            CaseEvent::Concluded { outcome, reason } => {
+            CaseEvent::Concluded {
+                outcome, reason, ..
+            } => {
                 self.status = CaseStatus::Concluded;
                 self.outcome = Some(*outcome);
                 self.outcome_reason.clone_from(reason);

@@ -28,6 +28,8 @@ pub struct Case {
     pub correction_missing: Vec<usize>,
     /// Note of the correction notice.
     pub correction_note: String,
+    /// What was wrong with each item, where the clerk said.
+    pub correction_reasons: Vec<MaterialReason>,
     /// Last supplement instant.
     pub supplemented_at: Option<DateTime<Utc>>,
     /// Legal acceptance instant.
@@ -87,6 +89,7 @@ impl Case {
             correction_requested_at: None,
             correction_missing: Vec::new(),
             correction_note: String::new(),
+            correction_reasons: Vec::new(),
             supplemented_at: None,
             accepted_at: None,
             accepted_by: None,

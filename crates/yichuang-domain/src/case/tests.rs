@@ -14,6 +14,7 @@ fn arb_command() -> impl Strategy<Value = Command> {
             Command::RequestCorrection {
                 missing,
                 note: "补正".into(),
+                reasons: vec![],
             }
         }),
         (proptest::collection::vec(0usize..8, 1..4)).prop_map(|ix| Command::Supplement {
@@ -26,6 +27,7 @@ fn arb_command() -> impl Strategy<Value = Command> {
                         index,
                         mode: MaterialMode::Original,
                         deferred_due: None,
+                        file_id: None,
                     })
                     .collect()
             }
@@ -35,7 +37,8 @@ fn arb_command() -> impl Strategy<Value = Command> {
             reason: "不属于本机关职权范围".into()
         }),
         Just(Command::Pass {
-            comment: "同意".into()
+            comment: "同意".into(),
+            seen: vec![],
         }),
         Just(Command::Return {
             reason: "材料需核实".into()
@@ -55,6 +58,7 @@ fn arb_command() -> impl Strategy<Value = Command> {
             Command::Conclude {
                 outcome,
                 reason: "依法决定".into(),
+                seen: vec![],
             }
         }),
         Just(Command::Deliver {
@@ -126,11 +130,11 @@ proptest! {
         let start = Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap();
         let materials = (0..m.materials.len())
             .filter(|i| provided.get(*i).copied().unwrap_or(true))
-            .map(|index| MaterialInput { index, mode: MaterialMode::Copy, deferred_due: None })
+            .map(|index| MaterialInput { index, mode: MaterialMode::Copy, deferred_due: None, file_id: None })
             .collect();
         let decision = match decision {
             0 => IntakeDecision::Accept,
-            1 => IntakeDecision::RequestCorrection { extra: vec![], note: String::new() },
+            1 => IntakeDecision::RequestCorrection { extra: vec![], note: String::new(), reasons: vec![] },
             _ => IntakeDecision::Refuse { reason: "不符合条件".into() },
         };
         let input = OpenCase {
@@ -212,6 +216,7 @@ fn the_person_who_handled_a_case_may_not_also_decide_it() {
                 index,
                 mode: MaterialMode::Original,
                 deferred_due: None,
+                file_id: None,
             })
             .collect(),
         decision: IntakeDecision::Accept,
@@ -232,6 +237,7 @@ fn the_person_who_handled_a_case_may_not_also_decide_it() {
             .decide(
                 &Command::Pass {
                     comment: String::new(),
+                    seen: vec![],
                 },
                 start,
                 shanghai_date(start),

@@ -275,6 +275,15 @@ pub struct MaterialState {
     pub license: Option<LicenseRef>,
 }
 
+/// Why one checklist item must be corrected (一次性告知 names each item's problem).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialReason {
+    /// Position in the guide's checklist.
+    pub index: usize,
+    /// What is missing or wrong, in the clerk's words.
+    pub reason: String,
+}
+
 /// A licence from the 电子证照库 that satisfied a checklist item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenseRef {
@@ -543,6 +552,9 @@ pub enum CaseEvent {
         missing: Vec<usize>,
         /// Explanation.
         note: String,
+        /// What is wrong with each item, where the clerk said (printed on the notice).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        reasons: Vec<MaterialReason>,
     },
     /// 补正材料.
     Supplemented {
@@ -567,6 +579,9 @@ pub enum CaseEvent {
         step: usize,
         /// Opinion.
         comment: String,
+        /// The electronic materials the approver says were examined (checklist indexes).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        seen: Vec<usize>,
     },
     /// Returned to the previous step.
     StepReturned {
@@ -603,6 +618,9 @@ pub enum CaseEvent {
         outcome: Outcome,
         /// Reasons (required for a denial).
         reason: String,
+        /// The electronic materials the approver says were examined (checklist indexes).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        seen: Vec<usize>,
     },
     /// 送达.
     Delivered {

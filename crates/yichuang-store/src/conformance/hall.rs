@@ -35,6 +35,7 @@ pub async fn concurrent_calls_never_share_a_ticket(store: &dyn Store) {
             kind,
             id_hash: None,
             also_held_as: None,
+            holder_id: None,
             callable_at: t0(),
         };
         store.issue_ticket(&new, &ctx()).await.unwrap();
@@ -99,6 +100,7 @@ pub async fn tickets_are_numbered_and_guarded(store: &dyn Store) {
         kind,
         id_hash: hash.map(Into::into),
         also_held_as: None,
+        holder_id: None,
         callable_at: t0(),
     };
     let a = store

@@ -416,6 +416,7 @@ fn demo_case(
                 index,
                 mode: MaterialMode::Original,
                 deferred_due: None,
+                file_id: None,
             })
             .collect(),
         decision: IntakeDecision::Accept,
@@ -500,6 +501,7 @@ pub async fn cases_are_numbered_versioned_and_replayable(store: &dyn Store) {
     let later = t0() + Duration::hours(2);
     let cmd = Command::Pass {
         comment: "同意".into(),
+        seen: vec![],
     };
     let new_events = case.decide(&cmd, later, day).unwrap();
     let mut next = case.clone();

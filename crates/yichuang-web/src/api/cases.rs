@@ -30,6 +30,13 @@ impl Policy for Supervisors {
     ];
 }
 
+/// Why one item must be corrected.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CorrectionReasonDto {
+    index: usize,
+    reason: String,
+}
+
 /// One checklist item of a case.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct CaseMaterialDto {
@@ -119,6 +126,8 @@ pub(crate) struct CaseDto {
     step_budget_days: Option<i64>,
     materials: Vec<CaseMaterialDto>,
     correction_missing: Vec<usize>,
+    /// What is wrong with each item of the correction notice, where the clerk said.
+    correction_reasons: Vec<CorrectionReasonDto>,
     suspensions: Vec<SuspensionDto>,
     extensions: Vec<ExtensionDto>,
     refused_reason: Option<String>,
@@ -226,6 +235,14 @@ impl From<CaseDetail> for CaseDto {
                 })
                 .collect(),
             correction_missing: c.correction_missing.clone(),
+            correction_reasons: c
+                .correction_reasons
+                .iter()
+                .map(|r| CorrectionReasonDto {
+                    index: r.index,
+                    reason: r.reason.clone(),
+                })
+                .collect(),
             suspensions: c
                 .suspensions
                 .iter()

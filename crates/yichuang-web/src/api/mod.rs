@@ -6,6 +6,7 @@ mod auth;
 pub(crate) mod calendar;
 pub(crate) mod cases;
 mod catalog;
+pub(crate) mod desk;
 mod ops;
 pub(crate) mod portal;
 pub(crate) mod projects;
@@ -56,6 +57,8 @@ pub(crate) use cases::{available_notices, progress_of};
         cases::list,
         cases::events,
         reveal::reveal,
+        desk::post_read,
+        desk::take_read,
         cases::notice,
         cases::progress,
         cases::lights,
@@ -180,6 +183,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/cases/{case_no}/actions", post(cases::act))
         .route("/api/v1/cases/{case_no}/events", get(cases::events))
         .route("/api/v1/cases/{case_no}/reveal", post(reveal::reveal))
+        .route(
+            "/api/v1/desk/id-card",
+            post(desk::post_read).get(desk::take_read),
+        )
         .route("/api/v1/cases/{case_no}/notices/{kind}", get(cases::notice))
         .route("/api/v1/public/progress", get(cases::progress))
         .route("/api/v1/supervision/lights", get(cases::lights))

@@ -128,14 +128,15 @@ pub(crate) async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), 
     ))
 }
 
-/// Upload a material (PDF, JPG or PNG by content; 413 too large, 415 wrong type, 422 empty).
+/// Upload a material — an applicant's, or a window clerk's scan or photo (PDF, JPG or PNG by
+/// content; 413 too large, 415 wrong type, 422 empty).
 #[utoipa::path(post, path = "/api/v1/files", tag = "portal", security(("bearer" = [])),
     request_body(content = String, content_type = "multipart/form-data", description = "字段 file"),
     responses((status = 201, body = FileDto), (status = 413, body = crate::api::ErrorBody),
         (status = 415, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub(crate) async fn upload(
     State(state): State<AppState>,
-    who: ApiStaff<ApplicantOnly>,
+    who: ApiStaff<crate::extract::Uploaders>,
     mp: Multipart,
 ) -> Result<(StatusCode, axum::Json<FileDto>), ApiError> {
     let (name, bytes) = read_upload(mp).await?;
@@ -176,6 +177,10 @@ pub(crate) async fn download(
     Ok(file_response(&f.content_type, bytes))
 }
 
+/// The policy of a stored file: framed by our own pages only, loading nothing.
+pub(crate) const FILE_CSP: &str =
+    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'";
+
 /// The bytes of a stored upload, shown inline and never sniffed into another type.
 pub(crate) fn file_response(content_type: &str, bytes: Vec<u8>) -> Response {
     let mut headers = HeaderMap::new();
@@ -189,6 +194,16 @@ pub(crate) fn file_response(content_type: &str, bytes: Vec<u8>) -> Response {
     headers.insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("private, no-store"),
+    );
+    // The approver views materials inside the case page (a PDF in a frame): only our own
+    // pages may frame it, and it may load nothing itself.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(FILE_CSP),
+    );
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("SAMEORIGIN"),
     );
     (headers, bytes).into_response()
 }

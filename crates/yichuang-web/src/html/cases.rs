@@ -185,8 +185,12 @@ pub(crate) struct MaterialLine {
     missing: bool,
     /// The licence number and trust level that satisfied the item.
     license: Option<String>,
-    /// The online upload.
+    /// The stored electronic copy: an online upload or a scan taken at the window.
     file_id: Option<String>,
+    /// How the page shows it inline: `image`, `pdf`.
+    file_kind: &'static str,
+    /// Whether the approver may tick it as examined (it has an electronic copy).
+    viewable: bool,
 }
 
 pub(crate) struct TimelineLine {
@@ -208,6 +212,10 @@ pub(crate) struct CasePage {
     explanation: Vec<String>,
     notices: Vec<(&'static str, &'static str)>,
     materials: Vec<MaterialLine>,
+    /// Some item has a stored electronic copy (shown inline).
+    has_files: bool,
+    /// Some item can be ticked as examined (a file or a licence).
+    has_viewable: bool,
     timeline: Vec<TimelineLine>,
     procedures: Vec<(&'static str, &'static str)>,
     can_intake: bool,
@@ -254,6 +262,20 @@ pub(crate) async fn case_page(
     let c = &d.case;
     let r = &c.received;
     let names = super::timeline::Names::of(state, r.center_id, &events).await?;
+    let material_names: Vec<String> = c.materials.iter().map(|m| m.name.clone()).collect();
+    // Images show in the page, PDFs in a frame: the record says which a stored file is.
+    let mut file_kinds = Vec::with_capacity(c.materials.len());
+    for m in &c.materials {
+        let kind = match &m.file_id {
+            Some(id) => match state.core.store().file(id).await? {
+                Some(f) if f.content_type == "application/pdf" => "pdf",
+                Some(f) if f.content_type.starts_with("image/") => "image",
+                _ => "",
+            },
+            None => "",
+        };
+        file_kinds.push(kind);
+    }
     let in_dept = user.department.as_deref() == Some(r.department.as_str());
     let office = user.has_any_role(&[Role::Approver, Role::DeptHead])
         && in_dept
@@ -321,10 +343,16 @@ pub(crate) async fn case_page(
             .into_iter()
             .map(|k| (k, notice_label(k)))
             .collect(),
+        has_files: c.materials.iter().any(|m| m.file_id.is_some()),
+        has_viewable: c
+            .materials
+            .iter()
+            .any(|m| m.file_id.is_some() || m.license.is_some()),
         materials: c
             .materials
             .iter()
-            .map(|m| MaterialLine {
+            .zip(&file_kinds)
+            .map(|(m, kind)| MaterialLine {
                 n: m.index + 1,
                 index: m.index,
                 name: m.name.clone(),
@@ -336,6 +364,8 @@ pub(crate) async fn case_page(
                     .as_ref()
                     .map(|l| format!("{}，可信等级 {}", l.number, l.trust_level)),
                 file_id: m.file_id.clone(),
+                file_kind: kind,
+                viewable: m.file_id.is_some() || m.license.is_some(),
             })
             .collect(),
         timeline: events
@@ -344,7 +374,7 @@ pub(crate) async fn case_page(
                 at: fmt_t(e.at),
                 actor: names.actor(&e.actor),
                 label: event_label(&e.kind),
-                detail: event_detail(&e.payload, &r.steps, &names),
+                detail: event_detail(&e.payload, &r.steps, &material_names, &names),
             })
             .collect(),
         procedures: Procedure::ALL

@@ -269,6 +269,8 @@ pub(crate) struct NewCasePage {
     error: Option<String>,
     /// 代办: the center above (code, name) the application is submitted to.
     submit_to: Option<(String, String)>,
+    /// The ID number the holder of the ticket at this window typed at the kiosk.
+    kiosk_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -333,6 +335,7 @@ async fn new_case_page(
         version: v.version,
         error,
         submit_to: target.map(|c| (c.code, c.name)),
+        kiosk_id: state.core.holder_at_window(user).await?,
     })
 }
 

@@ -5,7 +5,7 @@
 mod admin;
 mod audit;
 mod auth;
-mod cases;
+pub(crate) mod cases;
 mod catalog;
 mod desk;
 mod orders;

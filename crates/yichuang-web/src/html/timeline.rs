@@ -87,7 +87,12 @@ pub(crate) fn event_label(kind: &str) -> &'static str {
     yichuang_core::audit::event_label(kind).unwrap_or("其他")
 }
 
-pub(crate) fn event_detail(payload: &Value, steps: &[String], names: &Names) -> String {
+pub(crate) fn event_detail(
+    payload: &Value,
+    steps: &[String],
+    materials: &[String],
+    names: &Names,
+) -> String {
     let e = &payload["event"];
     let s = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
     let mut parts = Vec::new();
@@ -125,6 +130,28 @@ pub(crate) fn event_detail(payload: &Value, steps: &[String], names: &Names) -> 
         if !v.is_empty() {
             parts.push(v);
         }
+    }
+    let material = |i: &Value| {
+        i.as_u64()
+            .and_then(|i| materials.get(usize::try_from(i).ok()?))
+            .cloned()
+    };
+    if let Some(seen) = e["seen"].as_array().filter(|a| !a.is_empty()) {
+        let list: Vec<String> = seen.iter().filter_map(material).collect();
+        parts.push(format!("查阅电子材料：{}", list.join("、")));
+    }
+    if let Some(reasons) = e["reasons"].as_array().filter(|a| !a.is_empty()) {
+        let list: Vec<String> = reasons
+            .iter()
+            .filter_map(|r| {
+                Some(format!(
+                    "{}（{}）",
+                    material(&r["index"])?,
+                    r["reason"].as_str().unwrap_or_default()
+                ))
+            })
+            .collect();
+        parts.push(format!("补正：{}", list.join("、")));
     }
     let place = payload["actor_window"]
         .as_str()

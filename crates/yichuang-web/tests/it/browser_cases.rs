@@ -79,7 +79,16 @@ pub(crate) async fn click(d: &WebDriver, css: &str) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    panic!("clicking {css} did not navigate");
+    // Say why: a field the browser's own validation refused keeps the form from posting.
+    let invalid = d
+        .execute(
+            "return Array.from(document.querySelectorAll(':invalid')).map(function (e) { return (e.name || e.id || e.tagName) + ': ' + e.validationMessage; });",
+            vec![],
+        )
+        .await
+        .map(|r| r.json().to_string())
+        .unwrap_or_default();
+    panic!("clicking {css} did not navigate; invalid fields: {invalid}");
 }
 
 /// Moves the fake clock; sessions last 12 hours, so the user logs in again and reopens the case.
@@ -89,7 +98,17 @@ async fn later(d: &WebDriver, app: &TestApp, user: &str, case_no: &str, by: Dura
     d.goto(app.url(&format!("/cases/{case_no}"))).await.unwrap();
 }
 
-async fn open_intake(d: &WebDriver, app: &TestApp) {
+/// Chooses how every checklist item was provided (the form preselects nothing).
+pub(crate) async fn check_all_materials(d: &WebDriver, mode: &str) {
+    d.execute(
+        "var m = arguments[0]; document.querySelectorAll('select[name^=mode_]').forEach(function (s) { s.value = m; });",
+        vec![serde_json::json!(mode)],
+    )
+    .await
+    .unwrap();
+}
+
+pub(crate) async fn open_intake(d: &WebDriver, app: &TestApp) {
     d.goto(app.url("/desk")).await.unwrap();
     let q = d.find(By::Name("q")).await.unwrap();
     q.send_keys("建筑垃圾").await.unwrap();
@@ -116,6 +135,7 @@ async fn open_intake(d: &WebDriver, app: &TestApp) {
         .send_keys("13912345678")
         .await
         .unwrap();
+    check_all_materials(d, "original").await;
 }
 
 #[tokio::test]

@@ -40,6 +40,7 @@ async fn browser_a_township_submits_as_agent_and_follows_to_delivery() {
             .await
             .unwrap();
     }
+    crate::browser_cases::check_all_materials(d, "original").await;
     click(d, "#btn-agency-submit").await;
     assert_eq!(text(d, "case-status").await, "待预审");
     let case_no = text(d, "case-no").await;

@@ -56,6 +56,20 @@ async fn browser_kiosk_desk_display_and_pad() {
         .await
         .unwrap();
     assert_eq!(typed.prop("value").await.unwrap().as_deref(), Some(""));
+    // The applicant types the ID number on the keypad; the window will not ask again.
+    for key in "341802199003071231".chars() {
+        d.find(By::Css(format!("#kiosk-keypad [data-key='{key}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        typed.prop("value").await.unwrap().as_deref(),
+        Some("341802199003071231")
+    );
+    b.screenshot("kiosk").await;
     wait_nav(d, "button[name=group][value=comprehensive]").await;
     let number = d
         .find(By::Id("ticket-number"))
@@ -116,6 +130,26 @@ async fn browser_kiosk_desk_display_and_pad() {
     }
 
     d.switch_to_window(desk).await.unwrap();
+    b.screenshot("desk").await;
+    // The intake form of the calling window already holds the number typed at the kiosk.
+    d.goto(app.url(&format!("/desk/new?matter={}", crate::FIRST_MATTER)))
+        .await
+        .unwrap();
+    let id = d.find(By::Id("id-number")).await.unwrap();
+    assert_eq!(
+        id.prop("value").await.unwrap().as_deref(),
+        Some("341802199003071231")
+    );
+    assert!(
+        d.find(By::Id("kiosk-id-note"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("请与申请人证件核对")
+    );
+    d.goto(app.url("/desk")).await.unwrap();
     wait_nav(d, "button[value=start]").await;
     wait_nav(d, "button[value=finish]").await;
     assert!(
@@ -128,6 +162,7 @@ async fn browser_kiosk_desk_display_and_pad() {
             .contains("已办结")
     );
     d.goto(app.url("/pad/W01")).await.unwrap();
+    b.screenshot("pad").await;
     assert_eq!(
         d.find(By::Id("pad-ticket"))
             .await

@@ -277,10 +277,13 @@ async fn uploads_are_checked_by_content_and_refusals_store_nothing() {
         "refused uploads left files"
     );
 
-    // Staff cannot upload as applicants; the file is readable by its owner only.
+    // Only applicants and window clerks (scans at intake) store files; an approver does not.
+    let approver = app.token("cgj-approver").await;
+    let (s, _) = upload(&app, &approver, "a.pdf", PDF).await;
+    assert_eq!(s, 403);
     let clerk = app.token("clerk1").await;
     let (s, _) = upload(&app, &clerk, "a.pdf", PDF).await;
-    assert_eq!(s, 403);
+    assert_eq!(s, 201);
 }
 
 #[tokio::test]

@@ -48,6 +48,7 @@ fn accepted_case(m: &Matter, when: DateTime<Utc>) -> Case {
                 index,
                 mode: MaterialMode::Original,
                 deferred_due: None,
+                file_id: None,
             })
             .collect(),
         decision: IntakeDecision::Accept,
@@ -138,6 +139,7 @@ fn each_back_office_step_runs_on_its_share_of_the_budget() {
         &mut case,
         Command::Pass {
             comment: "同意".into(),
+            seen: vec![],
         },
         late_at,
         "approver",
@@ -278,6 +280,7 @@ fn delivery_is_due_ten_working_days_after_approval() {
             &mut case,
             Command::Pass {
                 comment: "同意".into(),
+                seen: vec![],
             },
             at(2026, 11, 3),
             "a",
@@ -288,6 +291,7 @@ fn delivery_is_due_ten_working_days_after_approval() {
         Command::Conclude {
             outcome: crate::case::Outcome::Approved,
             reason: String::new(),
+            seen: vec![],
         },
         at(2026, 11, 4),
         "a",
