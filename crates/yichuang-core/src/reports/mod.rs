@@ -23,6 +23,7 @@ pub use bulletin::{Bulletin, BulletinRow, bulletin_xlsx};
 pub use materials::{MaterialSources, MaterialsReport, materials_xlsx};
 pub use performance::{
     PerformanceFormula, PerformanceRates, PerformanceReport, PerformanceRow, month_bounds,
+    performance_xlsx,
 };
 pub use xlsx::daily_xlsx;
 

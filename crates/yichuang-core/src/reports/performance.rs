@@ -12,7 +12,8 @@ use crate::{Core, CoreError, Result};
 
 /// The scoring formula. Each rate is between 0 and 1; a rate with nothing to measure (no
 /// concluded case, no evaluation…) counts as 1, so a department is never punished for work it
-/// did not have.
+/// did not have. A unit with nothing to measure at all has no score and is not ranked: it
+/// would otherwise tie at full marks with the best.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PerformanceFormula {
@@ -45,7 +46,7 @@ impl PerformanceFormula {
     /// The formula in words, as published with the ranking.
     pub fn describe(&self) -> String {
         format!(
-            "得分 = 按时办结率×{} + 满意率×{} + 差评按时整改率×{} + 督办按时回复率×{} − 超期办结件数×{}（最低 0 分；无可计算数据的指标按满分计）",
+            "得分 = 按时办结率×{} + 满意率×{} + 差评按时整改率×{} + 督办按时回复率×{} − 超期办结件数×{}（最低 0 分；某项指标无数据时按满分计；各项指标均无数据的单位显示“无数据”，不参加排名）",
             self.timeliness,
             self.satisfaction,
             self.rectification,
@@ -71,8 +72,13 @@ impl PerformanceFormula {
             + orders.unwrap_or(1.0) * self.orders
             - c.overdue as f64 * self.overdue_penalty;
         let round4 = |v: Option<f64>| v.map(|x| (x * 10_000.0).round() / 10_000.0);
+        let any_data = timeliness.is_some()
+            || satisfaction.is_some()
+            || rectification.is_some()
+            || orders.is_some()
+            || c.overdue > 0;
         PerformanceRates {
-            score: (raw.max(0.0) * 100.0).round() / 100.0,
+            score: any_data.then(|| (raw.max(0.0) * 100.0).round() / 100.0),
             timeliness_rate: round4(timeliness),
             satisfaction_rate: round4(satisfaction),
             rectification_rate: round4(rectification),
@@ -85,8 +91,8 @@ impl PerformanceFormula {
 /// The rates behind a score.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PerformanceRates {
-    /// Score.
-    pub score: f64,
+    /// Score; `None` (无数据) when no indicator had anything to measure.
+    pub score: Option<f64>,
     /// 按时办结率.
     pub timeliness_rate: Option<f64>,
     /// 满意率.
@@ -102,8 +108,8 @@ pub struct PerformanceRates {
 /// One ranked department or window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PerformanceRow {
-    /// Rank, 1 is best; equal scores share a rank.
-    pub rank: usize,
+    /// Rank, 1 is best; equal scores share a rank; `None` for a unit without data.
+    pub rank: Option<usize>,
     /// Code.
     pub code: String,
     /// Name.
@@ -147,27 +153,102 @@ fn rank(formula: &PerformanceFormula, rows: Vec<ScopeRow>) -> Vec<PerformanceRow
     let mut out: Vec<PerformanceRow> = rows
         .into_iter()
         .map(|r| PerformanceRow {
-            rank: 0,
+            rank: None,
             rates: formula.score(&r.figures),
             code: r.code,
             name: r.name,
             figures: r.figures,
         })
         .collect();
-    out.sort_by(|a, b| {
-        b.rates
-            .score
-            .total_cmp(&a.rates.score)
-            .then_with(|| a.code.cmp(&b.code))
+    // Scored units best first, then those without data (by code).
+    out.sort_by(|a, b| match (a.rates.score, b.rates.score) {
+        (Some(x), Some(y)) => y.total_cmp(&x).then_with(|| a.code.cmp(&b.code)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.code.cmp(&b.code),
     });
     for i in 0..out.len() {
+        if out[i].rates.score.is_none() {
+            continue;
+        }
         out[i].rank = if i > 0 && out[i].rates.score == out[i - 1].rates.score {
             out[i - 1].rank
         } else {
-            i + 1
+            Some(i + 1)
         };
     }
     out
+}
+
+/// The ranking as an Excel workbook: 部门排名 and 窗口排名 sheets, the formula on top, units
+/// without data marked 无数据 and left unranked.
+pub fn performance_xlsx(r: &PerformanceReport) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+    fn sheet(
+        ws: &mut Worksheet,
+        name: &str,
+        formula: &str,
+        rows: &[PerformanceRow],
+    ) -> std::result::Result<(), XlsxError> {
+        ws.set_name(name)?;
+        let bold = Format::new().set_bold();
+        let pct = Format::new().set_num_format("0.00%");
+        ws.write_string(0, 0, formula)?;
+        let head = [
+            "名次",
+            "编码",
+            "名称",
+            "得分",
+            "按时办结率",
+            "满意率",
+            "差评按时整改率",
+            "督办按时回复率",
+            "超期办结",
+        ];
+        for (c, h) in (0u16..).zip(head) {
+            ws.write_string_with_format(1, c, h, &bold)?;
+        }
+        for (row, d) in (2u32..).zip(rows) {
+            match d.rank {
+                Some(rank) => ws.write_number(row, 0, rank as f64)?,
+                None => ws.write_string(row, 0, "—")?,
+            };
+            ws.write_string(row, 1, &d.code)?;
+            ws.write_string(row, 2, &d.name)?;
+            match d.rates.score {
+                Some(v) => ws.write_number(row, 3, v)?,
+                None => ws.write_string(row, 3, "无数据")?,
+            };
+            let rates = [
+                d.rates.timeliness_rate,
+                d.rates.satisfaction_rate,
+                d.rates.rectification_rate,
+                d.rates.order_rate,
+            ];
+            for (c, v) in (4u16..).zip(rates) {
+                if let Some(v) = v {
+                    ws.write_number_with_format(row, c, v, &pct)?;
+                }
+            }
+            #[allow(clippy::cast_precision_loss)]
+            ws.write_number(row, 8, d.rates.overdue as f64)?;
+        }
+        ws.set_column_width(2, 30)?;
+        ws.set_freeze_panes(2, 3)?;
+        Ok(())
+    }
+    let build = || -> std::result::Result<Vec<u8>, XlsxError> {
+        let mut wb = Workbook::new();
+        sheet(
+            wb.add_worksheet(),
+            "部门排名",
+            &r.formula_text,
+            &r.departments,
+        )?;
+        sheet(wb.add_worksheet(), "窗口排名", &r.formula_text, &r.windows)?;
+        wb.save_to_buffer()
+    };
+    build().map_err(|e| CoreError::Internal(anyhow::anyhow!("xlsx: {e}")))
 }
 
 impl Core {
@@ -224,15 +305,23 @@ mod tests {
     fn the_formula_scores_rates_and_penalises_overdue_cases() {
         let f = PerformanceFormula::default();
         let mut fig = Figures::default();
+        assert_eq!(
+            f.score(&fig).score,
+            None,
+            "no data is no score, not full marks"
+        );
+        fig.evaluations.satisfaction_rate = Some(1.0);
         assert!(
-            (f.score(&fig).score - 100.0).abs() < 1e-9,
-            "no data is full marks"
+            (f.score(&fig).score.unwrap() - 100.0).abs() < 1e-9,
+            "an indicator without data counts as full marks"
         );
         fig.cases.on_time = 3;
         fig.cases.overdue = 1;
         fig.evaluations.satisfaction_rate = Some(0.5);
         // 0.75×40 + 0.5×30 + 20 + 10 − 1 = 74
-        assert!((f.score(&fig).score - 74.0).abs() < 1e-9);
+        assert!((f.score(&fig).score.unwrap() - 74.0).abs() < 1e-9);
+        let mut full = Figures::default();
+        full.cases.on_time = 2;
         let rows = vec![
             ScopeRow {
                 code: "b".into(),
@@ -247,11 +336,21 @@ mod tests {
             ScopeRow {
                 code: "c".into(),
                 name: "C".into(),
-                figures: Figures::default(),
+                figures: full.clone(),
+            },
+            ScopeRow {
+                code: "d".into(),
+                name: "D".into(),
+                figures: full,
             },
         ];
         let ranked = rank(&f, rows);
-        let order: Vec<(usize, &str)> = ranked.iter().map(|r| (r.rank, r.code.as_str())).collect();
-        assert_eq!(order, vec![(1, "b"), (1, "c"), (3, "a")]);
+        let order: Vec<(Option<usize>, &str)> =
+            ranked.iter().map(|r| (r.rank, r.code.as_str())).collect();
+        assert_eq!(
+            order,
+            vec![(Some(1), "c"), (Some(1), "d"), (Some(3), "a"), (None, "b")],
+            "equal scores share a rank; no data is not ranked"
+        );
     }
 }

@@ -87,7 +87,7 @@ pub(crate) struct PerformanceQuery {
     month: String,
     /// Center code.
     center: Option<String>,
-    /// `json` (default) or `xlsx` (the 减证便民 report).
+    /// `json` (default) or `xlsx` (the ranking, or the 减证便民 report).
     #[serde(default)]
     format: Option<String>,
 }
@@ -107,6 +107,13 @@ pub(crate) async fn performance(
         .core
         .performance_report(&staff.user, &center, &q.month)
         .await?;
+    if q.format.as_deref() == Some("xlsx") {
+        let bytes = yichuang_core::reports::performance_xlsx(&report)?;
+        return Ok(xlsx_response(
+            bytes,
+            &format!("{}绩效排名-{}.xlsx", center.name, q.month),
+        ));
+    }
     Ok(axum::Json(report).into_response())
 }
 

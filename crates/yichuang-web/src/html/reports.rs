@@ -238,17 +238,16 @@ pub(crate) async fn performance(
         .core
         .performance_report(&staff.user, &center, &month)
         .await?;
+    // Units without data have no score to draw.
     let items = p
         .departments
         .iter()
-        .take(15)
-        .map(|d| {
-            (
-                d.name.clone(),
-                d.rates.score,
-                format!("{:.2}", d.rates.score),
-            )
+        .filter_map(|d| {
+            d.rates
+                .score
+                .map(|s| (d.name.clone(), s, format!("{s:.2}")))
         })
+        .take(15)
         .collect();
     let m = state
         .core

@@ -351,3 +351,74 @@ async fn report_counters_rebuild_identically_on_postgres() {
     };
     check(&app, 30).await;
 }
+
+#[tokio::test]
+async fn departments_without_data_are_not_ranked_and_the_ranking_exports_to_xlsx() {
+    use calamine::Reader;
+    use serde_json::json;
+    let app = TestApp::sqlite().await;
+    let (s, c) = crate::api_cases::open(
+        &app,
+        "clerk1",
+        json!({"matter_code": crate::FIRST_MATTER, "applicant": crate::api_cases::person(),
+            "materials": crate::api_cases::all_materials(), "decision": "accept"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    let case_no = c["case_no"].as_str().unwrap();
+    crate::api_cases::pass_all_steps(&app, "cgj", case_no).await;
+    let head = app.token("cgj-head").await;
+    let (s, v) = crate::api_cases::act(
+        &app,
+        &head,
+        case_no,
+        json!({"action": "conclude", "outcome": "approved", "reason": "符合条件"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+
+    let supervisor = app.token("supervisor").await;
+    let (s, perf) = app
+        .get_json_as(&supervisor, "/api/v1/reports/performance?month=2026-11")
+        .await;
+    assert_eq!(s, 200, "{perf}");
+    let departments = perf["departments"].as_array().unwrap();
+    assert_eq!(departments[0]["code"], "cgj");
+    assert_eq!(departments[0]["rank"], 1);
+    assert_eq!(departments[0]["score"], 100.0);
+    assert!(departments.len() > 2);
+    for d in &departments[1..] {
+        assert!(d["rank"].is_null() && d["score"].is_null(), "{d}");
+    }
+
+    let (_, page) = app
+        .get_text_as(&supervisor, "/reports/performance?month=2026-11")
+        .await;
+    assert!(page.contains("无数据"));
+    assert!(page.contains("不参加排名"));
+    assert!(!page.contains(">JSON<"), "leaders get no JSON button");
+    assert!(page.contains("id=\"perf-export\" href=\"/api/v1/reports/performance?month=2026-11"));
+
+    let r = app
+        .client
+        .get(app.url("/api/v1/reports/performance?month=2026-11&format=xlsx"))
+        .bearer_auth(&supervisor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = wb.worksheet_range("部门排名").unwrap();
+    assert_eq!(
+        sheet.get_value((1, 3)),
+        Some(&calamine::Data::String("得分".into()))
+    );
+    assert_eq!(sheet.get_value((2, 0)), Some(&calamine::Data::Float(1.0)));
+    assert_eq!(
+        sheet.get_value((3, 3)),
+        Some(&calamine::Data::String("无数据".into()))
+    );
+    assert!(wb.worksheet_range("窗口排名").is_ok());
+}
