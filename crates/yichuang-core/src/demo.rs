@@ -113,16 +113,18 @@ impl Core {
         );
         add(
             "issuer".into(),
-            "出件窗口".into(),
+            "陈静".into(),
             vec![Role::Issuer],
             None,
             first_window("issuance"),
         );
-        for n in 1..=4 {
+        // Staff carry people's names: reports 分人员 and timelines name the person, and the
+        // window beside it.
+        for (n, person) in (1..=4).zip(["王芳", "李娜", "张伟", "刘洋"]) {
             let window = format!("W{n:02}");
             add(
                 format!("clerk{n}"),
-                format!("综合窗口{n}号"),
+                person.to_owned(),
                 vec![Role::Clerk],
                 None,
                 Some(window),
@@ -130,21 +132,18 @@ impl Core {
         }
         add(
             "clerk-inv".into(),
-            "投资项目综合窗口".into(),
+            "赵磊".into(),
             vec![Role::Clerk],
             None,
             first_window("investment"),
         );
-        for group in DEDICATED_GROUPS {
-            let name = catalog
-                .window_groups
-                .iter()
-                .find(|g| g.code == *group)
-                .map(|g| g.name.clone());
-            let display = name.unwrap_or_else(|| (*group).to_owned());
+        for (group, display) in DEDICATED_GROUPS
+            .iter()
+            .zip(["孙丽", "周强", "吴敏", "郑洁"])
+        {
             add(
                 format!("clerk-{group}"),
-                display,
+                display.to_owned(),
                 vec![Role::Clerk],
                 None,
                 first_window(group),

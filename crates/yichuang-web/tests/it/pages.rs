@@ -405,7 +405,7 @@ async fn the_case_timeline_shows_names_not_codes() {
     let start = page.find("<table id=\"timeline\">").unwrap();
     let timeline = &page[start..start + page[start..].find("</table>").unwrap()];
     for shown in [
-        "<td>综合窗口1号</td>",
+        "<td>王芳</td>",
         "<td>市城管局审批员</td>",
         "（综合窗口1号）",
     ] {

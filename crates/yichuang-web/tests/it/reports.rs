@@ -421,4 +421,13 @@ async fn departments_without_data_are_not_ranked_and_the_ranking_exports_to_xlsx
         Some(&calamine::Data::String("无数据".into()))
     );
     assert!(wb.worksheet_range("窗口排名").is_ok());
+
+    // The daily report's 分人员 names the person, not the window.
+    let (_, daily) = app
+        .get_text_as(&supervisor, "/reports/daily?date=2026-11-02")
+        .await;
+    let start = daily.find("id=\"report-clerks\"").unwrap();
+    let clerks = &daily[start..];
+    assert!(clerks.contains("<td>王芳</td>"), "{clerks}");
+    assert!(!clerks.contains("综合窗口1号"));
 }
