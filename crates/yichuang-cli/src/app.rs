@@ -217,6 +217,14 @@ pub(crate) async fn serve(
         secure_cookies: cfg.server.cookies_secure(),
         trusted_proxies: cfg.server.trusted_proxies.clone(),
         metrics_token: Some(cfg.server.metrics_token.clone()).filter(|t| !t.is_empty()),
+        public_url: Some(
+            cfg.server
+                .public_url
+                .trim()
+                .trim_end_matches('/')
+                .to_owned(),
+        )
+        .filter(|u| !u.is_empty()),
         request_timeout_secs: cfg.server.request_timeout_secs,
         body_limit_bytes: cfg.server.body_limit_bytes,
     };

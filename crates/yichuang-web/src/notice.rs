@@ -14,6 +14,19 @@ use yichuang_domain::mask::mask_id;
 use crate::api::available_notices;
 use crate::extract::urlencode;
 
+/// Who issues a notice and whom to call: printed on the 受理通知书.
+#[derive(Default)]
+pub(crate) struct Issuer {
+    /// The accepting window's name.
+    pub(crate) window: String,
+    /// The accepting clerk's display name.
+    pub(crate) clerk: String,
+    /// 咨询电话 of the matter (the center's, unless the matter has its own).
+    pub(crate) consult_phone: String,
+    /// 监督投诉电话.
+    pub(crate) complaint_phone: String,
+}
+
 /// The text of a notice.
 pub(crate) struct NoticeDoc {
     pub(crate) title: String,
@@ -24,6 +37,8 @@ pub(crate) struct NoticeDoc {
     pub(crate) paragraphs: Vec<String>,
     pub(crate) rows: Vec<(String, String)>,
     pub(crate) items: Vec<String>,
+    /// The line above the list, when the list needs one.
+    pub(crate) items_title: String,
     pub(crate) remedy: Option<String>,
     pub(crate) signatures: bool,
 }
@@ -33,8 +48,9 @@ pub(crate) struct NoticeDoc {
 struct NoticePage {
     doc: NoticeDoc,
     qr_svg: String,
-    /// Where the QR code leads, printed under it for those who cannot scan.
-    url: String,
+    /// Where to query by hand, printed under the QR code for those who cannot scan: the
+    /// progress page without its query (the case number is on the notice).
+    short: String,
     /// The 好差评 invitation (link, QR) printed on the 送达回证.
     rate: Option<(String, String)>,
 }
@@ -55,7 +71,12 @@ fn code_of(kind: &str) -> &'static str {
 }
 
 /// Builds the notice of `kind` for a case, or `NotFound` when the case has no such notice.
-pub(crate) fn build(d: &CaseDetail, kind: &str, center_name: &str) -> Result<NoticeDoc, CoreError> {
+pub(crate) fn build(
+    d: &CaseDetail,
+    kind: &str,
+    center_name: &str,
+    issuer: &Issuer,
+) -> Result<NoticeDoc, CoreError> {
     if !available_notices(d).contains(&kind) {
         return Err(CoreError::NotFound("该办件当前没有此类文书".into()));
     }
@@ -100,6 +121,7 @@ pub(crate) fn build(d: &CaseDetail, kind: &str, center_name: &str) -> Result<Not
             ),
         ],
         items: Vec::new(),
+        items_title: String::new(),
         remedy: None,
         signatures: false,
     };
@@ -135,7 +157,24 @@ pub(crate) fn build(d: &CaseDetail, kind: &str, center_name: &str) -> Result<Not
                     format!("{} 个工作日，{} 前", dl.legal_budget, fmt_d(due)),
                 ));
             }
-            doc.items.clone_from(&dl.explanation);
+            // The deadlines are stated once, in the rows above; the list is what was received.
+            doc.items = c
+                .materials
+                .iter()
+                .filter(|m| m.mode.satisfied())
+                .map(|m| format!("{}（{}）", m.name, m.mode.label()))
+                .collect();
+            doc.items_title = "已收取的申请材料：".into();
+            for (label, value) in [
+                ("受理窗口", &issuer.window),
+                ("受理人", &issuer.clerk),
+                ("咨询电话", &issuer.consult_phone),
+                ("监督投诉电话", &issuer.complaint_phone),
+            ] {
+                if !value.is_empty() {
+                    doc.rows.push((label.into(), value.clone()));
+                }
+            }
         }
         "refusal" => {
             doc.title = "不予受理通知书".into();
@@ -264,26 +303,31 @@ pub(crate) fn build(d: &CaseDetail, kind: &str, center_name: &str) -> Result<Not
     Ok(doc)
 }
 
-/// The public progress URL of a case, from the request's Host header.
-pub(crate) fn progress_url(headers: &HeaderMap, case_no: &str, name: &str) -> String {
+/// The address printed links and QR codes lead to: `[server] public_url` when set (the hall's
+/// public name, whatever host the clerk's browser used), else the request's own host.
+pub(crate) fn base_url(public_url: Option<&str>, headers: &HeaderMap) -> String {
+    if let Some(u) = public_url {
+        return u.to_owned();
+    }
     let host = headers
         .get("host")
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1:8080");
+    format!("http://{host}")
+}
+
+/// The public progress URL of a case.
+pub(crate) fn progress_url(base: &str, case_no: &str, name: &str) -> String {
     format!(
-        "http://{host}/progress?case_no={}&name={}",
+        "{base}/progress?case_no={}&name={}",
         urlencode(case_no),
         urlencode(name)
     )
 }
 
-/// The applicant's own page of an online case, from the request's Host header.
-pub(crate) fn case_url(headers: &HeaderMap, case_no: &str) -> String {
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1:8080");
-    format!("http://{host}/my/cases/{}", urlencode(case_no))
+/// The applicant's own page of an online case.
+pub(crate) fn case_url(base: &str, case_no: &str) -> String {
+    format!("{base}/my/cases/{}", urlencode(case_no))
 }
 
 fn qr(url: &str) -> Result<String, CoreError> {
@@ -296,27 +340,46 @@ fn qr(url: &str) -> Result<String, CoreError> {
         .map_err(|e| CoreError::Internal(anyhow::anyhow!("QR encoding failed: {e}")))
 }
 
-/// The invitation link to rate a case, from the request's Host header.
-pub(crate) fn rate_url(headers: &HeaderMap, token: &str) -> String {
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1:8080");
-    format!("http://{host}/rate/{token}")
+/// The invitation link to rate a case.
+pub(crate) fn rate_url(base: &str, token: &str) -> String {
+    format!("{base}/rate/{token}")
 }
 
 /// Renders a notice page with its QR code to the progress page and, on a 送达回证, the QR code
 /// of the invitation to rate the service.
-pub(crate) fn render(doc: NoticeDoc, url: &str, rate: Option<&str>) -> Result<String, CoreError> {
+pub(crate) fn render(
+    doc: NoticeDoc,
+    url: &str,
+    short: &str,
+    rate: Option<&str>,
+) -> Result<String, CoreError> {
     let rate = rate
         .map(|u| Ok::<_, CoreError>((u.to_owned(), qr(u)?)))
         .transpose()?;
     NoticePage {
         doc,
         qr_svg: qr(url)?,
-        url: url.to_owned(),
+        short: short.to_owned(),
         rate,
     }
     .render()
     .map_err(|e| CoreError::Internal(anyhow::anyhow!("notice template failed: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_links_use_the_public_address_when_one_is_set() {
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "10.0.0.5:8080".parse().unwrap());
+        assert_eq!(base_url(None, &headers), "http://10.0.0.5:8080");
+        let base = base_url(Some("https://zwfw.xuancheng.gov.cn"), &headers);
+        assert_eq!(
+            progress_url(&base, "341800-20261102-0001", "张三"),
+            "https://zwfw.xuancheng.gov.cn/progress?case_no=341800-20261102-0001&name=%E5%BC%A0%E4%B8%89"
+        );
+        assert_eq!(rate_url(&base, "t"), "https://zwfw.xuancheng.gov.cn/rate/t");
+    }
 }

@@ -21,6 +21,10 @@ pub struct WebSettings {
     /// When set, `/metrics` answers only with `Authorization: Bearer <token>`; when unset, only
     /// to loopback peers (a Prometheus on the same host).
     pub metrics_token: Option<String>,
+    /// The address citizens reach the hall at (`[server] public_url`, e.g.
+    /// `https://zwfw.example.gov.cn`): the host of every QR code and printed link. Unset, the
+    /// request's own host is used.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebSettings {
@@ -32,6 +36,7 @@ impl Default for WebSettings {
             body_limit_bytes: 2 * 1024 * 1024,
             trusted_proxies: Vec::new(),
             metrics_token: None,
+            public_url: None,
         }
     }
 }

@@ -297,6 +297,26 @@ async fn a_case_goes_from_the_window_through_the_back_office_to_delivery() {
         let html = r.text().await.unwrap();
         assert!(html.contains(title), "{kind}: {title}");
         assert!(html.contains("<svg"), "{kind} carries a QR code");
+        // The caption under the QR is short: where to go and what to type, not the long URL.
+        assert!(html.contains("/progress<br>输入办件编号查询"), "{kind}");
+        if kind == "acceptance" {
+            for shown in [
+                "受理窗口",
+                "综合窗口1号",
+                "受理人",
+                "王芳",
+                "咨询电话",
+                "12345",
+                "城市建筑垃圾处置核准申请表（原件已核验）",
+            ] {
+                assert!(html.contains(shown), "acceptance notice lacks {shown}");
+            }
+            assert_eq!(
+                html.matches("承诺办结").count(),
+                1,
+                "the promised deadline is stated once"
+            );
+        }
         assert!(
             html.contains(&format!("{no}-")),
             "{kind} has a numbered 文书编号"

@@ -53,6 +53,26 @@ async fn image_shown(d: &WebDriver, css: &str) -> bool {
     false
 }
 
+/// A4 portrait with 1 cm margins, nothing shrunk to fit.
+fn a4() -> thirtyfour::common::print::PrintParameters {
+    thirtyfour::common::print::PrintParameters {
+        page: thirtyfour::common::print::PrintPage {
+            width: 21.0,
+            height: 29.7,
+        },
+        shrink_to_fit: false,
+        ..Default::default()
+    }
+}
+
+/// Pages of a PDF Chromium printed: its page objects (`/Type /Page`, not `/Pages`).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/Type /Page")
+        .filter(|(i, m)| text[i + m.len()..].chars().next() != Some('s'))
+        .count()
+}
+
 #[tokio::test]
 async fn browser_a_scan_at_intake_is_seen_by_the_approver_and_decided_by_another() {
     let Some(b) = browser::start("browser scanned materials journey").await else {
@@ -160,6 +180,27 @@ async fn browser_a_scan_at_intake_is_seen_by_the_approver_and_decided_by_another
     click(d, "button[value=accept]").await;
     assert_eq!(text(d, "case-status").await, "已受理");
     let case_no = text(d, "case-no").await;
+
+    // The notices handed out print on one A4 page each.
+    for kind in ["receipt", "acceptance"] {
+        d.goto(app.url(&format!("/api/v1/cases/{case_no}/notices/{kind}")))
+            .await
+            .unwrap();
+        if kind == "acceptance" {
+            assert!(
+                text(d, "notice-items")
+                    .await
+                    .contains("营业执照（已收复印件）")
+            );
+            b.screenshot("notice-acceptance").await;
+        }
+        let pdf = d.print_page(a4()).await.unwrap();
+        assert_eq!(
+            pdf_pages(&pdf),
+            1,
+            "the {kind} notice runs past one A4 page"
+        );
+    }
 
     // The approver views both inline and says so with the decision.
     login(d, &app, "cgj-approver").await;
