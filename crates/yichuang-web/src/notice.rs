@@ -48,8 +48,8 @@ pub(crate) struct NoticeDoc {
 struct NoticePage {
     doc: NoticeDoc,
     qr_svg: String,
-    /// Where to query by hand, printed under the QR code for those who cannot scan: the
-    /// progress page without its query (the case number is on the notice).
+    /// Where to look by hand, printed under the QR code for those who cannot scan: a short
+    /// line naming the page, not the QR's long URL (the case number is on the notice).
     short: String,
     /// The 好差评 invitation (link, QR) printed on the 送达回证.
     rate: Option<(String, String)>,

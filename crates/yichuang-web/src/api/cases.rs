@@ -643,12 +643,12 @@ pub(crate) async fn notice(
     let (url, short) = if d.case.received.owner.is_some() {
         (
             crate::notice::case_url(&base, &case_no),
-            format!("{base}/my"),
+            format!("或登录 {base}/my 查看“我的办件”"),
         )
     } else {
         (
             crate::notice::progress_url(&base, &case_no, &d.case.received.applicant.name),
-            format!("{base}/progress"),
+            format!("或访问 {base}/progress 输入办件编号查询"),
         )
     };
     // Each printed 送达回证 carries a fresh invitation to rate the case (applicants rate theirs

@@ -320,7 +320,7 @@ pub(crate) async fn case_page(
                 )
             }),
             step_class: d.step_light.as_ref().map_or("", |l| l.level.code()),
-            window: r.window.clone(),
+            window: names.place(&r.window).to_owned(),
         },
         back_href: if clerk {
             "/desk"

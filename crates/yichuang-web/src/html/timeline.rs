@@ -65,7 +65,7 @@ impl Names {
         }
     }
 
-    fn place<'a>(&'a self, code: &'a str) -> &'a str {
+    pub(crate) fn place<'a>(&'a self, code: &'a str) -> &'a str {
         self.places.get(code).map_or(code, String::as_str)
     }
 }

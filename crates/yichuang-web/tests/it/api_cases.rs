@@ -298,7 +298,7 @@ async fn a_case_goes_from_the_window_through_the_back_office_to_delivery() {
         assert!(html.contains(title), "{kind}: {title}");
         assert!(html.contains("<svg"), "{kind} carries a QR code");
         // The caption under the QR is short: where to go and what to type, not the long URL.
-        assert!(html.contains("/progress<br>输入办件编号查询"), "{kind}");
+        assert!(html.contains("/progress 输入办件编号查询"), "{kind}");
         if kind == "acceptance" {
             for shown in [
                 "受理窗口",

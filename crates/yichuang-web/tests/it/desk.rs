@@ -164,6 +164,10 @@ async fn a_clerks_scan_goes_with_its_item_and_the_approver_says_what_was_examine
     assert!(page.contains(&format!("<img src=\"/files/{scan}?case_no={case_no}\"")));
     assert!(page.contains("name=\"seen_0\""));
     assert!(
+        page.contains("<b>受理窗口</b>综合窗口1号"),
+        "the window by its name"
+    );
+    assert!(
         !page.contains("name=\"seen_2\""),
         "paper cannot be ticked as examined"
     );

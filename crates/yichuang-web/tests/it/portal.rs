@@ -472,7 +472,7 @@ async fn online_application_is_pre_reviewed_approved_and_its_licence_reused() {
         .send_json(Method::POST, "/api/v1/evaluations", Some(&a), &rating)
         .await;
     assert_eq!(s, 201, "{v}");
-    // Notices: the applicant downloads their own, whose QR leads to their page of the case.
+    // Notices: the applicant downloads their own; the caption under its QR points to 我的办件.
     let r = app
         .client
         .get(app.url(&format!("/api/v1/cases/{case_no}/notices/decision")))
@@ -481,12 +481,7 @@ async fn online_application_is_pre_reviewed_approved_and_its_licence_reused() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains(&format!("/my/cases/{case_no}"))
-    );
+    assert!(r.text().await.unwrap().contains("/my 查看“我的办件”"));
     let (s, _) = app
         .get_json_as(&b, &format!("/api/v1/cases/{case_no}/notices/decision"))
         .await;
