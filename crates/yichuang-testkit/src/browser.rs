@@ -93,7 +93,8 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let profile = self._profile.path().display().to_string();
         let _ = std::process::Command::new("pkill")
-            .args(["-9", "-f", &format!("--user-data-dir={profile}")])
+            // No leading dashes: pkill would read the pattern as one of its options.
+            .args(["-9", "-f", &format!("user-data-dir={profile}")])
             .status();
     }
 }
