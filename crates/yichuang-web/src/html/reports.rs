@@ -14,28 +14,79 @@ use crate::state::AppState;
 
 /// One bar of a horizontal SVG bar chart (drawn by the template, so labels are escaped there).
 pub(crate) struct Bar {
+    /// The label as drawn (shortened with … when it would not fit).
     label: String,
+    /// The whole label, as the bar's tooltip and for screen readers.
+    full: String,
     value: String,
     y: u32,
     width: u32,
 }
 
-/// A horizontal bar chart.
+/// A horizontal bar chart. The label column is as wide as its longest label, so that no label
+/// runs past the left edge (they did, clipped, with long department names).
 pub(crate) struct Chart {
     title: &'static str,
     bars: Vec<Bar>,
     height: u32,
+    /// Right edge of the labels (they are right-aligned there).
+    label_x: u32,
+    /// Left edge of the bars.
+    bar_x: u32,
+    /// Width of the drawing.
+    width: u32,
 }
 
 const BAR_MAX: f64 = 360.0;
+/// Font size of the labels, in SVG units.
+const FONT: u32 = 13;
+/// The widest label column; longer labels are shortened.
+const LABEL_MAX: u32 = 15 * FONT;
+
+/// The drawn width of a label: CJK and full-width characters take a whole em, others about
+/// six tenths of one (SVG text cannot be measured on the server; this errs on the wide side).
+fn text_width(s: &str) -> u32 {
+    s.chars()
+        .map(|c| if c.is_ascii() { FONT * 6 / 10 } else { FONT })
+        .sum()
+}
+
+/// The label shortened to `max` drawn width, with … when cut.
+fn fit(label: &str, max: u32) -> String {
+    if text_width(label) <= max {
+        return label.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = FONT;
+    for c in label.chars() {
+        let w = text_width(c.encode_utf8(&mut [0; 4]));
+        if used + w > max {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
 
 /// Builds a chart of `(label, value)`, longest bar = the largest value.
 fn chart(title: &'static str, items: Vec<(String, f64, String)>) -> Chart {
     let max = items.iter().map(|i| i.1).fold(0.0_f64, f64::max);
+    let label_w = items
+        .iter()
+        .map(|i| text_width(&i.0))
+        .max()
+        .unwrap_or(0)
+        .min(LABEL_MAX);
+    let value_w = items.iter().map(|i| text_width(&i.2)).max().unwrap_or(0);
+    let label_x = label_w + 6;
+    let bar_x = label_x + 8;
     let bars: Vec<Bar> = (0u32..)
         .zip(items)
         .map(|(i, (label, v, shown))| Bar {
-            label,
+            label: fit(&label, LABEL_MAX),
+            full: label,
             value: shown,
             y: i * 26 + 4,
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -46,10 +97,46 @@ fn chart(title: &'static str, items: Vec<(String, f64, String)>) -> Chart {
             },
         })
         .collect();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let width = bar_x + BAR_MAX as u32 + 6 + value_w + 6;
     Chart {
         title,
         height: u32::try_from(bars.len()).unwrap_or(0) * 26 + 8,
         bars,
+        label_x,
+        bar_x,
+        width,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_labels_fit_their_column() {
+        let c = chart(
+            "t",
+            vec![
+                ("宣城市人力资源和社会保障局".into(), 3.0, "3".into()),
+                (
+                    "宣城市自然资源和规划局宣州分局不动产登记中心".into(),
+                    1.0,
+                    "1".into(),
+                ),
+                ("W01".into(), 2.0, "2".into()),
+            ],
+        );
+        // The column fits the first label whole; the second is shortened, never past x = 0.
+        assert_eq!(c.bars[0].label, "宣城市人力资源和社会保障局");
+        assert!(c.label_x >= text_width(&c.bars[0].label));
+        assert!(c.bars[1].label.ends_with('…'));
+        assert!(text_width(&c.bars[1].label) <= c.label_x);
+        assert_eq!(
+            c.bars[1].full,
+            "宣城市自然资源和规划局宣州分局不动产登记中心"
+        );
+        assert!(c.width >= c.bar_x + 360 + text_width("3"));
     }
 }
 

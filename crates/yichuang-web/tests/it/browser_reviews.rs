@@ -20,6 +20,11 @@ async fn browser_a_bad_review_is_rectified_and_counted() {
     let (s, c) = crate::api_cases::open(&app, "clerk1", body).await;
     assert_eq!(s, 201, "{c}");
     let no = c["case_no"].as_str().unwrap().to_owned();
+    // A second department with a long name, so the report's charts carry a long label.
+    let body = json!({"matter_code": "340702003000-341800000000-000-113418000304277265-1-00",
+        "applicant": crate::api_cases::person(), "materials": [], "decision": "receive"});
+    let (s, v) = crate::api_cases::open(&app, "clerk2", body).await;
+    assert_eq!(s, 201, "{v}");
     let clerk = app
         .core
         .authenticate(&app.token("clerk1").await)
@@ -58,7 +63,37 @@ async fn browser_a_bad_review_is_rectified_and_counted() {
     d.goto(app.url("/reports/daily?date=2026-11-02"))
         .await
         .unwrap();
-    assert_eq!(text(d, "total-received").await, "1");
+    assert_eq!(text(d, "total-received").await, "2");
     assert_eq!(text(d, "satisfaction").await, "0.0%");
+    // Every chart label is drawn inside its chart (long department names used to be clipped).
+    let outside = d
+        .execute(
+            "var out = []; document.querySelectorAll('figure.chart svg').forEach(function (svg) {
+               var w = svg.viewBox.baseVal.width;
+               svg.querySelectorAll('text').forEach(function (t) {
+                 var b = t.getBBox(); if (b.x < 0 || b.x + b.width > w + 0.5) out.push(t.textContent);
+               });
+             }); return out;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        outside.json(),
+        &serde_json::json!([]),
+        "labels drawn outside their chart"
+    );
+    let labels = d
+        .execute(
+            "return document.querySelectorAll('figure.chart svg text').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        labels.json().as_u64().unwrap_or(0) > 0,
+        "the report draws charts"
+    );
+    b.screenshot("report-daily").await;
     b.quit().await;
 }
