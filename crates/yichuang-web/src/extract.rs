@@ -25,6 +25,8 @@ pub(crate) const SESSION_COOKIE: &str = "yc_session";
 pub(crate) const CSRF_COOKIE: &str = "yc_csrf";
 /// Cookie holding the large-type preference.
 pub(crate) const LARGE_COOKIE: &str = "yc_large";
+/// The high-contrast preference (高对比度), beside large type.
+pub(crate) const CONTRAST_COOKIE: &str = "yc_contrast";
 
 /// Turns serde's English messages into Chinese ones a person can act on.
 fn translate(detail: &str) -> String {

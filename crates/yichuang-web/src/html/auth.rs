@@ -11,7 +11,9 @@ use yichuang_core::store::SessionKind;
 
 use super::Chrome;
 use crate::error::AppError;
-use crate::extract::{ClientIp, CsrfForm, LARGE_COOKIE, PageQuery, SESSION_COOKIE, request_token};
+use crate::extract::{
+    CONTRAST_COOKIE, ClientIp, CsrfForm, LARGE_COOKIE, PageQuery, SESSION_COOKIE, request_token,
+};
 use crate::state::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -170,15 +172,21 @@ pub(crate) async fn logout(
 }
 
 /// Flips the large-type (适老化) preference, kept in a cookie for a year, and goes back.
-pub(crate) async fn toggle_large(
-    headers: HeaderMap,
-    PageQuery(q): PageQuery<NextQuery>,
-) -> Response {
-    let on = axum_extra::extract::CookieJar::from_headers(&headers)
-        .get(LARGE_COOKIE)
+pub(crate) async fn toggle_large(headers: HeaderMap, q: PageQuery<NextQuery>) -> Response {
+    toggle(LARGE_COOKIE, &headers, q)
+}
+
+/// `GET /prefs/contrast`: switches 高对比度 on or off, remembered for a year, and goes back.
+pub(crate) async fn toggle_contrast(headers: HeaderMap, q: PageQuery<NextQuery>) -> Response {
+    toggle(CONTRAST_COOKIE, &headers, q)
+}
+
+fn toggle(name: &str, headers: &HeaderMap, PageQuery(q): PageQuery<NextQuery>) -> Response {
+    let on = axum_extra::extract::CookieJar::from_headers(headers)
+        .get(name)
         .is_some_and(|c| c.value() == "1");
     let value = if on { "0" } else { "1" };
-    let cookie = format!("{LARGE_COOKIE}={value}; Path=/; SameSite=Lax; Max-Age=31536000");
+    let cookie = format!("{name}={value}; Path=/; SameSite=Lax; Max-Age=31536000");
     let mut response = Redirect::to(&safe_next(q.next.as_deref())).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, v);

@@ -27,7 +27,7 @@ use axum_extra::extract::CookieJar;
 use yichuang_domain::account::{Role, StaffUser};
 
 use crate::error::AppError;
-use crate::extract::{LARGE_COOKIE, request_token, urlencode};
+use crate::extract::{CONTRAST_COOKIE, LARGE_COOKIE, request_token, urlencode};
 use crate::middleware::{CsrfToken, ensure_csrf_cookie};
 use crate::state::AppState;
 
@@ -44,6 +44,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", axum::routing::post(auth::logout))
         .route("/prefs/large", get(auth::toggle_large))
+        .route("/prefs/contrast", get(auth::toggle_contrast))
         .route("/admin", get(admin::home))
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))
@@ -141,6 +142,10 @@ pub(crate) struct Chrome {
     /// For administrators and the auditor: the audit chain is broken (what and where).
     pub(crate) audit_alarm: Option<String>,
     pub(crate) large: bool,
+    /// 高对比度 is on.
+    pub(crate) contrast: bool,
+    /// The classes of `<html>`: `large`, `contrast`.
+    pub(crate) html_class: String,
     pub(crate) csrf: String,
     pub(crate) path_encoded: String,
 }
@@ -151,6 +156,13 @@ impl FromRequestParts<AppState> for Chrome {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let jar = CookieJar::from_headers(&parts.headers);
         let large = jar.get(LARGE_COOKIE).is_some_and(|c| c.value() == "1");
+        let contrast = jar.get(CONTRAST_COOKIE).is_some_and(|c| c.value() == "1");
+        let html_class = [(large, "large"), (contrast, "contrast")]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, c)| *c)
+            .collect::<Vec<_>>()
+            .join(" ");
         let csrf = parts
             .extensions
             .get::<CsrfToken>()
@@ -188,6 +200,8 @@ impl FromRequestParts<AppState> for Chrome {
                 .map(|r| audit_alarm_text(&r)),
             user_name: user.map(|u| u.display_name),
             large,
+            contrast,
+            html_class,
             csrf,
             path_encoded: urlencode(path),
         })

@@ -227,6 +227,27 @@ async fn large_type_is_a_remembered_preference() {
     let (_, page) = app.get_text("/matters").await;
     assert!(page.contains("<html lang=\"zh-CN\" class=\"large\">"));
     assert!(page.contains("标准字号"));
+    // 高对比度 beside it, remembered the same way, both together.
+    assert!(page.contains("id=\"contrast-toggle\" class=\"pref\">高对比度</a>"));
+    let r = app
+        .client
+        .get(app.url("/prefs/contrast?next=%2Fmatters"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, page) = app.get_text("/matters").await;
+    assert!(page.contains("<html lang=\"zh-CN\" class=\"large contrast\">"));
+    assert!(page.contains("标准配色"));
+    let (_, css) = app.get_text("/static/app.css").await;
+    assert!(css.contains("html.contrast {") && css.contains("header.top .who a.pref"));
+    app.client
+        .get(app.url("/prefs/contrast?next=%2F"))
+        .send()
+        .await
+        .unwrap();
+    let (_, page) = app.get_text("/matters").await;
+    assert!(page.contains("<html lang=\"zh-CN\" class=\"large\">"));
 }
 
 #[tokio::test]
