@@ -14,6 +14,7 @@ pub mod centers;
 pub mod demo;
 mod error;
 pub mod evaluations;
+pub mod files;
 pub mod guard;
 pub mod notify;
 pub mod portal;

@@ -7,6 +7,7 @@ pub(crate) mod calendar;
 pub(crate) mod cases;
 mod catalog;
 pub(crate) mod desk;
+mod notices;
 mod ops;
 pub(crate) mod portal;
 pub(crate) mod projects;
@@ -59,7 +60,7 @@ pub(crate) use cases::{available_notices, progress_of};
         reveal::reveal,
         desk::post_read,
         desk::take_read,
-        cases::notice,
+        notices::notice,
         cases::progress,
         cases::lights,
         cases::notifications,
@@ -187,7 +188,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/api/v1/desk/id-card",
             post(desk::post_read).get(desk::take_read),
         )
-        .route("/api/v1/cases/{case_no}/notices/{kind}", get(cases::notice))
+        .route(
+            "/api/v1/cases/{case_no}/notices/{kind}",
+            get(notices::notice),
+        )
         .route("/api/v1/public/progress", get(cases::progress))
         .route("/api/v1/supervision/lights", get(cases::lights))
         .route("/api/v1/notifications", get(cases::notifications))

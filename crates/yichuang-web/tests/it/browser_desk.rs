@@ -34,6 +34,11 @@ async fn wait_value(d: &WebDriver, id: &str) -> String {
     );
 }
 
+/// Clicks a control that does not leave the page.
+async fn tap(d: &WebDriver, css: &str) {
+    d.find(By::Css(css)).await.unwrap().click().await.unwrap();
+}
+
 /// Whether an image on the page has been loaded and decoded.
 async fn image_shown(d: &WebDriver, css: &str) -> bool {
     let el = d.find(By::Css(css)).await.unwrap();
@@ -121,12 +126,7 @@ async fn browser_a_scan_at_intake_is_seen_by_the_approver_and_decided_by_another
         .await
         .unwrap();
     assert_eq!(posted.json().as_u64(), Some(202));
-    d.find(By::Id("read-id-card"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    tap(d, "#read-id-card").await;
     for _ in 0..200 {
         if text(d, "id-card-status").await.contains("已从身份证读取") {
             break;
@@ -147,12 +147,7 @@ async fn browser_a_scan_at_intake_is_seen_by_the_approver_and_decided_by_another
         .unwrap();
     let scan_id = wait_value(d, "file-0").await;
     assert!(text(d, "scan-status-0").await.contains("已留存"));
-    d.find(By::Css("button[data-camera-for='1']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    tap(d, "button[data-camera-for='1']").await;
     // The fake camera needs a moment to deliver its first frame.
     for _ in 0..200 {
         let ready = d
@@ -167,12 +162,7 @@ async fn browser_a_scan_at_intake_is_seen_by_the_approver_and_decided_by_another
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    d.find(By::Id("camera-shot"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    tap(d, "#camera-shot").await;
     let photo_id = wait_value(d, "file-1").await;
     assert_ne!(scan_id, photo_id);
     set_field(d, "select[name=mode_1]", "copy").await;
@@ -236,12 +226,7 @@ async fn browser_a_scan_at_intake_is_seen_by_the_approver_and_decided_by_another
         click(d, "#btn-pass").await;
         assert_eq!(text(d, "case-step").await, step);
     }
-    d.find(By::Css("#conclude-form input[name=seen_0]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    tap(d, "#conclude-form input[name=seen_0]").await;
     d.find(By::Css("#conclude-form input[name=reason]"))
         .await
         .unwrap()
