@@ -136,6 +136,16 @@
     });
   }
 
+  // Case page: a PDF material opens in its box when asked. Loading every PDF viewer with the
+  // page kept the page busy and the approver's buttons unresponsive while they loaded.
+  document.querySelectorAll('button[data-pdf-src]').forEach(function (b) {
+    b.addEventListener('click', function () {
+      var f = document.createElement('iframe');
+      f.src = b.getAttribute('data-pdf-src'); f.title = b.getAttribute('data-pdf-title');
+      b.parentNode.replaceChild(f, b);
+    });
+  });
+
   // Hall display: live calls over server-sent events, announced with Chinese speech synthesis.
   var calls = document.getElementById('calls');
   if (calls && document.body.hasAttribute('data-center')) {
