@@ -105,6 +105,30 @@ const STOP_WORDS: &[&str] = &[
     "流程",
     "一下",
     "操作",
+    // Adverbs of time and degree: they frame the action (快到期, 该年检, 刚招), never name it.
+    "快",
+    "该",
+    "刚",
+    "刚刚",
+    "点",
+    "一点",
+    "有点",
+    "好",
+    "全部",
+    "一些",
+    // Direction complements standing alone (提取出来, 转回来): how an action ends.
+    "出来",
+    "回来",
+    "过来",
+    "下来",
+    "上来",
+    "起来",
+    "进来",
+    "出去",
+    "回去",
+    "过去",
+    "下去",
+    "上去",
     // Function words.
     "的",
     "了",
@@ -164,6 +188,88 @@ const STOP_WORDS: &[&str] = &[
     "宣城市",
     "市里",
 ];
+
+/// Words that say what is done with a document or a procedure (replace, renew, apply, pay,
+/// certify), not what it is about. They stay in the query, because 补办 does tell 营业执照遗失补领
+/// from 营业执照 changes, but they do not name the topic: "护照丢了怎么补办" is about a 护照, and a
+/// matter that shares only 补办 with it is no answer. See [`crate::confidence`].
+const GENERIC_WORDS: &[&str] = &[
+    // Losing, replacing, renewing.
+    "丢",
+    "丢失",
+    "遗失",
+    "掉",
+    "补",
+    "补办",
+    "补领",
+    "补发",
+    "补证",
+    "补换",
+    "换",
+    "换证",
+    "换发",
+    "换新",
+    "更换",
+    "新办",
+    "续",
+    "续办",
+    "延续",
+    "延期",
+    "到期",
+    "过期",
+    "快到期",
+    "变更",
+    "注销",
+    // Applying, registering, approving.
+    "申请",
+    "申领",
+    "申报",
+    "报名",
+    "登记",
+    "备案",
+    "审批",
+    "批",
+    "许可",
+    "认定",
+    "核发",
+    "处理",
+    "办证",
+    "领证",
+    "领",
+    "证",
+    "证件",
+    "证明",
+    "开证明",
+    // Paying and taking out.
+    "交",
+    "缴",
+    "缴费",
+    "缴纳",
+    "交钱",
+    "提取",
+    "取",
+    // Asking about the procedure itself.
+    "查",
+    "查询",
+    "咨询",
+    "材料",
+    "资料",
+    "条件",
+    "要求",
+    "费用",
+    "收费",
+    "准备",
+    "带",
+    "多久",
+    "多少钱",
+    "提前",
+];
+
+/// True for a generic word ([`GENERIC_WORDS`]) and for numbers (12分, 2024年): a number in a
+/// question is a detail of the applicant's case, not a topic.
+pub(crate) fn is_generic(token: &str) -> bool {
+    GENERIC_WORDS.contains(&token) || token.chars().all(|c| c.is_ascii_digit())
+}
 
 /// Lower-cases and folds full-width ASCII (Ｘ光, ＫＴＶ) to half-width, one character for one
 /// character, so positions in a normalised string are positions in the original.
@@ -250,6 +356,9 @@ pub(crate) struct QueryTerms {
     pub(crate) tokens: Vec<String>,
     /// Precise-mode jieba tokens without filler, deduplicated: the units of coverage.
     pub(crate) units: Vec<String>,
+    /// Units that follow each other in the question with no filler between them (港澳 +
+    /// 通行证): a compound whose other half the catalog does not know is a different thing.
+    pub(crate) pairs: Vec<(String, String)>,
     /// Character bigrams of the informative stretches of the query.
     pub(crate) bigrams: Vec<String>,
     /// Characters of the informative stretches of the query.
@@ -270,12 +379,17 @@ impl QueryTerms {
         // filler word, or 想开 and 咋领 would become evidence.
         let mut stretch = String::new();
         let mut stretches = Vec::new();
+        let mut previous: Option<String> = None;
         for unit in segment(&text, false) {
             if is_stop(&unit) {
                 stretches.push(std::mem::take(&mut stretch));
+                previous = None;
                 continue;
             }
             stretch.push_str(&unit);
+            if let Some(before) = previous.replace(unit.clone()) {
+                terms.pairs.push((before, unit.clone()));
+            }
             if !terms.units.contains(&unit) {
                 terms.units.push(unit);
             }

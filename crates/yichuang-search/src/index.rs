@@ -237,7 +237,7 @@ impl SearchIndex {
             return Vec::new();
         };
 
-        let weights = self.corpus.weigh(&terms.units);
+        let weights = self.corpus.weigh(&terms.units, &terms.pairs);
         let mut scored: Vec<(f32, f32, usize)> = candidates
             .into_iter()
             .filter_map(|(bm25, address)| {
@@ -517,7 +517,7 @@ mod explain {
             .expect("builds")
             .with_threshold(0.0);
         let only_miss = std::env::var("ALL").is_err();
-        for set in ["dev", "holdout"] {
+        for set in ["dev", "holdout", "reject"] {
             for q in load(&format!("demo/eval/search_{set}.json"))
                 .as_array()
                 .expect("list")
@@ -535,7 +535,7 @@ mod explain {
                     continue;
                 }
                 let terms = QueryTerms::new(query);
-                let weights = index.corpus.weigh(&terms.units);
+                let weights = index.corpus.weigh(&terms.units, &terms.pairs);
                 println!("{} [{set}] {query}", if ok { "ok  " } else { "MISS" });
                 println!("   units {}", index.corpus.describe(&weights));
                 let exp: Vec<usize> = expected

@@ -1,6 +1,6 @@
 //! hit@3 of the demo catalog on the development questions (`demo/eval/search_dev.json`) and on
-//! the held-out questions (`demo/eval/search_holdout.json`), plus behaviour checks on the real
-//! catalog.
+//! the held-out questions (`demo/eval/search_holdout.json`), the rejection rate on out-of-catalog
+//! questions (`demo/eval/search_reject.json`), plus behaviour checks on the real catalog.
 //!
 //! A question counts when one of its expected matters is in the top 3, or, when it expects
 //! nothing (the center does not handle it), when no hit clears the confidence threshold.
@@ -12,14 +12,23 @@ use yichuang_search::SearchIndex;
 mod common;
 use common::{catalog_docs, load_json, strings, text};
 
-/// Floors of hit@3, a few points under the figures reached (dev 0.92, holdout 0.87), so that a
+/// Floors of hit@3, a few points under the figures reached (dev 0.90, holdout 0.91), so that a
 /// regression fails the test.
-const DEV_FLOOR: f64 = 0.88;
-const HOLDOUT_FLOOR: f64 = 0.83;
+const DEV_FLOOR: f64 = 0.87;
+const HOLDOUT_FLOOR: f64 = 0.88;
+/// Floor of the share of out-of-catalog questions that get no hit, under the 0.60 reached.
+const REJECT_FLOOR: f64 = 0.55;
 
-/// hit@3 of `index` on the question file `rel`: prints every miss and the figure as
-/// `{label} hit@3 = good/total = rate`, and returns the rate.
-fn hit_at_3(index: &SearchIndex, names: &HashMap<&str, &str>, rel: &str, label: &str) -> f64 {
+/// Share of the questions of `rel` that `index` answers right: one of the expected matters in the
+/// top 3, or no hit at all for a question that expects none. Prints every miss and the figure as
+/// `{label} {metric} = good/total = rate`, and returns the rate.
+fn score_file(
+    index: &SearchIndex,
+    names: &HashMap<&str, &str>,
+    rel: &str,
+    label: &str,
+    metric: &str,
+) -> f64 {
     let questions = load_json(rel);
     let questions = questions.as_array().expect("question list");
     let mut good = 0;
@@ -48,13 +57,22 @@ fn hit_at_3(index: &SearchIndex, names: &HashMap<&str, &str>, rel: &str, label: 
     }
     let total = questions.len();
     let rate = good as f64 / total as f64;
-    println!("{label} hit@3 = {good}/{total} = {rate:.2}");
+    println!("{label} {metric} = {good}/{total} = {rate:.2}");
     rate
 }
 
-/// Both question sets: the development questions (`search_dev.json`), on which the search was
-/// tuned, and the held-out questions (`search_holdout.json`), written before any tuning and used
-/// only to check that a change generalises.
+/// The question files with the label and metric they are reported under.
+const QUESTION_SETS: [(&str, &str, &str); 3] = [
+    ("demo/eval/search_dev.json", "dev", "hit@3"),
+    ("demo/eval/search_holdout.json", "holdout", "hit@3"),
+    ("demo/eval/search_reject.json", "reject", "accuracy"),
+];
+
+/// All three question sets: the development questions (`search_dev.json`), on which the search
+/// was tuned; the held-out questions (`search_holdout.json`), written before any tuning and used
+/// only to check that a change generalises; and the out-of-catalog questions
+/// (`search_reject.json`: other agencies' services and chit-chat, all expecting no hit), written
+/// before the rejection was tuned.
 #[test]
 fn hit_at_3_on_dev_and_holdout_questions() {
     let docs = catalog_docs();
@@ -68,21 +86,33 @@ fn hit_at_3_on_dev_and_holdout_questions() {
         .map(|d| (d.code.as_str(), d.name.as_str()))
         .collect();
     let codes: std::collections::HashSet<&str> = names.keys().copied().collect();
-    for rel in ["demo/eval/search_dev.json", "demo/eval/search_holdout.json"] {
+    for (rel, label, _) in QUESTION_SETS {
         for q in load_json(rel).as_array().expect("question list") {
-            for code in strings(&q["expected"]) {
+            let expected = strings(&q["expected"]);
+            if label == "reject" {
+                assert!(expected.is_empty(), "{rel}: {q} expects a matter");
+            }
+            for code in expected {
                 assert!(codes.contains(code.as_str()), "{rel}: unknown code {code}");
             }
         }
     }
     let index = SearchIndex::build(&docs).expect("index builds");
 
-    let dev = hit_at_3(&index, &names, "demo/eval/search_dev.json", "dev");
-    let holdout = hit_at_3(&index, &names, "demo/eval/search_holdout.json", "holdout");
+    let rates: Vec<f64> = QUESTION_SETS
+        .iter()
+        .map(|(rel, label, metric)| score_file(&index, &names, rel, label, metric))
+        .collect();
+    let (dev, holdout, reject) = (rates[0], rates[1], rates[2]);
+    println!("dev hit@3 = {dev:.2}, holdout hit@3 = {holdout:.2}, reject accuracy = {reject:.2}");
     assert!(dev >= DEV_FLOOR, "dev hit@3 {dev:.2} below {DEV_FLOOR}");
     assert!(
         holdout >= HOLDOUT_FLOOR,
         "holdout hit@3 {holdout:.2} below {HOLDOUT_FLOOR}"
+    );
+    assert!(
+        reject >= REJECT_FLOOR,
+        "reject accuracy {reject:.2} below {REJECT_FLOOR}"
     );
 }
 
@@ -130,8 +160,9 @@ fn dump_questions() {
         let expected = strings(&q["expected"]);
         let hits = index.search(&text(&q["q"]), 3);
         let rank = hits.iter().position(|h| expected.contains(&h.code));
+        // For a question that expects nothing: the best score, which the threshold must beat.
         let exp_conf = if expected.is_empty() {
-            -1.0
+            hits.first().map_or(0.0, |h| h.score)
         } else {
             hits.iter()
                 .find(|h| expected.contains(&h.code))
@@ -154,5 +185,62 @@ fn questions_about_nothing_in_the_catalog_get_no_hit() {
     for query in ["附近有什么好吃的", "帮我写一首诗", "哈哈哈"] {
         let hits = index.search(query, 3);
         assert!(hits.is_empty(), "{query}: {hits:?}");
+    }
+}
+
+/// The guide's names of the top hits of `query`.
+fn top_names(index: &SearchIndex, docs: &[yichuang_search::SearchDoc], query: &str) -> Vec<String> {
+    index
+        .search(query, 3)
+        .iter()
+        .filter_map(|h| docs.iter().find(|d| d.code == h.code))
+        .map(|d| d.name.clone())
+        .collect()
+}
+
+#[test]
+fn household_registration_is_not_answered_by_materials() {
+    // No matter of the catalog is about 户口; sixteen ask for a 居民户口簿 among their
+    // materials, and none of them may clear the threshold.
+    let docs = catalog_docs();
+    assert!(
+        !docs
+            .iter()
+            .any(|d| d.name.contains("户口") || d.aliases.iter().any(|a| a.contains("户口"))),
+        "the catalog has a 户口 matter now: assert that it comes first instead"
+    );
+    let index = SearchIndex::build(&docs).expect("index builds");
+    for query in ["孩子上户口", "给孩子上户口要带什么"] {
+        let names = top_names(&index, &docs, query);
+        assert!(names.is_empty(), "{query}: {names:?}");
+    }
+}
+
+#[test]
+fn a_small_restaurant_finds_the_sole_trader_licence() {
+    let docs = catalog_docs();
+    let index = SearchIndex::build(&docs).expect("index builds");
+    let names = top_names(&index, &docs, "我想开个小饭馆要办啥");
+    assert!(names.iter().any(|n| n == "个体工商户设立登记"), "{names:?}");
+    assert!(
+        names.iter().any(|n| n == "食品经营许可（新办）"),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn other_agencies_services_get_no_hit() {
+    let docs = catalog_docs();
+    let index = SearchIndex::build(&docs).expect("index builds");
+    for query in [
+        "护照怎么办",
+        "护照丢了怎么补办",
+        "驾驶证到期了怎么换",
+        "驾驶证丢了咋补办",
+        "公积金怎么取",
+        "公积金怎么提取出来",
+    ] {
+        let names = top_names(&index, &docs, query);
+        assert!(names.is_empty(), "{query}: {names:?}");
     }
 }
