@@ -494,7 +494,7 @@ impl Core {
     /// A case as `user` may see it.
     pub async fn case_for(&self, user: &StaffUser, case_no: &str) -> Result<CaseDetail> {
         let stored = self.load(case_no).await?;
-        if user.is_applicant() && stored.case.received.owner != Some(user.id) {
+        if user.is_applicant() && !self.is_applicants_case(user, &stored.case).await? {
             return Err(CoreError::NotFound(format!("办件 {case_no} 不存在")));
         }
         // The township that took the case as agent follows it (read only).
@@ -511,6 +511,21 @@ impl Core {
         Ok(self.detail(stored, &cal, self.clock().now()).await)
     }
 
+    /// Whether an applicant account may see `c`: its own online application, or a case taken
+    /// at a window under the ID number or credit code of the account's real-name profile.
+    pub(crate) async fn is_applicants_case(&self, user: &StaffUser, c: &Case) -> Result<bool> {
+        if c.received.owner == Some(user.id) {
+            return Ok(true);
+        }
+        let Some(profile) = self.store().applicant_profile(user.id).await? else {
+            return Ok(false);
+        };
+        let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+        Ok(c.received.center_id == user.center_id
+            && !profile.id_number.trim().is_empty()
+            && same(&profile.id_number, &c.received.applicant.id_number))
+    }
+
     /// Cases `user` may see: approvers and heads their department's, clerks their window's,
     /// issuers, supervisors and admins the whole center.
     pub async fn cases_for(
@@ -521,6 +536,12 @@ impl Core {
         filter.center_id = user.center_id;
         if user.is_applicant() {
             filter.owner = Some(user.id);
+            filter.applicant_id = self
+                .store()
+                .applicant_profile(user.id)
+                .await?
+                .map(|p| p.id_number)
+                .filter(|id| !id.trim().is_empty());
         } else if !user.has_any_role(&[Role::Admin, Role::Supervisor, Role::Issuer]) {
             if user.has_any_role(&[Role::Approver, Role::DeptHead]) {
                 filter.department.clone_from(&user.department);

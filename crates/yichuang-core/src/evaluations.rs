@@ -213,9 +213,10 @@ impl Core {
             .ok_or_else(hidden)?;
         let c = &stored.case;
         let actor = match rater {
-            // The applicant's own account rates only their own online case (一事一评).
+            // The applicant's account rates only their own case (一事一评): filed online, or
+            // taken at a window under the account's verified ID number.
             Rater::Staff(u) if u.is_applicant() => {
-                if c.received.owner != Some(u.id) {
+                if !self.is_applicants_case(u, c).await? {
                     return Err(hidden());
                 }
                 "applicant".to_owned()

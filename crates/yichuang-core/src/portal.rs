@@ -395,7 +395,8 @@ impl Core {
         .await
     }
 
-    /// The applicant's own online cases, newest first.
+    /// The applicant's cases, newest first: their online applications and the cases taken at a
+    /// window under their verified ID number or credit code.
     pub async fn my_cases(&self, user: &StaffUser) -> Result<Vec<crate::cases::CaseDetail>> {
         require_applicant(user)?;
         self.cases_for(

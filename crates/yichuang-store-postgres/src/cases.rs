@@ -57,8 +57,10 @@ pub(crate) async fn create_with(
     let id = sqlx::query(
         "insert into cases (center_id, case_no, matter_code, matter_version, department_code, \
          window_code, status, applicant_name, received_at, accepted_on, due_promised, due_legal, \
-         yellow_from, correction_due, frozen_on, version, created_at, updated_at, owner_user_id) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18) \
+         yellow_from, correction_due, frozen_on, version, created_at, updated_at, owner_user_id, \
+         applicant_index) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, \
+         $19) \
          returning id",
     )
     .bind(c.received.center_id)
@@ -79,6 +81,7 @@ pub(crate) async fn create_with(
     .bind(i64::try_from(c.version).unwrap_or(i64::MAX))
     .bind(now)
     .bind(c.received.owner)
+    .bind(ctx.sealer.index(&c.received.applicant.id_number))
     .fetch_one(&mut *conn)
     .await
     .map_err(db)?;
@@ -221,9 +224,23 @@ pub(crate) async fn list(
         qb.push(" and window_code = ");
         qb.push_bind(w.clone());
     }
-    if let Some(owner) = f.owner {
-        qb.push(" and owner_user_id = ");
-        qb.push_bind(owner);
+    match (f.owner, &f.applicant_id) {
+        (Some(owner), Some(id)) => {
+            qb.push(" and (owner_user_id = ");
+            qb.push_bind(owner);
+            qb.push(" or applicant_index = ");
+            qb.push_bind(sealer.index(id));
+            qb.push(")");
+        }
+        (Some(owner), None) => {
+            qb.push(" and owner_user_id = ");
+            qb.push_bind(owner);
+        }
+        (None, Some(id)) => {
+            qb.push(" and applicant_index = ");
+            qb.push_bind(sealer.index(id));
+        }
+        (None, None) => {}
     }
     if let Some(since) = f.received_since {
         qb.push(" and received_at >= ");

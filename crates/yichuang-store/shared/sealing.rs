@@ -25,6 +25,9 @@ pub(crate) async fn reseal(
     let done = pass_marker(pool, PASS).await?;
     let mut report = ResealReport::default();
     rekey_legacy_id_digests(pool, sealer, ctx, &mut report).await?;
+    // A full pass (first start with keys, or a new key) recomputes every index: a store
+    // written without keys holds the normalized plain value there.
+    index_case_applicants(pool, sealer, done.as_deref() != Some(kid.as_str())).await?;
     if done.as_deref() == Some(kid.as_str()) {
         return Ok(report);
     }
@@ -129,6 +132,42 @@ async fn rekey_legacy_id_digests(
     // Counted as plain: on SQLite this makes the pass rewrite the file, dropping old pages.
     report.rows += rows;
     report.were_plain += rows;
+    Ok(())
+}
+
+/// Cases written before `cases.applicant_index` existed get it once, from their folded state,
+/// so that window cases filed earlier also appear in the applicant's 我的办件. Rows written
+/// since carry it already; once none is missing this is one indexed read per start. `all`
+/// recomputes every row (a store written without keys kept the plain value as its index).
+async fn index_case_applicants(pool: &Pool, sealer: &Sealer, all: bool) -> Result<()> {
+    let mut after = i64::MIN;
+    loop {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "select cases.id, case_states.state from cases \
+             join case_states on case_states.case_id = cases.id \
+             where (cases.applicant_index is null or $3) and cases.id > $1 \
+             order by cases.id limit $2",
+        )
+        .bind(after)
+        .bind(BATCH)
+        .bind(all)
+        .fetch_all(pool)
+        .await
+        .map_err(db)?;
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        let mut tx = pool.begin().await.map_err(db)?;
+        for (id, state) in rows {
+            let case = sealer.open_case_state(&state)?;
+            sqlx::query("update cases set applicant_index = $2 where id = $1")
+                .bind(id)
+                .bind(sealer.index(&case.received.applicant.id_number))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+    }
     Ok(())
 }
 

@@ -95,6 +95,10 @@ pub struct CaseFilter {
     pub window: Option<String>,
     /// Only the online cases of this applicant account.
     pub owner: Option<i64>,
+    /// Only the cases filed under this ID number or credit code (matched through its blind
+    /// index). With [`CaseFilter::owner`] as well, a case matching *either* is selected: the
+    /// applicant's online cases and the ones taken for them at a window.
+    pub applicant_id: Option<String>,
     /// Received on or after this instant.
     pub received_since: Option<DateTime<Utc>>,
     /// Page size.

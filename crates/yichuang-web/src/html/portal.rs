@@ -55,12 +55,20 @@ pub(crate) async fn register_form(chrome: Chrome) -> RegisterPage {
     RegisterPage::blank(chrome)
 }
 
+/// The registration form as posted by its 获取验证码 button: the phone, and whatever else was
+/// already typed, so that the page comes back with it (the password excepted).
 #[derive(Deserialize)]
 pub(crate) struct CodeForm {
     phone: String,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    id_number: String,
 }
 
-/// `POST /register/code`: sends the code and shows the form again with the phone filled in.
+/// `POST /register/code`: sends the code and shows the form again with what was typed.
 pub(crate) async fn send_code(
     State(state): State<AppState>,
     chrome: Chrome,
@@ -69,6 +77,11 @@ pub(crate) async fn send_code(
 ) -> Result<Response, AppError> {
     let mut page = RegisterPage::blank(chrome);
     page.phone = form.phone.trim().to_owned();
+    page.name = form.name;
+    page.id_number = form.id_number;
+    if let Some(kind) = form.kind.filter(|k| k == "org" || k == "person") {
+        page.kind = kind;
+    }
     match state.core.send_verification_code(&form.phone, ip).await {
         Ok(()) => page.message = Some("验证码已发送，10 分钟内有效".into()),
         Err(e @ (CoreError::Unprocessable { .. } | CoreError::RateLimited { .. })) => {
@@ -139,6 +152,8 @@ pub(crate) async fn register(
 struct CaseRow {
     case_no: String,
     matter_name: String,
+    /// 网上申请 or the window that took it.
+    channel: String,
     status: &'static str,
     plain: &'static str,
     submitted: String,
@@ -181,6 +196,11 @@ pub(crate) async fn my(
         .map(|d| CaseRow {
             case_no: d.case.case_no().to_owned(),
             matter_name: d.case.received.matter_name.clone(),
+            channel: if d.case.received.owner == Some(who.user.id) {
+                "网上申请".to_owned()
+            } else {
+                "大厅窗口受理".to_owned()
+            },
             status: d.case.status.label(),
             plain: d.case.status.plain(),
             submitted: to_shanghai(d.case.received_at)
@@ -256,6 +276,8 @@ pub(crate) struct MyCasePage {
     due: Option<String>,
     returned_reason: Option<String>,
     can_resubmit: bool,
+    /// Filed online by this account (not taken at a window under its ID number).
+    online: bool,
     license_no: Option<String>,
     materials: Vec<MaterialRow>,
     timeline: Vec<StepRow>,
@@ -301,7 +323,10 @@ async fn my_case_page(
         plain: c.status.plain(),
         due: d.deadlines.due_promised.map(|x| x.to_string()),
         returned_reason: c.returned_reason.clone(),
-        can_resubmit: c.status == CaseStatus::Returned,
+        // Only an online application is resubmitted online; a window case is corrected at the
+        // window that took it.
+        can_resubmit: c.status == CaseStatus::Returned && c.received.owner == Some(user.id),
+        online: c.received.owner == Some(user.id),
         license_no: c.license_no.clone(),
         materials: c
             .materials
