@@ -4,6 +4,20 @@
 (function () {
   'use strict';
 
+  // Pages that wait for something (the rating pad between tickets, a citizen's queue ticket)
+  // reload themselves every few seconds. A script instead of <meta http-equiv=refresh>: the
+  // reload waits while someone is typing or choosing, so it never throws away their input.
+  var reload = document.querySelector('[data-reload]');
+  if (reload) {
+    var every = Math.max(3, parseInt(reload.getAttribute('data-reload'), 10) || 15) * 1000;
+    var tick = function () {
+      var a = document.activeElement;
+      var busy = a && a !== document.body && /^(INPUT|SELECT|TEXTAREA)$/.test(a.tagName);
+      if (busy) setTimeout(tick, every); else location.reload();
+    };
+    setTimeout(tick, every);
+  }
+
   // Kiosk: the large on-screen keypad types the ID number (no keyboard at a kiosk).
   document.querySelectorAll('[data-keypad-for]').forEach(function (pad) {
     var input = document.getElementById(pad.getAttribute('data-keypad-for'));

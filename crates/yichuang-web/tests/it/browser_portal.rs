@@ -54,7 +54,7 @@ async fn browser_register_search_apply_approve_and_reuse_the_licence() {
 
     // Register: a code by SMS (read from the admin's outbox), then the real-name form.
     d.goto(app.url("/register")).await.unwrap();
-    set_field(d, "#code-phone", phone).await;
+    set_field(d, "#reg-phone", phone).await;
     click(d, "#btn-send-code").await;
     assert!(text(d, "register-message").await.contains("验证码已发送"));
     let code = code_for(&app, phone).await;
