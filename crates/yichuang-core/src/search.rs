@@ -1,10 +1,12 @@
 //! Plain-words matter search for the portal, the kiosk, the desks and `GET /api/v1/matters?q=`:
 //! the catalog of a center mapped into a [`yichuang_search::SearchIndex`], built on first use and
-//! rebuilt after an import (it is derived data, never stored).
+//! rebuilt after an import (it is derived data, never stored). A question about another
+//! agency's service gets the catalog's referral (`elsewhere`) instead of hits.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use yichuang_domain::catalog::Referral;
 use yichuang_search::{SearchDoc, SearchIndex};
 use yichuang_store::{MatterFilter, MatterSummary};
 
@@ -45,6 +47,15 @@ pub struct MatterHit {
     pub name_html: String,
     /// A highlighted fragment of aliases or guide text, when the name alone does not explain it.
     pub snippet_html: Option<String>,
+}
+
+/// What a question gets: matters, or where another agency handles what it asks for.
+#[derive(Debug, Clone, Default)]
+pub struct MatterAnswer {
+    /// Matters found, best first; empty when `referral` is given.
+    pub hits: Vec<MatterHit>,
+    /// The other agency's service the question is about (非本中心业务), if any.
+    pub referral: Option<Referral>,
 }
 
 impl Core {
@@ -100,10 +111,24 @@ impl Core {
                 break;
             }
         }
-        let index = tokio::task::spawn_blocking(move || SearchIndex::build(&docs))
-            .await
-            .map_err(|e| CoreError::Internal(e.into()))?
-            .map_err(|e| CoreError::Internal(anyhow::anyhow!("search index: {e}")))?;
+        let referrals: Vec<yichuang_search::Referral> = self
+            .store()
+            .referrals(center_id)
+            .await?
+            .into_iter()
+            .map(|r| yichuang_search::Referral {
+                service: r.service,
+                keywords: r.keywords,
+                place: r.place,
+                note: r.note,
+            })
+            .collect();
+        let index = tokio::task::spawn_blocking(move || {
+            SearchIndex::build_with_referrals(&docs, &referrals)
+        })
+        .await
+        .map_err(|e| CoreError::Internal(e.into()))?
+        .map_err(|e| CoreError::Internal(anyhow::anyhow!("search index: {e}")))?;
         tracing::info!(center_id, matters = index.len(), "search index built");
         let built = Arc::new(CenterSearch {
             index,
@@ -120,7 +145,8 @@ impl Core {
     }
 
     /// Matters answering a question in plain words, best first, only above the confidence
-    /// threshold; `department` and `window_group` narrow the result.
+    /// threshold; `department` and `window_group` narrow the result. None for a question about
+    /// another agency's service (see [`Core::search_answer`]).
     pub async fn search_matters(
         &self,
         center_id: i64,
@@ -129,6 +155,22 @@ impl Core {
         window_group: Option<&str>,
         limit: usize,
     ) -> Result<Vec<MatterHit>> {
+        Ok(self
+            .search_answer(center_id, q, department, window_group, limit)
+            .await?
+            .hits)
+    }
+
+    /// As [`Core::search_matters`], with the referral that answers a question about another
+    /// agency's service (护照, 驾照, 公积金) instead of hits.
+    pub async fn search_answer(
+        &self,
+        center_id: i64,
+        q: &str,
+        department: Option<&str>,
+        window_group: Option<&str>,
+        limit: usize,
+    ) -> Result<MatterAnswer> {
         if q.chars().count() > 100 {
             return Err(CoreError::invalid("q", "查询词过长（最多 100 个字）"));
         }
@@ -141,9 +183,21 @@ impl Core {
             limit
         };
         let searched = Arc::clone(&index);
-        let hits = tokio::task::spawn_blocking(move || searched.index.search(&q, want))
+        let answer = tokio::task::spawn_blocking(move || searched.index.search_answer(&q, want))
             .await
             .map_err(|e| CoreError::Internal(e.into()))?;
+        if let Some(r) = answer.referral {
+            return Ok(MatterAnswer {
+                hits: Vec::new(),
+                referral: Some(Referral {
+                    service: r.service,
+                    keywords: r.keywords,
+                    place: r.place,
+                    note: r.note,
+                }),
+            });
+        }
+        let hits = answer.hits;
         let mut out = Vec::with_capacity(hits.len().min(limit));
         for h in hits {
             let Some(summary) = index.summaries.get(&h.code).cloned() else {
@@ -164,7 +218,10 @@ impl Core {
                 break;
             }
         }
-        Ok(out)
+        Ok(MatterAnswer {
+            hits: out,
+            referral: None,
+        })
     }
 
     /// The life events of a center's portal with their matter counts (empty ones left out).

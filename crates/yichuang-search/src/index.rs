@@ -17,7 +17,8 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use crate::analyze::{self, BIGRAM, JIEBA, QueryTerms, normalize};
 use crate::confidence::Corpus;
 use crate::highlight::Marked;
-use crate::{CONFIDENCE_THRESHOLD, Hit, SearchDoc, SearchError};
+use crate::referral::Referrals;
+use crate::{Answer, CONFIDENCE_THRESHOLD, Hit, Referral, SearchDoc, SearchError};
 
 /// BM25 boosts of the jieba fields: the name says what the matter is, a 俗称 says what people
 /// call it, the result is what they ask for by name (营业执照), and the rest is context.
@@ -143,6 +144,7 @@ pub struct SearchIndex {
     /// Per segment, doc id → position in `docs`, read once from the `ord` fast field.
     ords: Vec<Vec<u32>>,
     threshold: f32,
+    referrals: Referrals,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -155,13 +157,26 @@ impl std::fmt::Debug for SearchIndex {
 }
 
 impl SearchIndex {
-    /// Indexes `docs` in RAM.
+    /// Indexes `docs` in RAM, without referrals.
     ///
     /// # Errors
     ///
     /// [`SearchError::DuplicateCode`] when two documents share a code, [`SearchError::Index`]
     /// when tantivy fails.
     pub fn build(docs: &[SearchDoc]) -> Result<Self, SearchError> {
+        Self::build_with_referrals(docs, &[])
+    }
+
+    /// Indexes `docs` in RAM, with the other agencies' services the catalog refers to (see
+    /// [`SearchIndex::search_answer`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`SearchIndex::build`].
+    pub fn build_with_referrals(
+        docs: &[SearchDoc],
+        referrals: &[Referral],
+    ) -> Result<Self, SearchError> {
         let mut codes = HashSet::new();
         if let Some(dup) = docs.iter().find(|d| !codes.insert(d.code.as_str())) {
             return Err(SearchError::DuplicateCode(dup.code.clone()));
@@ -194,6 +209,7 @@ impl SearchIndex {
             reader,
             ords,
             threshold: CONFIDENCE_THRESHOLD,
+            referrals: Referrals::new(referrals, docs),
         })
     }
 
@@ -219,11 +235,42 @@ impl SearchIndex {
         self.docs.is_empty()
     }
 
+    /// The hits of `query`, or the referral that answers it instead.
+    ///
+    /// A referral answers when the question, compacted to its word characters (full-width
+    /// folded, spaces dropped), holds one of its keywords, and no matter's name or alias: where
+    /// a keyword and a catalog term overlap the longer wins (结婚证 inside the alias 结婚证明 is
+    /// the catalog's, the alias 年检 inside the keyword 车辆年检 is the keyword's), and a catalog
+    /// term left anywhere in the question means it is about that matter. The longest keyword
+    /// picks among several referrals.
+    pub fn search_answer(&self, query: &str, limit: usize) -> Answer {
+        match self.referral(query) {
+            Some(r) => Answer {
+                hits: Vec::new(),
+                referral: Some(r.clone()),
+            },
+            None => Answer {
+                hits: self.ranked(query, limit),
+                referral: None,
+            },
+        }
+    }
+
+    /// The referral answering `query`, if any (see [`SearchIndex::search_answer`]).
+    pub fn referral(&self, query: &str) -> Option<&Referral> {
+        self.referrals.find(query)
+    }
+
     /// The best `limit` matters for a plain-words `query`, highest confidence first, only those
-    /// at or above the threshold. Empty, whitespace-only, punctuation-only and filler-only
+    /// at or above the threshold; nothing when a referral answers it (see
+    /// [`SearchIndex::search_answer`]). Empty, whitespace-only, punctuation-only and filler-only
     /// queries return nothing; so does a failure inside tantivy, which cannot happen on an index
     /// that is never written after build.
     pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
+        self.search_answer(query, limit).hits
+    }
+
+    fn ranked(&self, query: &str, limit: usize) -> Vec<Hit> {
         if limit == 0 {
             return Vec::new();
         }
@@ -439,6 +486,37 @@ mod tests {
     fn duplicate_codes_are_rejected() {
         let err = SearchIndex::build(&[doc("a", "x", &[], &[]), doc("a", "y", &[], &[])]);
         assert!(matches!(err, Err(SearchError::DuplicateCode(code)) if code == "a"));
+    }
+
+    #[test]
+    fn a_referral_replaces_the_hits() {
+        let docs = [
+            doc("licence", "营业执照遗失补领", &["补办营业执照"], &[]),
+            doc("archive", "婚姻登记档案查询出证", &["结婚证明"], &[]),
+        ];
+        let passport = Referral {
+            service: "护照".to_owned(),
+            keywords: vec!["护照".to_owned(), "结婚证".to_owned()],
+            place: "出入境接待大厅".to_owned(),
+            note: None,
+        };
+        let index = SearchIndex::build_with_referrals(&docs, std::slice::from_ref(&passport))
+            .expect("index builds")
+            .with_threshold(0.0);
+        let answer = index.search_answer("护照丢了怎么补办", 3);
+        assert!(answer.hits.is_empty(), "{answer:?}");
+        assert_eq!(answer.referral.as_ref(), Some(&passport));
+        assert!(index.search("护照丢了怎么补办", 3).is_empty());
+        // The catalog's own alias holds the keyword: an ordinary search.
+        let answer = index.search_answer("开结婚证明", 3);
+        assert_eq!(answer.referral, None);
+        assert_eq!(
+            answer.hits.first().map(|h| h.code.as_str()),
+            Some("archive")
+        );
+        // Without referrals the same question is only searched.
+        let plain = SearchIndex::build(&docs).expect("index builds");
+        assert_eq!(plain.referral("护照丢了怎么补办"), None);
     }
 
     #[test]

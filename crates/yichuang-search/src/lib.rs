@@ -21,15 +21,33 @@
 //!   coverage, so 护照丢了怎么补办 does not land on 营业执照遗失补领 through 补办. That number is
 //!   the confidence, and [`CONFIDENCE_THRESHOLD`] cuts it.
 //!
+//! A question about another agency's service (护照, 驾照, 公积金) gets no hit but a
+//! [`Referral`] to where that service is handled, when the index was built with the catalog's
+//! referrals ([`SearchIndex::build_with_referrals`]) and the question names no catalog matter
+//! (the rule is in [`SearchIndex::search_answer`]). The confidence alone cannot do this: such a
+//! question often shares a word with some matter (年检, 结婚, 通行证).
+//!
 //! The crate knows nothing about the rest of 一窗通: callers map their catalog into
-//! [`SearchDoc`]s.
+//! [`SearchDoc`]s and [`Referral`]s.
 
 mod analyze;
 mod confidence;
 mod highlight;
 mod index;
+mod referral;
 
 pub use index::SearchIndex;
+pub use referral::Referral;
+
+/// What a question gets: the hits, or, for a question about another agency's service, no hit
+/// and where to go instead.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Answer {
+    /// Matters above the threshold, best first; empty whenever `referral` is given.
+    pub hits: Vec<Hit>,
+    /// The other agency's service the question is about, if any.
+    pub referral: Option<Referral>,
+}
 
 /// Hits below this confidence are not returned.
 ///
@@ -38,11 +56,12 @@ pub use index::SearchIndex;
 /// questions whose topic the catalog only mentions among materials (孩子上户口, 身份证过期) or
 /// does not know at all (护照丢了怎么补办, 公积金怎么提取, 驾驶证到期) stay under it, because a
 /// matter whose name, aliases and result explain none of the question's topic keeps only a
-/// small share of its coverage (see the crate docs). Still answered, wrongly (0.60 of
-/// `demo/eval/search_reject.json` is rejected): questions where a catalog word of another
-/// meaning covers the topic (小轿车年检 and the 年检 of 企业年度报告; 领结婚证 and
-/// 婚姻登记档案查询出证), or where a known word next to the unknown one is most of the question
-/// (公积金贷款 and 创业担保贷款, 出国旅游 and 旅行社).
+/// small share of its coverage (see the crate docs). By the threshold alone 0.60 of
+/// `demo/eval/search_reject.json` is rejected: a catalog word of another meaning can cover the
+/// topic (小轿车年检 and the 年检 of 企业年度报告; 领结婚证 and 婚姻登记档案查询出证), or a
+/// known word next to the unknown one can be most of the question (公积金贷款 and 创业担保贷款,
+/// 出国旅游 and 旅行社). The catalog's referrals ([`Referral`]) take most of those out before
+/// the confidence is even computed.
 pub const CONFIDENCE_THRESHOLD: f32 = 0.17;
 
 /// One matter as the search sees it: plain strings, no catalog types.

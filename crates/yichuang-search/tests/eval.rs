@@ -3,21 +3,25 @@
 //! questions (`demo/eval/search_reject.json`), plus behaviour checks on the real catalog.
 //!
 //! A question counts when one of its expected matters is in the top 3, or, when it expects
-//! nothing (the center does not handle it), when no hit clears the confidence threshold.
+//! nothing (the center does not handle it), when no hit clears the confidence threshold. The
+//! index is built with the catalog's referrals (`elsewhere`), as the application builds it: a
+//! question answered by a referral has no hit, a correct rejection, and is counted apart.
 
 use std::collections::HashMap;
 
 use yichuang_search::SearchIndex;
 
 mod common;
-use common::{catalog_docs, load_json, strings, text};
+use common::{catalog_docs, catalog_referrals, load_json, strings, text};
 
-/// Floors of hit@3, a few points under the figures reached (dev 0.90, holdout 0.91), so that a
-/// regression fails the test.
+/// Floors of hit@3, a few points under the figures reached by the confidence alone (dev 0.90,
+/// holdout 0.91), so that a regression fails the test. With the referrals the figures are dev
+/// 0.92 and holdout 0.96: their out-of-catalog questions (护照, 公积金, 驾照 …) are referred.
 const DEV_FLOOR: f64 = 0.87;
 const HOLDOUT_FLOOR: f64 = 0.88;
-/// Floor of the share of out-of-catalog questions that get no hit, under the 0.60 reached.
-const REJECT_FLOOR: f64 = 0.55;
+/// Floor of the share of out-of-catalog questions that get no hit, under the 0.93 reached with
+/// the referrals (0.60 by the confidence alone).
+const REJECT_FLOOR: f64 = 0.88;
 
 /// Share of the questions of `rel` that `index` answers right: one of the expected matters in the
 /// top 3, or no hit at all for a question that expects none. Prints every miss and the figure as
@@ -32,10 +36,18 @@ fn score_file(
     let questions = load_json(rel);
     let questions = questions.as_array().expect("question list");
     let mut good = 0;
+    let mut referred = 0;
     for q in questions {
         let query = text(&q["q"]);
         let expected = strings(&q["expected"]);
-        let hits = index.search(&query, 3);
+        let answer = index.search_answer(&query, 3);
+        if let Some(r) = &answer.referral {
+            referred += 1;
+            if !expected.is_empty() {
+                println!("REFERRED [{label}] {query} -> {}", r.service);
+            }
+        }
+        let hits = answer.hits;
         let ok = if expected.is_empty() {
             hits.is_empty()
         } else {
@@ -57,7 +69,7 @@ fn score_file(
     }
     let total = questions.len();
     let rate = good as f64 / total as f64;
-    println!("{label} {metric} = {good}/{total} = {rate:.2}");
+    println!("{label} {metric} = {good}/{total} = {rate:.2} ({referred} referred elsewhere)");
     rate
 }
 
@@ -97,7 +109,8 @@ fn hit_at_3_on_dev_and_holdout_questions() {
             }
         }
     }
-    let index = SearchIndex::build(&docs).expect("index builds");
+    let index =
+        SearchIndex::build_with_referrals(&docs, &catalog_referrals()).expect("index builds");
 
     let rates: Vec<f64> = QUESTION_SETS
         .iter()
@@ -242,5 +255,30 @@ fn other_agencies_services_get_no_hit() {
     ] {
         let names = top_names(&index, &docs, query);
         assert!(names.is_empty(), "{query}: {names:?}");
+    }
+}
+
+#[test]
+fn other_agencies_services_are_referred_to_them() {
+    let docs = catalog_docs();
+    let index =
+        SearchIndex::build_with_referrals(&docs, &catalog_referrals()).expect("index builds");
+    for (query, place) in [
+        ("护照快过期了怎么办", "出入境"),
+        ("驾照被扣了12分怎么办", "车辆管理所"),
+        ("公积金贷款买房", "住房公积金管理中心"),
+        ("我们想登记结婚", "婚姻登记处"),
+    ] {
+        let answer = index.search_answer(query, 3);
+        assert!(answer.hits.is_empty(), "{query}: {:?}", answer.hits);
+        let referral = answer.referral.expect(query);
+        assert!(referral.place.contains(place), "{query}: {referral:?}");
+    }
+    // Questions that name a catalog matter are the catalog's, keyword or not.
+    for query in ["结婚证明去哪开", "超限通行证怎么办", "开药店要带身份证吗"]
+    {
+        let answer = index.search_answer(query, 3);
+        assert_eq!(answer.referral, None, "{query}");
+        assert!(!answer.hits.is_empty(), "{query}");
     }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool, QueryBuilder};
 use yichuang_domain::catalog::{
-    Catalog, Department, Handling, LicenseType, Matter, Region, Window, WindowGroup,
+    Catalog, Department, Handling, LicenseType, Matter, Referral, Region, Window, WindowGroup,
 };
 use yichuang_store::{
     Ctx, ImportReport, MatterFilter, MatterSummary, MatterVersion, Progress, Result, StoreError,
@@ -57,6 +57,18 @@ pub(crate) async fn import(
     .bind(center_id)
     .bind(&catalog.region.code)
     .bind(&catalog.region.name)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?
+    .rows_affected();
+    let referrals = serde_json::to_string(&catalog.elsewhere)
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("referrals: {e}")))?;
+    report.reference_rows_changed += sqlx::query(
+        "update centers set referrals = $2, updated_at = $3 where id = $1 and referrals <> $2",
+    )
+    .bind(center_id)
+    .bind(&referrals)
     .bind(now)
     .execute(&mut *conn)
     .await
@@ -412,6 +424,22 @@ pub(crate) async fn region(pool: &PgPool, center_id: i64) -> Result<Option<Regio
             .await
             .map_err(db)?;
     Ok(row.and_then(|(c, n)| Some(Region { code: c?, name: n? })))
+}
+
+pub(crate) async fn referrals(pool: &PgPool, center_id: i64) -> Result<Vec<Referral>> {
+    let row: Option<String> = sqlx::query_scalar("select referrals from centers where id = $1")
+        .bind(center_id)
+        .fetch_optional(pool)
+        .await
+        .map_err(db)?;
+    let Some(json) = row else {
+        return Ok(Vec::new());
+    };
+    serde_json::from_str(&json).map_err(|e| {
+        StoreError::Other(anyhow::anyhow!(
+            "stored referrals of center {center_id} are corrupt: {e}"
+        ))
+    })
 }
 
 pub(crate) async fn window_groups(pool: &PgPool, center_id: i64) -> Result<Vec<WindowGroup>> {

@@ -28,7 +28,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::SqlitePool;
 use yichuang_domain::calendar::{Calendar, DayKind};
-use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window, WindowGroup};
+use yichuang_domain::catalog::{
+    Catalog, Department, LicenseType, Referral, Region, Window, WindowGroup,
+};
 use yichuang_store::{
     Appointment, CallRequest, CaseFilter, CaseNumbering, CaseWrite, Center, Ctx, EvaluationOutcome,
     EvaluationRecord, Event, ImportReport, LightChange, MatterFilter, MatterSummary, MatterVersion,
@@ -166,6 +168,10 @@ impl Store for SqliteStore {
 
     async fn region(&self, center_id: i64) -> Result<Option<Region>> {
         catalog::region(&self.reader, center_id).await
+    }
+
+    async fn referrals(&self, center_id: i64) -> Result<Vec<Referral>> {
+        catalog::referrals(&self.reader, center_id).await
     }
 
     async fn window_groups(&self, center_id: i64) -> Result<Vec<WindowGroup>> {

@@ -21,7 +21,9 @@ pub mod conformance;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use yichuang_domain::calendar::{Calendar, DayKind};
-use yichuang_domain::catalog::{Catalog, Department, LicenseType, Region, Window, WindowGroup};
+use yichuang_domain::catalog::{
+    Catalog, Department, LicenseType, Referral, Region, Window, WindowGroup,
+};
 
 pub use audit::{AuditFilter, AuditStore, Origin};
 pub use cases::*;
@@ -117,6 +119,10 @@ pub trait Store: AuditStore + Send + Sync + std::fmt::Debug {
 
     /// The region a center's catalog was imported for.
     async fn region(&self, center_id: i64) -> Result<Option<Region>>;
+
+    /// The referrals to other agencies of the catalog last imported into a center (empty for
+    /// none, or for an unknown center).
+    async fn referrals(&self, center_id: i64) -> Result<Vec<Referral>>;
 
     /// Window groups of a center.
     async fn window_groups(&self, center_id: i64) -> Result<Vec<WindowGroup>>;

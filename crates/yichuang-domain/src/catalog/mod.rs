@@ -386,4 +386,26 @@ pub struct Catalog {
     pub license_types: Vec<LicenseType>,
     /// Matters.
     pub matters: Vec<Matter>,
+    /// Services of other agencies that citizens ask the center about (非本中心业务), with where
+    /// they are handled, so that search can point there instead of answering with a matter that
+    /// merely shares a word. Absent in older catalogs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub elsewhere: Vec<Referral>,
+}
+
+/// A service the center does not handle, and where it is handled (非本中心业务指引), as the
+/// 咨询服务台 would tell a citizen who asks for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referral {
+    /// What the service is, e.g. 护照、港澳台通行证、签证.
+    pub service: String,
+    /// Words that name the service in a question (护照, 驾照, 公积金). None may be the name or an
+    /// alias of a matter of the same catalog: the catalog's own matters always come first.
+    pub keywords: Vec<String>,
+    /// Where it is handled, e.g. the agency's hall.
+    #[serde(rename = "where")]
+    pub place: String,
+    /// Anything else worth knowing (an app, an appointment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }

@@ -224,6 +224,61 @@ impl Validator {
             v.string(p, o, "issuer");
         });
         self.coded_list(root, "matters", |v, p, o| v.matter(p, o, &refs));
+        self.elsewhere(root);
+    }
+
+    /// The optional `elsewhere` list: each entry names a service, a place and keywords, and no
+    /// keyword may be a matter's name or alias (the matter would never be found by it).
+    fn elsewhere(&mut self, root: &Map<String, Value>) {
+        if !root.contains_key("elsewhere") {
+            return;
+        }
+        let mut own: HashSet<&str> = HashSet::new();
+        for m in root
+            .get("matters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            own.extend(m.get("name").and_then(Value::as_str));
+            own.extend(
+                m.get("aliases")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str),
+            );
+        }
+        for (i, item) in self.array("", root, "elsewhere").iter().enumerate() {
+            let path = format!("elsewhere[{i}]");
+            let Some(o) = self.object(&path, item) else {
+                continue;
+            };
+            self.string(&path, o, "service");
+            self.string(&path, o, "where");
+            if o.get("note")
+                .is_some_and(|n| !n.is_null() && !n.is_string())
+            {
+                self.problem(&join(&path, "note"), "应为字符串");
+            }
+            let keywords = self.array(&path, o, "keywords");
+            if keywords.is_empty() && o.contains_key("keywords") {
+                self.problem(&join(&path, "keywords"), "至少应有一个关键词");
+            }
+            for (k, word) in keywords.iter().enumerate() {
+                let at = format!("{path}.keywords[{k}]");
+                match word.as_str().map(str::trim) {
+                    None | Some("") => self.problem(&at, "应为非空字符串"),
+                    Some(w) if own.contains(w) => {
+                        self.problem(
+                            &at,
+                            format!("“{w}”是本目录事项的名称或俗称，不能作为非本中心业务的关键词"),
+                        );
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
     }
 
     fn license_ref(&mut self, path: &str, o: &Map<String, Value>, refs: &Refs) -> Option<String> {

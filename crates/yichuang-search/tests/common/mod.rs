@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use serde_json::Value;
-use yichuang_search::SearchDoc;
+use yichuang_search::{Referral, SearchDoc};
 
 /// A file of the repository, from this crate's directory.
 pub(crate) fn demo_path(rel: &str) -> PathBuf {
@@ -67,4 +67,22 @@ pub(crate) fn catalog_docs() -> Vec<SearchDoc> {
             legal_basis: strings(&m["legal_basis"]),
         })
         .collect()
+}
+
+/// The demo catalog's referrals to other agencies (`elsewhere`).
+pub(crate) fn catalog_referrals() -> Vec<Referral> {
+    let catalog = load_json("demo/xuancheng.json");
+    catalog["elsewhere"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|r| Referral {
+                    service: text(&r["service"]),
+                    keywords: strings(&r["keywords"]),
+                    place: text(&r["where"]),
+                    note: r["note"].as_str().map(str::to_owned),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

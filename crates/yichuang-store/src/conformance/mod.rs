@@ -121,6 +121,9 @@ pub async fn catalog_import_is_idempotent(store: &dyn Store) {
     assert_eq!(items[0].code, cat.matters[0].code);
     assert!(items.iter().all(|m| m.version == 1));
     assert_eq!(store.region(id).await.unwrap().unwrap().name, "宣城市");
+    assert_eq!(store.referrals(id).await.unwrap(), cat.elsewhere);
+    assert!(!cat.elsewhere.is_empty());
+    assert!(store.referrals(id + 1000).await.unwrap().is_empty());
     assert_eq!(store.window_groups(id).await.unwrap().len(), 9);
     assert_eq!(store.windows(id).await.unwrap().len(), 40);
     assert_eq!(
@@ -145,6 +148,8 @@ pub async fn changed_matter_gets_a_new_version(store: &dyn Store) {
     let mut cat = catalog();
     let code = cat.matters[3].code.clone();
     cat.matters[3].fee = "按规定收费".into();
+    // Referrals are replaced whole by the new file's.
+    cat.elsewhere.truncate(1);
     let later = Ctx::new("admin", t0() + Duration::days(3));
     let report = store
         .import_catalog(id, &cat, &later, &|_| {})
@@ -152,6 +157,8 @@ pub async fn changed_matter_gets_a_new_version(store: &dyn Store) {
         .unwrap();
     assert_eq!(report.matters_versioned, 1);
     assert_eq!(report.matters_unchanged, 254);
+    assert!(report.reference_rows_changed >= 1, "{report:?}");
+    assert_eq!(store.referrals(id).await.unwrap(), cat.elsewhere);
     let current = store.matter(id, &code).await.unwrap().unwrap();
     assert_eq!(current.version, 2);
     assert_eq!(current.matter.fee, "按规定收费");

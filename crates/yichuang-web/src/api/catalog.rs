@@ -92,6 +92,41 @@ pub(crate) struct MatterList {
     items: Vec<MatterItem>,
     /// Matches in total.
     total: u64,
+    /// For a question about another agency's service (护照, 驾照, 公积金): where it is handled.
+    /// `items` is then empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    referral: Option<ReferralDto>,
+}
+
+/// A service the center does not handle (非本中心业务), and where it is handled.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReferralDto {
+    /// The service, e.g. 护照、港澳台通行证、签证等出入境证件.
+    service: String,
+    /// Where it is handled.
+    #[serde(rename = "where")]
+    place: String,
+    /// Anything else worth knowing.
+    note: Option<String>,
+    /// The whole answer in one sentence, as the pages show it.
+    message: String,
+}
+
+impl From<yichuang_domain::catalog::Referral> for ReferralDto {
+    fn from(r: yichuang_domain::catalog::Referral) -> Self {
+        let message = format!(
+            "{}不在本中心办理，请到{}办理。{}如需帮助，请到咨询服务台咨询。",
+            r.service,
+            r.place,
+            r.note.as_deref().unwrap_or_default()
+        );
+        Self {
+            service: r.service,
+            place: r.place,
+            note: r.note,
+            message,
+        }
+    }
 }
 
 /// List matters.
@@ -106,9 +141,9 @@ pub(crate) async fn list_matters(
     // A matter code is looked up as such; anything else is a question for the search.
     if let Some(text) = question.filter(|t| !t.is_ascii()) {
         let limit = q.limit.unwrap_or(20).clamp(1, 100) as usize;
-        let hits = state
+        let answer = state
             .core
-            .search_matters(
+            .search_answer(
                 center.id,
                 text,
                 q.department.as_deref().filter(|s| !s.is_empty()),
@@ -116,10 +151,11 @@ pub(crate) async fn list_matters(
                 limit,
             )
             .await?;
-        let total = hits.len() as u64;
+        let total = answer.hits.len() as u64;
         return Ok(axum::Json(MatterList {
-            items: hits.into_iter().map(Into::into).collect(),
+            items: answer.hits.into_iter().map(Into::into).collect(),
             total,
+            referral: answer.referral.map(Into::into),
         }));
     }
     let filter = MatterFilter {
@@ -133,6 +169,7 @@ pub(crate) async fn list_matters(
     Ok(axum::Json(MatterList {
         items: items.into_iter().map(Into::into).collect(),
         total,
+        referral: None,
     }))
 }
 

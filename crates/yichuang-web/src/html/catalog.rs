@@ -5,7 +5,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use serde::Deserialize;
 use yichuang_core::store::MatterFilter;
-use yichuang_domain::catalog::{WindowGroup, online_depth_label};
+use yichuang_domain::catalog::{Referral, WindowGroup, online_depth_label};
 
 use super::Chrome;
 use crate::error::AppError;
@@ -129,6 +129,8 @@ pub(crate) struct ListPage {
     pages: u32,
     prev: Option<String>,
     next: Option<String>,
+    /// Where another agency handles what the question asks for, instead of matters.
+    referral: Option<Referral>,
 }
 
 fn limit_text(handling: yichuang_domain::catalog::Handling, days: u32) -> String {
@@ -156,6 +158,7 @@ pub(crate) async fn list(
     let question = q.q.trim();
     let searched = !question.is_empty() && !question.is_ascii();
     let life_event = yichuang_domain::catalog::life_event_name(&q.life_event);
+    let mut referral = None;
     let (items, total) = if let Some(_name) = life_event.filter(|_| !searched) {
         let all = state
             .core
@@ -171,9 +174,9 @@ pub(crate) async fn list(
         (rows, total)
     } else if searched {
         // A question in plain words: ranked by the search, one page of confident hits.
-        let hits = state
+        let answer = state
             .core
-            .search_matters(
+            .search_answer(
                 center.id,
                 question,
                 Some(q.department.as_str()).filter(|s| !s.is_empty()),
@@ -181,6 +184,8 @@ pub(crate) async fn list(
                 PAGE_SIZE as usize,
             )
             .await?;
+        referral = answer.referral;
+        let hits = answer.hits;
         let total = hits.len() as u64;
         let rows = hits
             .into_iter()
@@ -253,6 +258,7 @@ pub(crate) async fn list(
         total,
         page,
         pages,
+        referral,
     })
 }
 

@@ -50,6 +50,8 @@ pub(crate) struct DeskPage {
     window_name: String,
     q: String,
     matters: Vec<MatterRow>,
+    /// Where another agency handles what the searched question asks for, to tell the applicant.
+    referral: Option<yichuang_domain::catalog::Referral>,
     cases: Vec<CaseRow>,
 }
 
@@ -99,21 +101,25 @@ pub(crate) async fn desk(
 ) -> Result<DeskPage, AppError> {
     let window = window_of(&state, &staff.user).await?;
     let question = q.q.trim();
+    let mut referral = None;
     let matters = if question.is_empty() {
         Vec::new()
     } else if !question.is_ascii() {
         // The applicant's own words, as the clerk types them: the plain-words search, limited
         // to what this window accepts.
-        state
+        let answer = state
             .core
-            .search_matters(
+            .search_answer(
                 staff.user.center_id,
                 question,
                 None,
                 Some(window.group.as_str()),
                 30,
             )
-            .await?
+            .await?;
+        referral = answer.referral;
+        answer
+            .hits
             .into_iter()
             .map(|h| MatterRow {
                 handling: h.matter.handling.label(),
@@ -230,6 +236,7 @@ pub(crate) async fn desk(
         window_name: window.name,
         q: q.q,
         matters,
+        referral,
         cases,
     })
 }

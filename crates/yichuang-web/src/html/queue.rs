@@ -29,6 +29,8 @@ pub(crate) struct KioskPage {
     /// group name).
     q: String,
     suggestions: Vec<(String, String, String)>,
+    /// Where another agency handles what the question asks for (no queue here serves it).
+    referral: Option<yichuang_domain::catalog::Referral>,
     /// The kiosk's center (code; empty for the city center).
     center: String,
     /// Within the hall's opening hours (otherwise the page says so).
@@ -54,6 +56,7 @@ async fn kiosk_page(
         error,
         q: String::new(),
         suggestions: Vec::new(),
+        referral: None,
         center: center.to_owned(),
     })
 }
@@ -85,10 +88,13 @@ pub(crate) async fn kiosk(
             .iter()
             .map(|(code, name, _)| (code.clone(), name.clone()))
             .collect();
-        page.suggestions = state
+        let answer = state
             .core
-            .search_matters(center.id, q, None, None, 3)
-            .await?
+            .search_answer(center.id, q, None, None, 3)
+            .await?;
+        page.referral = answer.referral;
+        page.suggestions = answer
+            .hits
             .into_iter()
             .filter_map(|h| {
                 let group = names.get(&h.matter.window_group)?.clone();

@@ -691,3 +691,78 @@ async fn imported_licences_are_found_and_holders_told_before_expiry() {
         "{out}"
     );
 }
+
+/// A query string value, percent-encoded.
+fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn other_agencies_services_are_referred_to_them() {
+    let app = TestApp::sqlite().await;
+    // A passport is the 出入境 office's: where to go, and no matter that shares a word.
+    let (s, page) = app
+        .get_text(&format!("/matters?q={}", query_value("护照快过期了怎么办")))
+        .await;
+    assert_eq!(s, 200);
+    assert!(page.contains("id=\"referral\""), "{page}");
+    assert!(page.contains("出入境"), "{page}");
+    assert!(page.contains("不在本中心办理"), "{page}");
+    assert!(page.contains("咨询服务台"), "{page}");
+    assert!(!page.contains("matter-link"), "{page}");
+    // A catalog matter is still listed, without a referral.
+    let (_, page) = app
+        .get_text(&format!("/matters?q={}", query_value("营业执照")))
+        .await;
+    assert!(page.contains("matter-link"), "{page}");
+    assert!(!page.contains("id=\"referral\""), "{page}");
+    // The kiosk says the same instead of offering a queue.
+    let (_, kiosk) = app
+        .get_text(&format!("/kiosk?q={}", query_value("公积金怎么取")))
+        .await;
+    assert!(kiosk.contains("id=\"referral\""), "{kiosk}");
+    assert!(kiosk.contains("住房公积金管理中心"), "{kiosk}");
+    assert!(!kiosk.contains("class=\"kiosk-suggest\""), "{kiosk}");
+    // The API returns the referral beside the (empty) hits.
+    let (s, v) = app
+        .get_json(&format!(
+            "/api/v1/matters?q={}",
+            query_value("驾照丢了咋补办")
+        ))
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(v["items"], json!([]), "{v}");
+    assert_eq!(v["total"], 0);
+    assert!(
+        v["referral"]["where"]
+            .as_str()
+            .unwrap()
+            .contains("车辆管理所"),
+        "{v}"
+    );
+    assert!(
+        v["referral"]["service"]
+            .as_str()
+            .unwrap()
+            .contains("驾驶证")
+    );
+    assert!(
+        v["referral"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("不在本中心办理")
+    );
+    let (_, v) = app
+        .get_json(&format!("/api/v1/matters?q={}", query_value("营业执照")))
+        .await;
+    assert!(v.get("referral").is_none(), "{v}");
+    assert!(!v["items"].as_array().unwrap().is_empty());
+}

@@ -143,3 +143,38 @@ fn contact_fields_are_checked() {
         assert!(phone_list(ok).is_ok(), "{ok}");
     }
 }
+
+#[test]
+fn referrals_to_other_agencies_are_read_and_checked() {
+    let cat = parse_catalog(DEMO).unwrap();
+    let passport = cat
+        .elsewhere
+        .iter()
+        .find(|r| r.keywords.iter().any(|k| k == "护照"))
+        .expect("the demo refers passports elsewhere");
+    assert!(passport.place.contains("出入境"), "{passport:?}");
+
+    let mut v: Value = serde_json::from_str(DEMO).unwrap();
+    v.as_object_mut().unwrap().remove("elsewhere");
+    assert!(parse_catalog(&v.to_string()).unwrap().elsewhere.is_empty());
+
+    v["elsewhere"] = serde_json::json!([
+        { "service": "护照", "keywords": ["护照", "营业执照", ""], "where": "出入境大厅" },
+        { "service": "", "keywords": [], "where": "x", "note": 3 },
+    ]);
+    let text: Vec<String> = parse_catalog(&v.to_string())
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("elsewhere[0].keywords[1]: “营业执照”是本目录事项")),
+        "{text:?}"
+    );
+    assert!(text.contains(&"elsewhere[0].keywords[2]: 应为非空字符串".to_owned()));
+    assert!(text.contains(&"elsewhere[1].service: 不能为空".to_owned()));
+    assert!(text.contains(&"elsewhere[1].keywords: 至少应有一个关键词".to_owned()));
+    assert!(text.contains(&"elsewhere[1].note: 应为字符串".to_owned()));
+    assert_eq!(text.len(), 5, "{text:?}");
+}
