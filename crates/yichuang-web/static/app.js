@@ -82,7 +82,8 @@
   // Desk intake: scans and photos of each material go to the file store as they are taken;
   // the form carries only their ids (file_N). The document camera (高拍仪) presents itself as
   // a webcam, so the browser's getUserMedia reaches it.
-  var intake = document.getElementById('intake');
+  // The supplement form on the case page (补正登记) takes scans the same way.
+  var intake = document.getElementById('intake') || document.getElementById('supplement-form');
   if (intake) {
     var csrf = (intake.querySelector('input[name=csrf]') || {}).value || '';
     var upload = function (index, blob, name) {
@@ -107,29 +108,31 @@
       });
     });
     var cam = document.getElementById('camera'), video = document.getElementById('camera-video'), camFor = null, stream = null;
-    var closeCam = function () {
-      if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
-      stream = null; camFor = null; cam.hidden = true;
-    };
-    intake.querySelectorAll('button[data-camera-for]').forEach(function (b) {
-      b.addEventListener('click', function () {
-        if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { alert('此浏览器不能使用摄像头，请改用“扫描件”选择文件'); return; }
-        camFor = b.getAttribute('data-camera-for');
-        document.getElementById('camera-target').textContent = '第 ' + (+camFor + 1) + ' 项材料';
-        navigator.mediaDevices.getUserMedia({ video: true }).then(function (s) {
-          stream = s; video.srcObject = s; cam.hidden = false; document.getElementById('camera-shot').focus();
-        }).catch(function () { alert('未能打开高拍仪或摄像头，请检查连接后重试，或改用“扫描件”'); });
+    if (cam) {
+      var closeCam = function () {
+        if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+        stream = null; camFor = null; cam.hidden = true;
+      };
+      intake.querySelectorAll('button[data-camera-for]').forEach(function (b) {
+        b.addEventListener('click', function () {
+          if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { alert('此浏览器不能使用摄像头，请改用“扫描件”选择文件'); return; }
+          camFor = b.getAttribute('data-camera-for');
+          document.getElementById('camera-target').textContent = '第 ' + (+camFor + 1) + ' 项材料';
+          navigator.mediaDevices.getUserMedia({ video: true }).then(function (s) {
+            stream = s; video.srcObject = s; cam.hidden = false; document.getElementById('camera-shot').focus();
+          }).catch(function () { alert('未能打开高拍仪或摄像头，请检查连接后重试，或改用“扫描件”'); });
+        });
       });
-    });
-    document.getElementById('camera-shot').addEventListener('click', function () {
-      if (!stream || camFor === null) return;
-      var c = document.createElement('canvas'), index = camFor;
-      c.width = video.videoWidth || 640; c.height = video.videoHeight || 480;
-      c.getContext('2d').drawImage(video, 0, 0, c.width, c.height);
-      c.toBlob(function (blob) { if (blob) upload(index, blob, '第' + (+index + 1) + '项材料拍照.jpg'); }, 'image/jpeg', 0.9);
-      closeCam();
-    });
-    document.getElementById('camera-close').addEventListener('click', closeCam);
+      document.getElementById('camera-shot').addEventListener('click', function () {
+        if (!stream || camFor === null) return;
+        var c = document.createElement('canvas'), index = camFor;
+        c.width = video.videoWidth || 640; c.height = video.videoHeight || 480;
+        c.getContext('2d').drawImage(video, 0, 0, c.width, c.height);
+        c.toBlob(function (blob) { if (blob) upload(index, blob, '第' + (+index + 1) + '项材料拍照.jpg'); }, 'image/jpeg', 0.9);
+        closeCam();
+      });
+      document.getElementById('camera-close').addEventListener('click', closeCam);
+    }
 
     // The ID-card reader posts what it read for this window; the button takes it.
     var readBtn = document.getElementById('read-id-card'), readStatus = document.getElementById('id-card-status');

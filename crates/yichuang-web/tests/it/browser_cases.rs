@@ -264,8 +264,44 @@ async fn browser_a_correction_notice_then_supplement_then_acceptance() {
     let notices = text(d, "notices").await;
     assert!(notices.contains("一次性告知书"));
     later(d, &app, "clerk2", &case_no, Duration::days(2)).await;
+    // 补正登记: nothing preselected (the browser will not post an unchosen item); a scan of
+    // one supplied item is kept and shown to the approver like an intake scan.
+    let unchosen: i64 = d
+        .execute(
+            "return Array.from(document.querySelectorAll('#supplement-form select')).filter(function (s) { return s.value === ''; }).length;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    assert_eq!(unchosen, 3, "every supplied item starts at 请选择");
+    let scan = app.files_dir.parent().unwrap().join("补正扫描件.png");
+    std::fs::write(&scan, include_bytes!("fixtures/scan.png")).unwrap();
+    d.find(By::Css("#supplement-form input[data-scan-for='2']"))
+        .await
+        .unwrap()
+        .send_keys(scan.to_string_lossy().as_ref())
+        .await
+        .unwrap();
+    for _ in 0..400 {
+        if text(d, "scan-status-2").await.contains("已留存") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(text(d, "scan-status-2").await.contains("已留存"));
+    for i in [2, 3, 4] {
+        set_field(
+            d,
+            &format!("#supplement-form select[name=mode_{i}]"),
+            "original",
+        )
+        .await;
+    }
     submit_form(d, "#supplement-form").await;
     assert_eq!(text(d, "case-status").await, "已收件");
+    d.find(By::Css("#material-view-2 img")).await.unwrap();
     later(d, &app, "clerk3", &case_no, Duration::days(1)).await;
     click(d, "#intake-form button[value=accept]").await;
     assert_eq!(text(d, "case-status").await, "已受理");
