@@ -16,6 +16,7 @@ mod catalog;
 mod counters;
 mod evaluations;
 mod events;
+mod group;
 mod open;
 mod portal;
 mod projects;
@@ -26,6 +27,7 @@ pub use open::durable_insert_anchor;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::SqliteConnection;
 use sqlx::sqlite::SqlitePool;
 use yichuang_domain::calendar::{Calendar, DayKind};
 use yichuang_domain::catalog::{
@@ -42,6 +44,8 @@ use yichuang_store::{
 /// The SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// The hot writes go through group commit (see [`group`]); the rest use `writer` directly.
+    group: group::GroupCommit,
     writer: SqlitePool,
     reader: SqlitePool,
     sealer: yichuang_store::Sealer,
@@ -288,28 +292,36 @@ impl Store for SqliteStore {
         numbering: Option<&CaseNumbering>,
         ctx: &Ctx,
     ) -> Result<String> {
-        let mut tx = self.begin().await?;
-        let case_no = match numbering {
-            Some(n) => {
-                let center = write.case.received.center_id;
-                let no =
-                    cases::next_case_no(&mut tx, center, n.day, &n.prefix, day_ms(n.day)).await?;
-                cases::create(&mut tx, &write.numbered(&no), ctx).await?;
-                no
-            }
-            None => {
-                cases::create(&mut tx, write, ctx).await?;
-                write.case.case_no().to_owned()
-            }
-        };
-        tx.commit().await.map_err(db)?;
-        Ok(case_no)
+        let (write, numbering, ctx) = (write.clone(), numbering.cloned(), ctx.clone());
+        self.group
+            .run(move |conn: &mut SqliteConnection| {
+                Box::pin(async move {
+                    match numbering {
+                        Some(n) => {
+                            let center = write.case.received.center_id;
+                            let no =
+                                cases::next_case_no(conn, center, n.day, &n.prefix, day_ms(n.day))
+                                    .await?;
+                            cases::create(conn, &write.numbered(&no), &ctx).await?;
+                            Ok(no)
+                        }
+                        None => {
+                            cases::create(conn, &write, &ctx).await?;
+                            Ok(write.case.case_no().to_owned())
+                        }
+                    }
+                })
+            })
+            .await
     }
 
     async fn update_case(&self, write: &CaseWrite, expected_version: u64, ctx: &Ctx) -> Result<()> {
-        let mut tx = self.begin().await?;
-        cases::update(&mut tx, write, expected_version, ctx).await?;
-        tx.commit().await.map_err(db)
+        let (write, ctx) = (write.clone(), ctx.clone());
+        self.group
+            .run(move |conn: &mut SqliteConnection| {
+                Box::pin(async move { cases::update(conn, &write, expected_version, &ctx).await })
+            })
+            .await
     }
 
     async fn case_by_no(&self, case_no: &str) -> Result<Option<StoredCase>> {
@@ -321,17 +333,21 @@ impl Store for SqliteStore {
     }
 
     async fn issue_ticket(&self, new: &NewTicket, ctx: &Ctx) -> Result<Ticket> {
-        let mut tx = self.begin().await?;
-        let t = tickets::issue(&mut tx, new, ctx).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(t)
+        let (new, ctx) = (new.clone(), ctx.clone());
+        self.group
+            .run(move |conn: &mut SqliteConnection| {
+                Box::pin(async move { tickets::issue(conn, &new, &ctx).await })
+            })
+            .await
     }
 
     async fn call_next(&self, req: &CallRequest, ctx: &Ctx) -> Result<Option<Ticket>> {
-        let mut tx = self.begin().await?;
-        let t = tickets::call_next(&mut tx, req, ctx).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(t)
+        let (req, ctx) = (req.clone(), ctx.clone());
+        self.group
+            .run(move |conn: &mut SqliteConnection| {
+                Box::pin(async move { tickets::call_next(conn, &req, &ctx).await })
+            })
+            .await
     }
 
     async fn update_ticket(

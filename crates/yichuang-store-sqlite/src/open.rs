@@ -35,6 +35,7 @@ impl SqliteStore {
             .await
             .map_err(db)?;
         Ok(Self {
+            group: crate::group::GroupCommit::start(writer.clone()),
             writer,
             reader,
             sealer: yichuang_store::Sealer::default(),

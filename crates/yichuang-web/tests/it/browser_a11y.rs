@@ -7,7 +7,7 @@ use yichuang_testkit::{TestApp, browser};
 
 use crate::FIRST_MATTER;
 use crate::api_cases::{ID, all_materials, open, person};
-use crate::browser_cases::{login, text};
+use crate::browser_cases::{click, login, text};
 use crate::portal::register;
 
 /// axe-core 4.14.1 (MPL-2.0, `tests/vendor/axe-core-4.14.1`), injected into each page.
@@ -167,7 +167,7 @@ async fn browser_axe_finds_no_serious_or_critical_issue_on_any_page_kind() {
             let pw = d.find(By::Name("password")).await.unwrap();
             pw.send_keys("mima-2026-ok").await.unwrap();
             pw.send_keys(Key::Enter).await.unwrap();
-            d.find(By::Id("nav-my")).await.unwrap();
+            crate::browser_cases::appears(d, "#nav-my").await.unwrap();
         } else {
             login(d, &app, user).await;
         }
@@ -275,12 +275,7 @@ async fn browser_the_portal_fits_a_390_px_phone() {
         .send_keys("赵大爷")
         .await
         .unwrap();
-    d.find(By::Id("btn-send-code"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(d, "#btn-send-code").await;
     assert!(text(d, "register-message").await.contains("验证码已发送"));
     let name = d
         .find(By::Id("reg-name"))
@@ -361,13 +356,26 @@ async fn browser_the_desk_works_from_the_keyboard_alone() {
     d.goto(app.url("/desk")).await.unwrap();
     // Alt+N calls the next ticket.
     alt(d, "n").await;
+    // Read through script, not an element handle: the page is being replaced by the call's
+    // answer, and a handle taken from the old page goes stale.
+    let mut now = String::new();
     for _ in 0..400 {
-        if text(d, "current-ticket").await.starts_with('A') {
+        now = d
+            .execute(
+                "var e = document.getElementById('current-ticket'); return e ? e.textContent : '';",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|r| r.convert::<String>().ok())
+            .unwrap_or_default();
+        if now.starts_with('A') {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    assert_eq!(text(d, "current-ticket").await, "A001");
+    assert_eq!(now, "A001");
+    wait_for(d, "btn-call").await;
     // Alt+S goes to the matter search; Enter searches.
     alt(d, "s").await;
     assert_eq!(focused(d).await, "q");

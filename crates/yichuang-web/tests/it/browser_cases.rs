@@ -19,7 +19,7 @@ pub(crate) async fn login(d: &WebDriver, app: &TestApp, user: &str) {
     let pw = d.find(By::Name("password")).await.unwrap();
     pw.send_keys("demo").await.unwrap();
     pw.send_keys(Key::Enter).await.unwrap();
-    if let Err(e) = d.find(By::Css("header .who span")).await {
+    if let Err(e) = appears(d, "header .who span").await {
         // Say where the browser got stuck: an intermittent hang here is still unexplained.
         let url = d
             .current_url()
@@ -34,6 +34,23 @@ pub(crate) async fn login(d: &WebDriver, app: &TestApp, user: &str) {
             .take(2000)
             .collect();
         panic!("login of {user} did not finish on {url}: {e}\n{source}");
+    }
+}
+
+/// Waits (up to 10 s) for an element: a key press that submits a form does not wait for the
+/// page it loads, and looking too early finds the old page.
+pub(crate) async fn appears(d: &WebDriver, css: &str) -> WebDriverResult<WebElement> {
+    let mut last = None;
+    for _ in 0..400 {
+        match d.find(By::Css(css)).await {
+            Ok(el) => return Ok(el),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    match last {
+        Some(e) => Err(e),
+        None => d.find(By::Css(css)).await,
     }
 }
 

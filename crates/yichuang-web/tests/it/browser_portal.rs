@@ -21,7 +21,7 @@ async fn login_applicant(d: &WebDriver, app: &TestApp, phone: &str) {
     let pw = d.find(By::Name("password")).await.unwrap();
     pw.send_keys("mima-2026-ok").await.unwrap();
     pw.send_keys(Key::Enter).await.unwrap();
-    d.find(By::Id("nav-my")).await.unwrap();
+    crate::browser_cases::appears(d, "#nav-my").await.unwrap();
 }
 
 async fn attach(d: &WebDriver, id: &str, path: &std::path::Path) {
