@@ -358,9 +358,14 @@ impl Store for SqliteStore {
         payload: serde_json::Value,
         ctx: &Ctx,
     ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        tickets::update(&mut tx, ticket, expected, kind, payload, ctx).await?;
-        tx.commit().await.map_err(db)
+        let (ticket, kind, ctx) = (ticket.clone(), kind.to_owned(), ctx.clone());
+        self.group
+            .run(move |conn: &mut SqliteConnection| {
+                Box::pin(async move {
+                    tickets::update(conn, &ticket, expected, &kind, payload, &ctx).await
+                })
+            })
+            .await
     }
 
     async fn ticket(&self, id: i64) -> Result<Option<Ticket>> {
