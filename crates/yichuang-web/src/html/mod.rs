@@ -12,6 +12,7 @@ mod orders;
 mod portal;
 mod projects;
 mod queue;
+mod register;
 mod reports;
 mod reviews;
 mod supervision;
@@ -55,9 +56,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/calendar/year", axum::routing::post(admin::set_year))
         .route(
             "/register",
-            get(portal::register_form).post(portal::register),
+            get(register::register_form).post(register::register),
         )
-        .route("/register/code", axum::routing::post(portal::send_code))
+        .route("/register/code", axum::routing::post(register::send_code))
         .route("/my", get(portal::my))
         .route("/my/cases/{case_no}", get(portal::my_case))
         .route(

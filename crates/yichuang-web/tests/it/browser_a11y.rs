@@ -156,18 +156,7 @@ async fn browser_axe_finds_no_serious_or_critical_issue_on_any_page_kind() {
     check("/", "anonymous (大字版+高对比度)").await;
     for (user, paths) in &staff {
         if user.starts_with("139") {
-            d.delete_all_cookies().await.unwrap();
-            d.goto(app.url("/login")).await.unwrap();
-            d.find(By::Name("username"))
-                .await
-                .unwrap()
-                .send_keys(*user)
-                .await
-                .unwrap();
-            let pw = d.find(By::Name("password")).await.unwrap();
-            pw.send_keys("mima-2026-ok").await.unwrap();
-            pw.send_keys(Key::Enter).await.unwrap();
-            crate::browser_cases::appears(d, "#nav-my").await.unwrap();
+            crate::browser_portal::login_applicant(d, &app, user).await;
         } else {
             login(d, &app, user).await;
         }

@@ -9,7 +9,7 @@ use yichuang_testkit::{TestApp, browser};
 use crate::browser_cases::{click, login, set_field, text};
 use crate::portal::{PDF, TOBACCO_NEW, TOBACCO_RENEW, code_for};
 
-async fn login_applicant(d: &WebDriver, app: &TestApp, phone: &str) {
+pub(crate) async fn login_applicant(d: &WebDriver, app: &TestApp, phone: &str) {
     d.delete_all_cookies().await.unwrap();
     d.goto(app.url("/login")).await.unwrap();
     d.find(By::Name("username"))
