@@ -250,31 +250,38 @@ pub(crate) async fn serve(
     Ok(())
 }
 
-/// Background jobs of a single-process installation. Each run takes its time from the clock
-/// and is idempotent, so a missed or repeated tick is harmless.
+/// Background jobs. Each run takes its time from the clock and is idempotent, so a missed or
+/// repeated tick is harmless; with several instances on one PostgreSQL database only the one
+/// that claims a period runs the sweeps ([`Core::run_sweeps`]).
 fn spawn_jobs(core: yichuang_core::Core) {
     spawn_key_reload_on_sighup(core.clone());
+    let holder = instance_name();
+    tracing::info!(%holder, "background jobs started");
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut tick = tokio::time::interval(yichuang_core::jobs::SWEEP_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             tick.tick().await;
-            if let Err(e) = core.sweep_deemed_acceptance().await {
-                tracing::warn!(error = %e, "deemed-acceptance sweep failed");
+            match core.run_sweeps(&holder).await {
+                Ok(run) if !run.ran => tracing::debug!("sweeps ran on another instance"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not claim the sweeps"),
             }
-            if let Err(e) = core.sweep_lights().await {
-                tracing::warn!(error = %e, "light sweep failed");
-            }
-            if let Err(e) = core.sweep_orders().await {
-                tracing::warn!(error = %e, "supervision order sweep failed");
-            }
-            if let Err(e) = core.sweep_license_expiry(500).await {
-                tracing::warn!(error = %e, "licence expiry sweep failed");
-            }
+            // Per-process state: every instance does these itself.
             core.sweep_limits();
             refresh_keys(&core);
         }
     });
+}
+
+/// This process among the instances on the database: host name and process id.
+fn instance_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{host}:{}", std::process::id())
 }
 
 /// Picks up a key rotated by `yichuang keys rotate` beside this server: new seals use it.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::{Datelike, NaiveDate};
 use yichuang_domain::calendar::{Calendar, DayKind, MAX_WORKING_DAYS, WorkDate};
 
+use crate::cache::CHANGED_CALENDAR;
 use crate::{Core, CoreError, Result};
 
 /// Earliest and latest years an administrator may edit.
@@ -16,13 +17,10 @@ impl Core {
         if let Some(cal) = self.calendars.get(&center_id) {
             return Ok(cal);
         }
+        let stamp = self.calendars.stamp();
         Ok(self
             .calendars
-            .put(center_id, self.store().calendar(center_id).await?))
-    }
-
-    fn forget_calendar(&self, _center_id: i64) {
-        self.calendars.clear();
+            .put(stamp, center_id, self.store().calendar(center_id).await?))
     }
 
     /// `days` working days after `from` on the center's calendar.
@@ -66,7 +64,7 @@ impl Core {
         self.store()
             .set_calendar_day(center_id, day, kind, note, &self.ctx(actor))
             .await?;
-        self.forget_calendar(center_id);
+        self.reference_data_changed(CHANGED_CALENDAR).await;
         tracing::info!(center_id, %day, kind = kind.map_or("default", DayKind::code), "calendar day set");
         Ok(())
     }
@@ -88,7 +86,7 @@ impl Core {
         self.store()
             .set_calendar_year(center_id, year, loaded, &self.ctx(actor))
             .await?;
-        self.forget_calendar(center_id);
+        self.reference_data_changed(CHANGED_CALENDAR).await;
         Ok(())
     }
 }

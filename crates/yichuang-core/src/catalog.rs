@@ -35,9 +35,8 @@ impl Core {
             .store()
             .import_catalog(center_id, catalog, &self.ctx(actor), progress)
             .await?;
-        self.matters.clear();
-        self.windows.clear();
-        self.reset_search().await;
+        self.reference_data_changed(crate::cache::CHANGED_CATALOG)
+            .await;
         tracing::info!(center_id, ?report, "catalog imported");
         Ok(report)
     }
@@ -69,12 +68,13 @@ impl Core {
         if let Some(v) = self.matters.get(&key) {
             return Ok((*v).clone());
         }
+        let stamp = self.matters.stamp();
         let v = self
             .store()
             .matter(center_id, code)
             .await?
             .ok_or_else(|| CoreError::NotFound(format!("事项 \"{code}\" 不存在")))?;
-        Ok((*self.matters.put(key, v)).clone())
+        Ok((*self.matters.put(stamp, key, v)).clone())
     }
 
     /// The windows of a center (briefly cached; an import here clears the cache).
@@ -85,8 +85,9 @@ impl Core {
         if let Some(w) = self.windows.get(&center_id) {
             return Ok(w);
         }
+        let stamp = self.windows.stamp();
         Ok(self
             .windows
-            .put(center_id, self.store().windows(center_id).await?))
+            .put(stamp, center_id, self.store().windows(center_id).await?))
     }
 }

@@ -16,6 +16,7 @@ mod error;
 pub mod evaluations;
 pub mod files;
 pub mod guard;
+pub mod jobs;
 pub mod notify;
 pub mod portal;
 pub mod projects;
@@ -131,7 +132,7 @@ pub struct Core {
     audit: Arc<std::sync::RwLock<Option<yichuang_store::audit::AuditReport>>>,
 }
 
-pub use cache::CACHE_TTL;
+pub use cache::{CACHE_TTL, SHARED_CACHE_TTL};
 
 impl Core {
     /// Wires the core.

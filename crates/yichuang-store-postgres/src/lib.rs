@@ -12,6 +12,7 @@ mod catalog;
 mod counters;
 mod evaluations;
 mod events;
+mod jobs;
 mod open;
 mod portal;
 mod projects;
@@ -43,9 +44,6 @@ pub struct PgStore {
     pool: PgPool,
     sealer: yichuang_store::Sealer,
 }
-
-/// The NOTIFY channel that carries hall events between server instances.
-const HALL_CHANNEL: &str = "yichuang_hall";
 
 /// Oldest PostgreSQL major version the store is tested with.
 pub const MIN_SERVER_VERSION: i64 = 130_000;
@@ -682,9 +680,13 @@ impl Store for PgStore {
         tickets::waiting_counts(&self.pool, center_id, day).await
     }
 
-    async fn notify_hall(&self, payload: &serde_json::Value) -> Result<bool> {
+    async fn notify(
+        &self,
+        channel: yichuang_store::Channel,
+        payload: &serde_json::Value,
+    ) -> Result<bool> {
         sqlx::query("select pg_notify($1, $2)")
-            .bind(HALL_CHANNEL)
+            .bind(channel.name())
             .bind(payload.to_string())
             .execute(&self.pool)
             .await
@@ -692,27 +694,41 @@ impl Store for PgStore {
         Ok(true)
     }
 
-    async fn listen_hall(&self, deliver: yichuang_store::HallSink) -> Result<bool> {
+    async fn listen(
+        &self,
+        channel: yichuang_store::Channel,
+        deliver: yichuang_store::HallSink,
+    ) -> Result<bool> {
         let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool)
             .await
             .map_err(db)?;
-        listener.listen(HALL_CHANNEL).await.map_err(db)?;
+        listener.listen(channel.name()).await.map_err(db)?;
         tokio::spawn(async move {
             loop {
                 // `recv` reconnects by itself after a lost connection.
                 match listener.recv().await {
                     Ok(n) => match serde_json::from_str(n.payload()) {
                         Ok(v) => deliver(v),
-                        Err(e) => tracing::warn!(error = %e, "malformed hall notification"),
+                        Err(e) => tracing::warn!(error = %e, ?channel, "malformed notification"),
                     },
                     Err(e) => {
-                        tracing::warn!(error = %e, "hall listener failed");
+                        tracing::warn!(error = %e, ?channel, "listener failed");
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
                 }
             }
         });
         Ok(true)
+    }
+
+    async fn claim_job(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        every: chrono::Duration,
+    ) -> Result<bool> {
+        jobs::claim(&self.pool, name, holder, now, every).await
     }
 
     async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool> {

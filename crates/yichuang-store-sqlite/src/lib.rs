@@ -17,6 +17,7 @@ mod counters;
 mod evaluations;
 mod events;
 mod group;
+mod jobs;
 mod open;
 mod portal;
 mod projects;
@@ -705,13 +706,27 @@ impl Store for SqliteStore {
         tickets::waiting_counts(&self.reader, center_id, day).await
     }
 
-    async fn notify_hall(&self, _payload: &serde_json::Value) -> Result<bool> {
+    async fn notify(&self, _: yichuang_store::Channel, _: &serde_json::Value) -> Result<bool> {
         Ok(false)
     }
 
-    async fn listen_hall(&self, _deliver: yichuang_store::HallSink) -> Result<bool> {
-        // One process owns a SQLite database: hall events stay in-process.
+    async fn listen(
+        &self,
+        _: yichuang_store::Channel,
+        _: yichuang_store::HallSink,
+    ) -> Result<bool> {
+        // One process owns a SQLite database: hall events and cache changes stay in-process.
         Ok(false)
+    }
+
+    async fn claim_job(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        every: chrono::Duration,
+    ) -> Result<bool> {
+        jobs::claim(&self.writer, name, holder, now, every).await
     }
 
     async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool> {

@@ -35,8 +35,27 @@ pub use sealing::{ResealReport, Sealer};
 pub use tickets::*;
 pub use types::*;
 
-/// Receives hall events from other server instances.
+/// Receives the messages other server instances broadcast on a [`Channel`].
 pub type HallSink = std::sync::Arc<dyn Fn(serde_json::Value) + Send + Sync>;
+
+/// What server instances on one database tell each other (PostgreSQL LISTEN/NOTIFY).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// Hall events: calls, finishes, pauses, for every display and pad.
+    Hall,
+    /// Reference data changed (catalog, calendar): drop what is cached.
+    Changes,
+}
+
+impl Channel {
+    /// The channel's name in the database.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Hall => "yichuang_hall",
+            Self::Changes => "yichuang_changes",
+        }
+    }
+}
 
 /// Progress callback for long operations: receives the number of items done so far.
 pub type Progress<'a> = &'a (dyn Fn(u64) + Send + Sync);
@@ -360,13 +379,24 @@ pub trait Store: AuditStore + Send + Sync + std::fmt::Debug {
     /// Waiting tickets per group of a center and day.
     async fn waiting_counts(&self, center_id: i64, day: NaiveDate) -> Result<Vec<(String, u64)>>;
 
-    /// Sends a hall event to every server instance on this database (PostgreSQL NOTIFY). A
-    /// single-process backend does nothing and returns `false`.
-    async fn notify_hall(&self, payload: &serde_json::Value) -> Result<bool>;
+    /// Sends a message to every server instance on this database, this one included
+    /// (PostgreSQL NOTIFY). A single-process backend does nothing and returns `false`.
+    async fn notify(&self, channel: Channel, payload: &serde_json::Value) -> Result<bool>;
 
-    /// Starts delivering every instance's hall events to `deliver` (PostgreSQL LISTEN). Returns
-    /// `false` when the backend is single-process and events stay in the process.
-    async fn listen_hall(&self, deliver: HallSink) -> Result<bool>;
+    /// Starts delivering every instance's messages on `channel` to `deliver` (PostgreSQL
+    /// LISTEN). Returns `false` when the backend is single-process and messages stay in it.
+    async fn listen(&self, channel: Channel, deliver: HallSink) -> Result<bool>;
+
+    /// Claims the run of background job `name` due at `now`: `true` for exactly one caller
+    /// among all server instances on this database unless the job last ran within `every`
+    /// of `now` (each instance ticks; only the claimant runs the job).
+    async fn claim_job(
+        &self,
+        name: &str,
+        holder: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        every: chrono::Duration,
+    ) -> Result<bool>;
 
     /// Whether a window is paused.
     async fn window_paused(&self, center_id: i64, window: &str) -> Result<bool>;

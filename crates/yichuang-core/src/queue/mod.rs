@@ -150,7 +150,7 @@ impl Core {
             // Every instance (this one included) receives it back through the database.
             match serde_json::to_value(&event) {
                 Ok(v) => {
-                    if let Err(e) = self.store().notify_hall(&v).await {
+                    if let Err(e) = self.store().notify(yichuang_store::Channel::Hall, &v).await {
                         tracing::warn!(error = %e, "could not share a hall event");
                         let _ = self.hall.send(event);
                     }
@@ -163,8 +163,9 @@ impl Core {
         }
     }
 
-    /// Connects this process to the hall events of every instance on the same database, where
-    /// the backend supports it (PostgreSQL LISTEN/NOTIFY). Call once at start-up.
+    /// Connects this process to the hall events and reference data changes of every instance
+    /// on the same database, where the backend supports it (PostgreSQL LISTEN/NOTIFY). Call
+    /// once at start-up.
     pub async fn start_hall_listener(&self) -> Result<()> {
         let hall = self.hall.clone();
         let sink: yichuang_store::HallSink = std::sync::Arc::new(move |v| {
@@ -172,10 +173,13 @@ impl Core {
                 let _ = hall.send(e);
             }
         });
-        let shared = self.store().listen_hall(sink).await?;
+        let shared = self
+            .store()
+            .listen(yichuang_store::Channel::Hall, sink)
+            .await?;
         self.hall_shared
             .store(shared, std::sync::atomic::Ordering::Relaxed);
-        Ok(())
+        self.start_change_listener().await
     }
 
     /// Issues a ticket for a window group; returns it with the number of people waiting ahead.

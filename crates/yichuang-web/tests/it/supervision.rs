@@ -428,3 +428,15 @@ async fn the_current_step_has_its_own_clock() {
         "the case page shows the step clock"
     );
 }
+
+#[tokio::test]
+async fn sweeps_run_once_per_period() {
+    let app = TestApp::sqlite().await;
+    assert!(app.core.run_sweeps("this").await.unwrap().ran);
+    assert!(!app.core.run_sweeps("other").await.unwrap().ran);
+    app.clock.advance(Duration::seconds(30));
+    assert!(!app.core.run_sweeps("other").await.unwrap().ran);
+    app.clock.advance(Duration::seconds(30));
+    let run = app.core.run_sweeps("other").await.unwrap();
+    assert_eq!((run.ran, run.failed), (true, 0));
+}
