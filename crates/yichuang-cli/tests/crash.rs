@@ -8,56 +8,14 @@
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_yichuang");
+mod common;
+use common::{serve, token};
+
 const MATTER: &str = "340101001000-341800000000-000-11341800030413869K-1-00";
-
-/// Starts the server on `dir` and returns it with its base address.
-async fn serve(dir: &Path) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("YICHUANG_DATABASE_URL")
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(i) = line.find("http://127.0.0.1:") {
-                let _ = tx.send(line[i..].trim_end_matches('/').to_owned());
-            }
-        }
-    });
-    let base =
-        tokio::task::spawn_blocking(move || rx.recv().expect("server announces its address"))
-            .await
-            .unwrap();
-    (child, base)
-}
-
-async fn token(client: &reqwest::Client, base: &str) -> String {
-    let v: Value = client
-        .post(format!("{base}/api/v1/auth/token"))
-        .json(&json!({"username": "clerk1", "password": "demo"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["token"].as_str().expect("a token").to_owned()
-}
 
 fn intake() -> Value {
     let materials: Vec<Value> = (0..6)
@@ -70,7 +28,7 @@ fn intake() -> Value {
 
 /// Case numbers of `wanted` the server at `base` does not have.
 async fn missing(client: &reqwest::Client, base: &str, wanted: &BTreeSet<String>) -> Vec<String> {
-    let t = token(client, base).await;
+    let t = token(client, base, "clerk1").await;
     let mut out = Vec::new();
     for no in wanted {
         let r = client
@@ -96,14 +54,14 @@ async fn kill_9_during_concurrent_intake_loses_no_acknowledged_case() {
     let client = reqwest::Client::new();
     let acknowledged: Arc<Mutex<BTreeSet<String>>> = Arc::default();
     for round in 1..=rounds {
-        let (mut child, base) = serve(dir.path()).await;
+        let (mut child, base) = serve(dir.path(), None).await;
         let so_far = acknowledged.lock().unwrap().clone();
         let lost = missing(&client, &base, &so_far).await;
         assert!(
             lost.is_empty(),
             "round {round}: acknowledged but lost: {lost:?}"
         );
-        let t = token(&client, &base).await;
+        let t = token(&client, &base, "clerk1").await;
         let before = acknowledged.lock().unwrap().len();
         let mut clients = Vec::new();
         for _ in 0..16 {
@@ -153,7 +111,7 @@ async fn kill_9_during_concurrent_intake_loses_no_acknowledged_case() {
             acked - before
         );
     }
-    let (mut child, base) = serve(dir.path()).await;
+    let (mut child, base) = serve(dir.path(), None).await;
     let all = acknowledged.lock().unwrap().clone();
     let lost = missing(&client, &base, &all).await;
     println!(
