@@ -12,7 +12,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_yichuang");
 
 /// Starts the server on the data directory `dir` (and the PostgreSQL database `database_url`,
 /// else SQLite in `dir`) and returns it with its base address once it listens.
-pub async fn serve(dir: &Path, database_url: Option<&str>) -> (Child, String) {
+pub(crate) async fn serve(dir: &Path, database_url: Option<&str>) -> (Child, String) {
     let mut cmd = Command::new(BIN);
     cmd.args(["serve", "--bind", "127.0.0.1:0"])
         .arg("--data-dir")
@@ -42,7 +42,7 @@ pub async fn serve(dir: &Path, database_url: Option<&str>) -> (Child, String) {
 }
 
 /// An API token of the demo account `user`.
-pub async fn token(client: &reqwest::Client, base: &str, user: &str) -> String {
+pub(crate) async fn token(client: &reqwest::Client, base: &str, user: &str) -> String {
     let v: Value = client
         .post(format!("{base}/api/v1/auth/token"))
         .json(&json!({"username": user, "password": "demo"}))
