@@ -28,6 +28,15 @@ pub(crate) enum BenchCommand {
     /// Ticket issue and call throughput, call latency with many windows calling at once, and
     /// the latency from a call to a connected display, beside raw durable inserts.
     Queue(QueueArgs),
+    /// PostgreSQL intake with one or more server instances over one fresh database, beside
+    /// `pgbench -N` on the same server in the same run.
+    PgIntake(crate::bench_pg::PgIntakeArgs),
+    /// A steady open-loop mixed load (intake, tickets, calls, catalog reads) for minutes, at
+    /// half the intake capacity measured first: latency and memory per minute.
+    Soak(crate::bench_soak::SoakArgs),
+    /// Bulk-loads open cases, then restarts the server over the same data: time to the first
+    /// `/healthz` and page, memory, and the department inbox latency, beside raw durable inserts.
+    Coldstart(crate::bench_coldstart::ColdstartArgs),
 }
 
 /// Parameters of the queue benchmark.
@@ -60,25 +69,34 @@ pub(crate) struct IntakeArgs {
 pub(crate) struct LoadArgs {
     /// Concurrent clients.
     #[arg(long, default_value_t = 32)]
-    clients: usize,
+    pub(crate) clients: usize,
     /// Seconds per scenario.
     #[arg(long, default_value_t = 5)]
-    seconds: u64,
+    pub(crate) seconds: u64,
 }
 
 /// Latency summary of one scenario.
 pub(crate) struct Summary {
-    name: String,
-    requests: usize,
-    errors: usize,
-    rps: f64,
-    p50: Duration,
-    p90: Duration,
-    p99: Duration,
-    max: Duration,
+    /// What was measured.
+    pub(crate) name: String,
+    /// Successful requests.
+    pub(crate) requests: usize,
+    /// Failed requests.
+    pub(crate) errors: usize,
+    /// Successful requests per second.
+    pub(crate) rps: f64,
+    /// Median latency.
+    pub(crate) p50: Duration,
+    /// 90th percentile.
+    pub(crate) p90: Duration,
+    /// 99th percentile.
+    pub(crate) p99: Duration,
+    /// Slowest request.
+    pub(crate) max: Duration,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+/// The `p`-th percentile (nearest rank) of sorted latencies.
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -88,12 +106,13 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// What one benchmark request is.
 #[derive(Clone)]
-enum Request {
+pub(crate) enum Request {
     /// GET one of these URLs, round-robin.
     Get(Arc<Vec<String>>),
-    /// POST this JSON with a bearer token; success is 201.
+    /// POST this JSON with a bearer token; success is 201. Client `i` posts to
+    /// `urls[i % urls.len()]` (one URL per server instance).
     Post {
-        url: String,
+        urls: Arc<Vec<String>>,
         token: String,
         body: Arc<serde_json::Value>,
     },
@@ -104,7 +123,12 @@ async fn load(name: &str, urls: Arc<Vec<String>>, args: &LoadArgs) -> anyhow::Re
     load_requests(name, Request::Get(urls), args).await
 }
 
-async fn load_requests(name: &str, request: Request, args: &LoadArgs) -> anyhow::Result<Summary> {
+/// Runs `args.clients` closed loops of `request` for `args.seconds`.
+pub(crate) async fn load_requests(
+    name: &str,
+    request: Request,
+    args: &LoadArgs,
+) -> anyhow::Result<Summary> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.clients)
         .build()?;
@@ -121,9 +145,10 @@ async fn load_requests(name: &str, request: Request, args: &LoadArgs) -> anyhow:
             while Instant::now() < deadline {
                 let send = match &request {
                     Request::Get(urls) => client.get(&urls[n % urls.len()]),
-                    Request::Post { url, token, body } => {
-                        client.post(url).bearer_auth(token).json(&**body)
-                    }
+                    Request::Post { urls, token, body } => client
+                        .post(&urls[i % urls.len()])
+                        .bearer_auth(token)
+                        .json(&**body),
                 };
                 n += 1;
                 let t = Instant::now();
@@ -148,7 +173,8 @@ async fn load_requests(name: &str, request: Request, args: &LoadArgs) -> anyhow:
     Ok(summarize(name, all, errors, start.elapsed().as_secs_f64()))
 }
 
-fn ms(d: Duration) -> String {
+/// Milliseconds with two decimals.
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 
@@ -159,6 +185,9 @@ pub(crate) async fn run(cfg: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Queue(args) => queue(cfg, &args).await,
         BenchCommand::Report(args) => crate::bench_report::run(cfg, &args).await,
         BenchCommand::Board(args) => crate::bench_report::board(cfg, &args).await,
+        BenchCommand::PgIntake(args) => crate::bench_pg::run(cfg, &args).await,
+        BenchCommand::Soak(args) => crate::bench_soak::run(cfg, &args).await,
+        BenchCommand::Coldstart(args) => crate::bench_coldstart::run(cfg, &args).await,
     }
 }
 
@@ -173,7 +202,7 @@ fn start_server(
 }
 
 /// The configuration of a benchmark: the given database URL, or SQLite in `dir`.
-fn bench_config(cfg: &Config, dir: &tempfile::TempDir) -> Config {
+pub(crate) fn bench_config(cfg: &Config, dir: &tempfile::TempDir) -> Config {
     let mut cfg = cfg.clone();
     if cfg.database.url.is_empty() {
         cfg.database.data_dir = dir.path().to_path_buf();
@@ -182,7 +211,9 @@ fn bench_config(cfg: &Config, dir: &tempfile::TempDir) -> Config {
 }
 
 /// Starts a server on 127.0.0.1 with its own runtime over an already prepared configuration.
-fn start_server_on(cfg: Config) -> anyhow::Result<(String, tokio::sync::oneshot::Sender<()>)> {
+pub(crate) fn start_server_on(
+    cfg: Config,
+) -> anyhow::Result<(String, tokio::sync::oneshot::Sender<()>)> {
     let (addr_tx, addr_rx) = std::sync::mpsc::channel::<anyhow::Result<String>>();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     std::thread::spawn(move || {
@@ -287,6 +318,7 @@ async fn catalog(cfg: &Config, args: &LoadArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Sorts the latencies and summarises them over `elapsed` seconds.
 pub(crate) fn summarize(
     name: &str,
     mut all: Vec<Duration>,
@@ -312,6 +344,7 @@ pub(crate) fn print_header() {
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
 }
 
+/// Prints one row of the latency table.
 pub(crate) fn print_row(s: &Summary) {
     println!(
         "| {} | {} | {} | {:.0} | {} | {} | {} | {} |",
@@ -326,9 +359,23 @@ pub(crate) fn print_row(s: &Summary) {
     );
 }
 
-async fn intake(cfg: &Config, args: &IntakeArgs) -> anyhow::Result<()> {
-    let (base, stop, dir) = start_server(cfg)?;
-    let client = reqwest::Client::new();
+/// What an intake request needs: a clerk's token and the body of a case of a promised matter
+/// with 5 materials, all provided, accepted at intake.
+pub(crate) struct IntakeRequest {
+    /// Bearer token of `clerk1`.
+    pub(crate) token: String,
+    /// The JSON body of `POST /api/v1/cases`.
+    pub(crate) body: serde_json::Value,
+    /// The matter's code.
+    pub(crate) matter: String,
+}
+
+/// Logs `clerk1` in and finds a promised matter with 5 materials in the catalog served at
+/// `base`.
+pub(crate) async fn intake_request(
+    client: &reqwest::Client,
+    base: &str,
+) -> anyhow::Result<IntakeRequest> {
     let login: serde_json::Value = client
         .post(format!("{base}/api/v1/auth/token"))
         .json(&serde_json::json!({"username": "clerk1", "password": "demo"}))
@@ -372,6 +419,21 @@ async fn intake(cfg: &Config, args: &IntakeArgs) -> anyhow::Result<()> {
         "materials": (0..5).map(|i| serde_json::json!({"index": i, "mode": "original"})).collect::<Vec<_>>(),
         "decision": "accept",
     });
+    Ok(IntakeRequest {
+        token,
+        body,
+        matter,
+    })
+}
+
+async fn intake(cfg: &Config, args: &IntakeArgs) -> anyhow::Result<()> {
+    let (base, stop, dir) = start_server(cfg)?;
+    let client = reqwest::Client::new();
+    let IntakeRequest {
+        token,
+        body,
+        matter,
+    } = intake_request(&client, &base).await?;
     println!(
         "一窗通 bench intake — {} s per scenario, store: {}, matter {matter} (5 materials, accepted at intake)",
         args.seconds,
@@ -408,7 +470,7 @@ async fn intake(cfg: &Config, args: &IntakeArgs) -> anyhow::Result<()> {
             yichuang_store::audit::set_chain_off_for_benchmark(config == 0);
             yichuang_store::sealing::set_sealing_off_for_benchmark(config < 2);
             let request = Request::Post {
-                url: format!("{base}/api/v1/cases"),
+                urls: Arc::new(vec![format!("{base}/api/v1/cases")]),
                 token: token.clone(),
                 body: Arc::new(body.clone()),
             };
@@ -492,7 +554,12 @@ async fn prepare_windows(cfg: &Config, n: usize) -> anyhow::Result<Vec<(String, 
         .collect())
 }
 
-async fn login(client: &reqwest::Client, base: &str, user: &str) -> anyhow::Result<String> {
+/// A bearer token for a demo account (password `demo`).
+pub(crate) async fn login(
+    client: &reqwest::Client,
+    base: &str,
+    user: &str,
+) -> anyhow::Result<String> {
     let v: serde_json::Value = client
         .post(format!("{base}/api/v1/auth/token"))
         .json(&serde_json::json!({"username": user, "password": "demo"}))
@@ -541,7 +608,7 @@ async fn queue(cfg: &Config, args: &QueueArgs) -> anyhow::Result<()> {
     ));
 
     let issue = Request::Post {
-        url: format!("{base}/api/v1/tickets"),
+        urls: Arc::new(vec![format!("{base}/api/v1/tickets")]),
         token: tokens[0].0.clone(),
         body: Arc::new(serde_json::json!({"group": "comprehensive"})),
     };

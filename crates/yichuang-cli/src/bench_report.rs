@@ -122,7 +122,7 @@ async fn load_history(
 
 /// A fresh database (SQLite in a temporary directory unless a URL is configured) with the demo
 /// center, and a core on a fake clock set to `at` (UTC).
-async fn demo_core(
+pub(crate) async fn demo_core(
     cfg: &Config,
     at: chrono::NaiveDateTime,
 ) -> anyhow::Result<(tempfile::TempDir, Arc<FakeClock>, Core)> {

@@ -4,7 +4,10 @@
 mod app;
 mod backup;
 mod bench;
+mod bench_coldstart;
+mod bench_pg;
 mod bench_report;
+mod bench_soak;
 mod config;
 mod import;
 mod keys;
