@@ -378,3 +378,27 @@ fn report(
     anyhow::ensure!(errors == 0, "{errors} requests failed during the soak");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_resident_memory_of_this_process_is_read() {
+        assert!(rss_kib(None).is_some_and(|k| k > 0));
+        assert_eq!(mib(Some(1536)), "1.5");
+        assert_eq!(mib(None), "?");
+    }
+
+    #[test]
+    fn a_soak_with_an_error_fails() {
+        let mut record = Record::default();
+        record.add(0, Ok(Duration::from_millis(2)));
+        record.add(1, Err("500: boom".into()));
+        let rss = [Some(1024), Some(2048), Some(2048)];
+        assert!(report(&record, &rss, 2, Duration::from_secs(120)).is_err());
+        let mut clean = Record::default();
+        clean.add(0, Ok(Duration::from_millis(2)));
+        assert!(report(&clean, &rss, 1, Duration::from_secs(60)).is_ok());
+    }
+}
