@@ -37,6 +37,9 @@ pub(crate) enum BenchCommand {
     /// Bulk-loads open cases, then restarts the server over the same data: time to the first
     /// `/healthz` and page, memory, and the department inbox latency, beside raw durable inserts.
     Coldstart(crate::bench_coldstart::ColdstartArgs),
+    /// Simulated days, then the hall-history read and the 窗口配置测算 computation time,
+    /// beside raw durable inserts (optionally over a million bulk-loaded open cases).
+    Staffing(crate::bench_staffing::StaffingBenchArgs),
 }
 
 /// Parameters of the queue benchmark.
@@ -188,6 +191,7 @@ pub(crate) async fn run(cfg: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::PgIntake(args) => crate::bench_pg::run(cfg, &args).await,
         BenchCommand::Soak(args) => crate::bench_soak::run(cfg, &args).await,
         BenchCommand::Coldstart(args) => crate::bench_coldstart::run(cfg, &args).await,
+        BenchCommand::Staffing(args) => crate::bench_staffing::run(cfg, &args).await,
     }
 }
 

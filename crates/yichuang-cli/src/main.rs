@@ -8,10 +8,12 @@ mod bench_coldstart;
 mod bench_pg;
 mod bench_report;
 mod bench_soak;
+mod bench_staffing;
 mod config;
 mod import;
 mod keys;
 mod ops;
+mod staffing;
 
 use std::path::PathBuf;
 
@@ -75,6 +77,9 @@ enum Command {
     Audit(ops::AuditCommand),
     /// Fill the database with realistic simulated hall days (demo center loaded if empty).
     Simulate(ops::SimulateArgs),
+    /// 窗口配置测算: windows each queue needs per hour to keep the p90 wait under a target,
+    /// from the hall's tickets of a date range.
+    Staffing(staffing::StaffingArgs),
     /// Back up the database, stored files and keys into an empty directory (safe while the
     /// server runs).
     Backup {
@@ -194,6 +199,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Audit(cmd) => ops::audit(&cfg, cmd).await,
         Command::Keys(cmd) => keys::run(&cfg, &cmd).await,
         Command::Simulate(args) => ops::simulate(&cfg, &args).await,
+        Command::Staffing(args) => staffing::run(&cfg, &args).await,
         Command::Backup { to } => backup::backup(&cfg, &to).await,
         Command::Restore { from, force } => backup::restore(&cfg, &from, force).await,
     }

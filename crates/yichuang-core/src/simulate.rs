@@ -294,7 +294,7 @@ impl Core {
             .map(|_| (arrival(rng), rng.usize(0..weighted.len())))
             .collect();
         arrivals.sort_unstable();
-        let mut busy: HashMap<String, (i64, Option<i64>)> = HashMap::new();
+        let mut busy: HashMap<String, (i64, Option<(i64, bool)>)> = HashMap::new();
         let groups: HashMap<String, Vec<String>> =
             self.windows(center_id)
                 .await?
@@ -332,9 +332,22 @@ impl Core {
                 }
                 (_, Some((t, window))) => {
                     clock.set(at(day, t));
-                    if let Some((_, Some(ticket))) = busy.remove(&window) {
-                        self.sim_finish(&staff.clerks[&window], ticket, rng, summary)
-                            .await;
+                    match busy.remove(&window) {
+                        Some((_, Some((ticket, true)))) => {
+                            let clerk = &staff.clerks[&window];
+                            if self
+                                .ticket_action(clerk, ticket, TicketAction::NoShow)
+                                .await
+                                .is_err()
+                            {
+                                summary.refused_operations += 1;
+                            }
+                        }
+                        Some((_, Some((ticket, false)))) => {
+                            self.sim_finish(&staff.clerks[&window], ticket, rng, summary)
+                                .await;
+                        }
+                        _ => {}
                     }
                 }
                 _ => {}
@@ -385,7 +398,7 @@ impl Core {
     }
 
     /// A window calls, serves and opens a case. Returns the minutes the window is busy and the
-    /// ticket to finish then (`None` for a no-show).
+    /// ticket to close then, with whether it is a no-show (`None` when there is none to close).
     #[allow(clippy::too_many_arguments)]
     async fn sim_serve(
         &self,
@@ -397,13 +410,12 @@ impl Core {
         cal: &yichuang_domain::calendar::Calendar,
         day: NaiveDate,
         summary: &mut Summary,
-    ) -> Option<(i64, Option<i64>)> {
+    ) -> Option<(i64, Option<(i64, bool)>)> {
         let ticket = self.call_next(clerk, window).await.ok()??;
         if rng.u32(0..100) < 3 {
-            let _ = self
-                .ticket_action(clerk, ticket.id, TicketAction::NoShow)
-                .await;
-            return Some((2, None));
+            // Nobody comes: the clerk recalls and waits two minutes, then marks the no-show
+            // (when the window frees, in `sim_day`), so the ticket row shows the busy time.
+            return Some((2, Some((ticket.id, true))));
         }
         if self
             .ticket_action(clerk, ticket.id, TicketAction::Start)
@@ -511,7 +523,7 @@ impl Core {
             }
             Err(_) => summary.refused_operations += 1,
         }
-        Some((rng.i64(8..=25), Some(ticket.id)))
+        Some((rng.i64(8..=25), Some((ticket.id, false))))
     }
 
     async fn sim_finish(

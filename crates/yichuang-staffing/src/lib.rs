@@ -34,4 +34,6 @@ pub use input::{Arrival, DAY_MIN, HOURS, QUARTER_HOURS, ServiceMode, ServiceTime
 pub use propose::{ErlangEstimate, Proposal, ProposeOptions, QueueHour, arrival_rates, propose};
 pub use sim::{QueueResult, SimResult, TicketOutcome, simulate};
 pub use stats::{Stats, quantile_sorted};
-pub use validate::{Comparison, MeasuredTicket, ValidateOptions, Validation, validate};
+pub use validate::{
+    Comparison, MeasuredTicket, ValidateOptions, Validation, validate, validate_days,
+};

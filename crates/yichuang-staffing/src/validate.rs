@@ -113,6 +113,75 @@ pub fn validate(
     service: &ServiceTimes,
     options: &ValidateOptions,
 ) -> Result<Validation> {
+    validate_plans(days, Plans::Same(actual_plan), service, options)
+}
+
+/// Like [`validate`], with the plan each day really had (`plans[d]` for `days[d]`): a hall's
+/// windows differ from day to day, and one averaged plan replays a quiet queue's days with
+/// windows none of them had.
+pub fn validate_days(
+    days: &[Vec<MeasuredTicket>],
+    plans: &[WindowPlan],
+    service: &ServiceTimes,
+    options: &ValidateOptions,
+) -> Result<Validation> {
+    if plans.len() != days.len() {
+        return Err(StaffingError::InvalidOption(format!(
+            "{} plans for {} days",
+            plans.len(),
+            days.len()
+        )));
+    }
+    validate_plans(days, Plans::PerDay(plans), service, options)
+}
+
+enum Plans<'a> {
+    Same(&'a WindowPlan),
+    PerDay(&'a [WindowPlan]),
+}
+
+/// The served waits of one replay, per queue and (under `None`) all together.
+fn replay_waits(
+    arrivals: &[Vec<Arrival>],
+    plans: &Plans<'_>,
+    service: &ServiceTimes,
+    mode: crate::input::ServiceMode,
+    seed: u64,
+) -> Result<BTreeMap<Option<String>, Vec<f64>>> {
+    let mut out: BTreeMap<Option<String>, Vec<f64>> = BTreeMap::new();
+    let mut add = |res: crate::sim::SimResult| {
+        for t in &res.tickets {
+            if let Some(w) = t.wait_min() {
+                out.entry(Some(t.queue.clone())).or_default().push(w);
+                out.entry(None).or_default().push(w);
+            }
+        }
+    };
+    match plans {
+        Plans::Same(plan) => add(simulate(arrivals, plan, service, mode, seed)?),
+        Plans::PerDay(plans) => {
+            for (d, (day, plan)) in arrivals.iter().zip(plans.iter()).enumerate() {
+                // Each day its own draws, as a whole-range replay would give it.
+                let day_seed = seed.wrapping_add((d as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
+                add(simulate(
+                    std::slice::from_ref(day),
+                    plan,
+                    service,
+                    mode,
+                    day_seed,
+                )?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn validate_plans(
+    days: &[Vec<MeasuredTicket>],
+    plans: Plans<'_>,
+    service: &ServiceTimes,
+    options: &ValidateOptions,
+) -> Result<Validation> {
     if options.replications == 0 || !(options.tolerance >= 0.0 && options.floor_min >= 0.0) {
         return Err(StaffingError::InvalidOption(
             "replications ≥ 1, tolerance ≥ 0 and floor ≥ 0 required".to_owned(),
@@ -132,22 +201,20 @@ pub fn validate(
     let mut sim: BTreeMap<Option<String>, (f64, f64)> = BTreeMap::new();
     let reps = f64::from(options.replications);
     for r in 0..options.replications {
-        let res = simulate(
+        let waits = replay_waits(
             &arrivals,
-            actual_plan,
+            &plans,
             service,
             options.mode,
             options.seed.wrapping_add(u64::from(r)),
         )?;
-        let mut add = |key: Option<&str>, mean: Option<f64>, p90: Option<f64>| {
-            let e = sim.entry(key.map(str::to_owned)).or_insert((0.0, 0.0));
-            e.0 += mean.unwrap_or(0.0) / reps;
-            e.1 += p90.unwrap_or(0.0) / reps;
-        };
-        for (q, qr) in &res.queues {
-            add(Some(q), qr.total.mean_wait_min, qr.total.p90_wait_min);
+        for (key, mut w) in waits {
+            w.sort_by(f64::total_cmp);
+            let mean = w.iter().sum::<f64>() / w.len().max(1) as f64;
+            let e = sim.entry(key).or_insert((0.0, 0.0));
+            e.0 += mean / reps;
+            e.1 += quantile_sorted(&w, 0.9).unwrap_or(0.0) / reps;
         }
-        add(None, res.overall.mean_wait_min, res.overall.p90_wait_min);
     }
     let compare = |waits: &mut Vec<f64>, key: Option<String>, always: bool| {
         waits.sort_by(f64::total_cmp);

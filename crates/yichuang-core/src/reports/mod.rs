@@ -2,8 +2,10 @@
 //! never the cases, so it costs the same for a hall with a thousand cases or ten million.
 
 mod bulletin;
+pub mod hall;
 mod materials;
 mod performance;
+pub mod staffing;
 mod xlsx;
 
 use std::collections::{BTreeMap, HashMap};

@@ -131,3 +131,29 @@ fn product_days_replayed_with_sampled_service_are_within_20_percent() {
     report("20 days sampled", &v);
     assert!(v.passed);
 }
+
+#[test]
+fn per_day_plans_replay_each_day_under_its_own_plan() {
+    let (days, plan) = product_days();
+    let service = ServiceTimes::new();
+    let options = ValidateOptions::default();
+    // The same plan every day gives what one plan for the range gives.
+    let same = vec![plan.clone(); days.len()];
+    let a = validate(&days, &plan, &service, &options).unwrap();
+    let b = yichuang_staffing::validate_days(&days, &same, &service, &options).unwrap();
+    assert_eq!(a, b);
+    // A day with half the comprehensive windows waits longer than the measured day did.
+    let mut halved = same.clone();
+    for h in 9..24 {
+        let w = plan.windows("comprehensive", h);
+        halved[0].set("comprehensive", h, w / 2);
+    }
+    let c = yichuang_staffing::validate_days(&days[..1], &halved[..1], &service, &options).unwrap();
+    let d = validate(&days[..1], &plan, &service, &options).unwrap();
+    assert!(
+        c.queues["comprehensive"].simulated_mean_wait_min
+            > d.queues["comprehensive"].simulated_mean_wait_min + 1.0
+    );
+    // One plan per day, no more and no fewer.
+    assert!(yichuang_staffing::validate_days(&days, &same[1..], &service, &options).is_err());
+}

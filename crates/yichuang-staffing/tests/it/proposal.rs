@@ -128,3 +128,45 @@ fn proposal_is_bounded_by_max_windows() {
             .any(|r| r.proposed_meets_target == Some(false))
     );
 }
+
+#[test]
+fn no_window_of_the_proposal_can_be_taken_back() {
+    // Minimal: with any one queue-hour one window lower, some judged hour misses the target, so
+    // the proposal asks for no staff-hour it does not need.
+    let history = peak_history();
+    let service = ServiceTimes::from_days(&history);
+    let current = WindowPlan::new()
+        .with_hours("comprehensive", 9..12, 7)
+        .with_hours("comprehensive", 14..17, 7);
+    let p = propose(&history, &current, &service, &ProposeOptions::new(10.0)).unwrap();
+    assert!(p.confirmed);
+    let meets = |plan: &WindowPlan| {
+        let res = simulate(&history, plan, &service, ServiceMode::Measured, 0).unwrap();
+        (0..24).all(|h| {
+            res.hour("comprehensive", h).is_none_or(|st| {
+                st.arrivals == 0
+                    || plan.windows("comprehensive", h) == 0
+                    || (st.unserved == 0 && st.p90_wait_min.is_some_and(|w| w <= 10.0 + 1e-9))
+            })
+        })
+    };
+    assert!(meets(&p.proposed_plan));
+    let mut trimmed_any = false;
+    for h in 0..24 {
+        let w = p.proposed_plan.windows("comprehensive", h);
+        if w <= 1 {
+            continue;
+        }
+        let mut fewer = p.proposed_plan.clone();
+        fewer.set("comprehensive", h, w - 1);
+        assert!(!meets(&fewer), "hour {h} could do with {} windows", w - 1);
+        trimmed_any = true;
+    }
+    assert!(trimmed_any);
+    // Fewer than the Erlang C estimate somewhere: the replay, not the formula, has the last word.
+    assert!(
+        p.rows
+            .iter()
+            .any(|r| r.erlang.windows.is_some_and(|e| r.proposed_windows < e))
+    );
+}

@@ -78,6 +78,7 @@ pub(crate) use cases::{available_notices, progress_of};
         reports::daily,
         reports::performance,
         reports::materials,
+        reports::staffing,
         supervision::alerts,
         supervision::bulletin,
         supervision::outbox,
@@ -235,6 +236,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/rectifications/{id}/actions", post(reviews::act))
         .route("/api/v1/reports/daily", get(reports::daily))
         .route("/api/v1/reports/performance", get(reports::performance))
+        .route("/api/v1/reports/staffing", get(reports::staffing))
         .route("/api/v1/reports/materials", get(reports::materials))
         .route("/api/v1/reports/bulletin", get(supervision::bulletin))
         .route("/api/v1/supervision/alerts", get(supervision::alerts))

@@ -15,8 +15,11 @@ mod queue;
 mod register;
 mod reports;
 mod reviews;
+mod staffing;
 mod supervision;
 mod timeline;
+
+pub(crate) use staffing::parse_query as staffing_query;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
@@ -111,6 +114,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/rectifications", get(reviews::rectifications))
         .route("/reports/daily", get(reports::daily))
         .route("/reports/performance", get(reports::performance))
+        .route("/reports/staffing", get(staffing::staffing))
         .route("/reports/bulletin", get(supervision::bulletin))
         .route("/supervision", get(supervision::board))
         .route(

@@ -19,6 +19,7 @@ mod browser_hall;
 mod browser_portal;
 mod browser_projects;
 mod browser_reviews;
+mod browser_staffing;
 mod centers;
 mod desk;
 mod hardening;
@@ -32,6 +33,7 @@ mod reports;
 mod reviews;
 mod sealing;
 mod security;
+mod staffing;
 mod supervision;
 mod validation;
 
