@@ -6,7 +6,7 @@
 //! marked as a no-show; a window is open in an hour when it was busy at some time in that hour's
 //! span between its first call and its last end of the day, and was not paused for the whole hour.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use yichuang_domain::queue::TicketStatus;
@@ -251,10 +251,10 @@ impl Core {
                         .total_cmp(&b.arrived_min)
                         .then(a.id.cmp(&b.id))
                 });
-                let used: BTreeSet<&str> =
-                    hall.iter().filter_map(|t| t.window.as_deref()).collect();
+                // Every window of the center, not only those that called today: a window paused
+                // all day is what a supervisor most wants to see.
                 let mut pauses = BTreeMap::new();
-                for w in used {
+                for w in windows.iter().map(|w| w.code.as_str()) {
                     if !paused_windows.contains_key(w) {
                         let events = self.store().events_for("window", w).await?;
                         paused_windows.insert(w.to_owned(), events);

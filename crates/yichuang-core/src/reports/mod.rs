@@ -1,6 +1,7 @@
 //! Reports (日报、绩效) read from the report counters: a report reads the counter rows of its days,
 //! never the cases, so it costs the same for a hall with a thousand cases or ten million.
 
+pub mod activity;
 mod bulletin;
 pub mod hall;
 mod materials;

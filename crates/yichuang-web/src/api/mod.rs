@@ -82,6 +82,7 @@ pub(crate) use cases::{available_notices, progress_of};
         supervision::alerts,
         supervision::bulletin,
         supervision::outbox,
+        supervision::windows,
         queue::slots,
         queue::book,
         queue::cancel,
@@ -237,6 +238,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/reports/daily", get(reports::daily))
         .route("/api/v1/reports/performance", get(reports::performance))
         .route("/api/v1/reports/staffing", get(reports::staffing))
+        .route("/api/v1/supervision/windows", get(supervision::windows))
         .route("/api/v1/reports/materials", get(reports::materials))
         .route("/api/v1/reports/bulletin", get(supervision::bulletin))
         .route("/api/v1/supervision/alerts", get(supervision::alerts))

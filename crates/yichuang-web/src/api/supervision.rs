@@ -142,3 +142,34 @@ pub(crate) fn hide_digits(message: &str) -> String {
         .map(|c| if c.is_ascii_digit() { '*' } else { c })
         .collect()
 }
+
+/// Query of the window timelines.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct WindowsQuery {
+    /// `YYYY-MM-DD` (default: today).
+    date: Option<String>,
+    /// Pauses longer than this many minutes are listed (1–480, default 15).
+    pause: Option<String>,
+}
+
+/// 窗口活动时间轴: per window one day's serving, no-show, paused and idle intervals (local
+/// minutes since midnight) with the ticket and case of each, and the pauses longer than the
+/// threshold (admins and supervisors).
+#[utoipa::path(get, path = "/api/v1/supervision/windows", tag = "cases", security(("bearer" = [])),
+    params(WindowsQuery),
+    responses((status = 200, description = "各窗口当天活动"), (status = 400, body = crate::api::ErrorBody),
+        (status = 403, body = crate::api::ErrorBody)))]
+pub(crate) async fn windows(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    ApiQuery(q): ApiQuery<WindowsQuery>,
+) -> Result<axum::Json<yichuang_core::reports::activity::WindowActivity>, ApiError> {
+    let (day, pause) = crate::html::activity_query(
+        state.core.clock().today(),
+        q.date.as_deref(),
+        q.pause.as_deref(),
+    )?;
+    Ok(axum::Json(
+        state.core.window_activity(&staff.user, day, pause).await?,
+    ))
+}

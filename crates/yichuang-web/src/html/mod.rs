@@ -2,6 +2,7 @@
 //! the large-type preference and the CSRF token for its forms. No JavaScript framework; pages
 //! work with the keyboard, on phones, and in print.
 
+mod activity;
 mod admin;
 mod audit;
 mod auth;
@@ -19,6 +20,7 @@ mod staffing;
 mod supervision;
 mod timeline;
 
+pub(crate) use activity::parse_query as activity_query;
 pub(crate) use staffing::parse_query as staffing_query;
 
 use axum::Router;
@@ -117,6 +119,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/reports/staffing", get(staffing::staffing))
         .route("/reports/bulletin", get(supervision::bulletin))
         .route("/supervision", get(supervision::board))
+        .route("/supervision/windows", get(activity::windows))
         .route(
             "/rectifications/{id}/action",
             axum::routing::post(reviews::rectification_action),

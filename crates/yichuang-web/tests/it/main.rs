@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, reason = "tests")]
 
+mod activity;
 mod api_auth;
 mod api_calendar;
 mod api_cases;
