@@ -156,6 +156,15 @@ impl Calendar {
         self.loaded_years.contains(&year)
     }
 
+    /// The next year whose State Council schedule should be entered now: from 1 November (the
+    /// schedule is usually published in November or December) until that year is confirmed.
+    /// `None` before November, or once the next year is loaded.
+    pub fn next_year_due(&self, today: NaiveDate) -> Option<i32> {
+        use chrono::Datelike;
+        let next = today.year() + 1;
+        (today.month() >= 11 && !self.is_year_loaded(next)).then_some(next)
+    }
+
     /// Whether `day` is a working day.
     pub fn is_working_day(&self, day: NaiveDate) -> bool {
         match self.overrides.get(&day) {

@@ -34,6 +34,8 @@ pub(crate) struct CalendarPage {
     next: String,
     weeks: Vec<Vec<DayCell>>,
     loaded: bool,
+    /// From 1 November until the next year is confirmed: that year.
+    next_year_due: Option<i32>,
     working_days: i64,
     first_day: String,
     flash: Option<String>,
@@ -106,6 +108,7 @@ pub(crate) async fn calendar(
         next: next_month.format("%Y-%m").to_string(),
         weeks,
         loaded: cal.is_year_loaded(first.year()),
+        next_year_due: cal.next_year_due(state.core.clock().today()),
         working_days: cal.working_days_between(before, last).0,
         first_day: first.to_string(),
         flash: q.saved.map(|d| format!("已保存：{d}")),

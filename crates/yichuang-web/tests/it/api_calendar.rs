@@ -142,3 +142,42 @@ async fn a_year_can_be_marked_as_entered() {
         .await;
     assert_eq!(v["provisional"], false);
 }
+
+#[tokio::test]
+async fn from_november_the_calendar_page_asks_for_next_years_schedule_until_it_is_confirmed() {
+    use chrono::TimeZone;
+    let app = TestApp::sqlite().await;
+    let admin = app.token("admin").await;
+    let at = |m, d| {
+        chrono_tz::Asia::Shanghai
+            .with_ymd_and_hms(2026, m, d, 10, 0, 0)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    app.clock.set(at(10, 31));
+    let (s, page) = app.get_text_as(&admin, "/admin/calendar").await;
+    assert_eq!(s, 200);
+    assert!(!page.contains("next-year-banner"));
+    app.clock.set(at(11, 1));
+    let (_, page) = app.get_text_as(&admin, "/admin/calendar").await;
+    assert!(page.contains("id=\"next-year-banner\""), "{page}");
+    assert!(page.contains("请录入2027年放假安排"));
+    assert!(page.contains("href=\"/admin/calendar?month=2027-01\""));
+    // Until then, deadlines running into 2027 are provisional.
+    let (_, v) = app
+        .get_json("/api/v1/calendar/add-working-days?from=2026-12-30&days=5")
+        .await;
+    assert_eq!(v["provisional"], true);
+    let (status, _) = app
+        .send_json(
+            Method::PUT,
+            "/api/v1/calendar/years/2027",
+            Some(&admin),
+            &json!({"loaded": true}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    app.clock.set(at(12, 7));
+    let (_, page) = app.get_text_as(&admin, "/admin/calendar").await;
+    assert!(!page.contains("next-year-banner"));
+}
