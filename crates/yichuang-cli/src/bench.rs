@@ -37,7 +37,7 @@ pub(crate) enum BenchCommand {
     /// Bulk-loads open cases, then restarts the server over the same data: time to the first
     /// `/healthz` and page, memory, and the department inbox latency, beside raw durable inserts.
     Coldstart(crate::bench_coldstart::ColdstartArgs),
-    /// Simulated days, then the hall-history read and the 窗口配置测算 computation time,
+    /// Simulated days, then the hall-history read, the 窗口配置测算 and the 工作量统计 time,
     /// beside raw durable inserts (optionally over a million bulk-loaded open cases).
     Staffing(crate::bench_staffing::StaffingBenchArgs),
 }

@@ -1,5 +1,5 @@
 //! `yichuang bench staffing`: simulated hall days (optionally beside a million bulk-loaded open
-//! cases), then the time to read the hall history and to compute the 窗口配置测算, beside raw
+//! cases), then the time to read the hall history, to compute the 窗口配置测算 and the 工作量统计, beside raw
 //! durable SQLite inserts measured in the same run.
 
 use std::time::{Duration, Instant};
@@ -101,6 +101,27 @@ pub(crate) async fn run(cfg: &Config, args: &StaffingBenchArgs) -> anyhow::Resul
         computes,
         0,
         elapsed,
+    ));
+    let supervisor = core
+        .store()
+        .user_by_username("supervisor")
+        .await?
+        .map(|r| r.user)
+        .ok_or_else(|| anyhow::anyhow!("demo supervisor missing"))?;
+    let mut lat = Vec::with_capacity(args.reads);
+    let t = Instant::now();
+    let mut windows = 0;
+    for _ in 0..args.reads {
+        let q = Instant::now();
+        let w = core.workload_report(&supervisor, start, to).await?;
+        lat.push(q.elapsed());
+        windows = w.windows.len();
+    }
+    print_row(&summarize(
+        &format!("workload report ({windows} windows, people, matters, waits by hour)"),
+        lat,
+        0,
+        t.elapsed().as_secs_f64(),
     ));
     if let Some(r) = last
         && let Some(p) = &r.proposal

@@ -7,6 +7,7 @@ pub mod hall;
 mod materials;
 mod performance;
 pub mod staffing;
+pub mod workload;
 mod xlsx;
 
 use std::collections::{BTreeMap, HashMap};
@@ -28,7 +29,7 @@ pub use performance::{
     PerformanceFormula, PerformanceRates, PerformanceReport, PerformanceRow, month_bounds,
     performance_xlsx,
 };
-pub use xlsx::daily_xlsx;
+pub use xlsx::{daily_xlsx, workload_xlsx};
 
 /// Roles that read reports.
 pub const REPORT_ROLES: [Role; 3] = [Role::Admin, Role::Supervisor, Role::DeptHead];

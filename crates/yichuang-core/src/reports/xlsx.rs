@@ -123,3 +123,123 @@ pub fn daily_xlsx(r: &PeriodReport) -> Result<Vec<u8>> {
     };
     build().map_err(|e| CoreError::Internal(anyhow::anyhow!("xlsx: {e}")))
 }
+
+/// The workload report as a workbook: 窗口, 人员, 事项, 分时等候.
+pub fn workload_xlsx(r: &super::workload::WorkloadReport) -> Result<Vec<u8>> {
+    use super::workload::Handling;
+    let build = || -> std::result::Result<Vec<u8>, XlsxError> {
+        let mut wb = Workbook::new();
+        let bold = Format::new().set_bold();
+        let opt = |ws: &mut Worksheet, row: u32, col: u16, v: Option<f64>| {
+            if let Some(v) = v {
+                ws.write_number(row, col, (v * 10.0).round() / 10.0)?;
+            }
+            Ok::<(), XlsxError>(())
+        };
+        let handling = |ws: &mut Worksheet, row: u32, col: u16, h: &Handling| {
+            #[allow(clippy::cast_precision_loss)]
+            ws.write_number(row, col, h.served as f64)?;
+            opt(ws, row, col + 1, h.mean_min)?;
+            opt(ws, row, col + 2, h.p90_min)
+        };
+        let headers = |ws: &mut Worksheet, name: &str, hs: &[&str]| {
+            ws.set_name(name)?;
+            for (col, h) in (0u16..).zip(hs) {
+                ws.write_string_with_format(0, col, *h, &bold)?;
+            }
+            ws.set_column_width(1, 24)?;
+            ws.set_freeze_panes(1, 2).map(|_| ())
+        };
+        let ws = wb.add_worksheet();
+        headers(
+            ws,
+            "窗口",
+            &[
+                "编码",
+                "名称",
+                "服务完成",
+                "平均办理(分钟)",
+                "P90办理(分钟)",
+                "过号",
+                "受理办件",
+                "服务(分钟)",
+                "暂停(分钟)",
+                "空闲(分钟)",
+            ],
+        )?;
+        for (row, w) in (1u32..).zip(&r.windows) {
+            ws.write_string(row, 0, &w.code)?;
+            ws.write_string(row, 1, &w.name)?;
+            handling(ws, row, 2, &w.handling)?;
+            #[allow(clippy::cast_precision_loss)]
+            ws.write_number(row, 5, w.no_shows as f64)?;
+            #[allow(clippy::cast_precision_loss)]
+            ws.write_number(row, 6, w.cases_accepted as f64)?;
+            ws.write_number(row, 7, w.serving_min.round())?;
+            ws.write_number(row, 8, w.paused_min.round())?;
+            ws.write_number(row, 9, w.idle_min.round())?;
+        }
+        let ws = wb.add_worksheet();
+        headers(
+            ws,
+            "人员",
+            &[
+                "账号",
+                "姓名",
+                "服务完成",
+                "平均办理(分钟)",
+                "P90办理(分钟)",
+                "受理办件",
+            ],
+        )?;
+        for (row, p) in (1u32..).zip(&r.people) {
+            ws.write_string(row, 0, &p.username)?;
+            ws.write_string(row, 1, &p.name)?;
+            handling(ws, row, 2, &p.handling)?;
+            #[allow(clippy::cast_precision_loss)]
+            ws.write_number(row, 5, p.cases_accepted as f64)?;
+        }
+        let ws = wb.add_worksheet();
+        headers(
+            ws,
+            "事项",
+            &[
+                "编码",
+                "名称",
+                "窗口办理次数",
+                "平均办理(分钟)",
+                "P90办理(分钟)",
+            ],
+        )?;
+        for (row, m) in (1u32..).zip(&r.matters) {
+            ws.write_string(row, 0, &m.code)?;
+            ws.write_string(row, 1, &m.name)?;
+            handling(ws, row, 2, &m.handling)?;
+        }
+        let ws = wb.add_worksheet();
+        headers(
+            ws,
+            "分时等候",
+            &[
+                "队列",
+                "名称",
+                "时段",
+                "叫号",
+                "平均等候(分钟)",
+                "P90等候(分钟)",
+            ],
+        )?;
+        let mut row = 1u32;
+        for q in &r.queues {
+            for (h, x) in q.hours.iter().enumerate().filter(|(_, x)| x.served > 0) {
+                ws.write_string(row, 0, &q.code)?;
+                ws.write_string(row, 1, &q.name)?;
+                ws.write_string(row, 2, format!("{h:02}:00–{:02}:00", h + 1))?;
+                handling(ws, row, 3, x)?;
+                row += 1;
+            }
+        }
+        wb.save_to_buffer()
+    };
+    build().map_err(|e| CoreError::Internal(anyhow::anyhow!("xlsx: {e}")))
+}

@@ -79,6 +79,7 @@ pub(crate) use cases::{available_notices, progress_of};
         reports::performance,
         reports::materials,
         reports::staffing,
+        reports::workload,
         supervision::alerts,
         supervision::bulletin,
         supervision::outbox,
@@ -238,6 +239,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/reports/daily", get(reports::daily))
         .route("/api/v1/reports/performance", get(reports::performance))
         .route("/api/v1/reports/staffing", get(reports::staffing))
+        .route("/api/v1/reports/workload", get(reports::workload))
         .route("/api/v1/supervision/windows", get(supervision::windows))
         .route("/api/v1/reports/materials", get(reports::materials))
         .route("/api/v1/reports/bulletin", get(supervision::bulletin))

@@ -240,3 +240,49 @@ pub(crate) async fn staffing(
     }))
     .into_response())
 }
+
+/// Query of the workload report.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct WorkloadQuery {
+    /// First day `YYYY-MM-DD` (default: 29 days before `to`).
+    from: Option<String>,
+    /// Last day `YYYY-MM-DD` (default: today).
+    to: Option<String>,
+    /// `json` (default) or `xlsx`.
+    format: Option<String>,
+}
+
+/// 工作量统计: per window and per person tickets served, handling time (average, p90), cases
+/// accepted, serving/paused/idle minutes; handling time per matter; each queue's wait by hour
+/// of day (admins and supervisors).
+#[utoipa::path(get, path = "/api/v1/reports/workload", tag = "reports", security(("bearer" = [])),
+    params(WorkloadQuery),
+    responses((status = 200, description = "工作量统计"), (status = 400, body = crate::api::ErrorBody),
+        (status = 403, body = crate::api::ErrorBody)))]
+pub(crate) async fn workload(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    ApiQuery(q): ApiQuery<WorkloadQuery>,
+) -> Result<Response, ApiError> {
+    let (from, to) = crate::html::workload_range(
+        state.core.clock().today(),
+        q.from.as_deref(),
+        q.to.as_deref(),
+    )?;
+    let r = state.core.workload_report(&staff.user, from, to).await?;
+    match q.format.as_deref() {
+        None | Some("" | "json") => Ok(axum::Json(r).into_response()),
+        Some("xlsx") => {
+            let bytes = yichuang_core::reports::workload_xlsx(&r)?;
+            Ok(xlsx_response(
+                bytes,
+                &format!("工作量统计-{from}至{to}.xlsx"),
+            ))
+        }
+        Some(other) => Err(CoreError::invalid(
+            "format",
+            format!("未知格式 \"{other}\"，可选 json 或 xlsx"),
+        )
+        .into()),
+    }
+}

@@ -19,9 +19,11 @@ mod reviews;
 mod staffing;
 mod supervision;
 mod timeline;
+mod workload;
 
 pub(crate) use activity::parse_query as activity_query;
 pub(crate) use staffing::parse_query as staffing_query;
+pub(crate) use workload::parse_range as workload_range;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
@@ -117,6 +119,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/reports/daily", get(reports::daily))
         .route("/reports/performance", get(reports::performance))
         .route("/reports/staffing", get(staffing::staffing))
+        .route("/reports/workload", get(workload::workload))
         .route("/reports/bulletin", get(supervision::bulletin))
         .route("/supervision", get(supervision::board))
         .route("/supervision/windows", get(activity::windows))

@@ -15,26 +15,26 @@ use crate::state::AppState;
 /// One bar of a horizontal SVG bar chart (drawn by the template, so labels are escaped there).
 pub(crate) struct Bar {
     /// The label as drawn (shortened with … when it would not fit).
-    label: String,
+    pub(crate) label: String,
     /// The whole label, as the bar's tooltip and for screen readers.
-    full: String,
-    value: String,
-    y: u32,
-    width: u32,
+    pub(crate) full: String,
+    pub(crate) value: String,
+    pub(crate) y: u32,
+    pub(crate) width: u32,
 }
 
 /// A horizontal bar chart. The label column is as wide as its longest label, so that no label
 /// runs past the left edge (they did, clipped, with long department names).
 pub(crate) struct Chart {
-    title: &'static str,
-    bars: Vec<Bar>,
-    height: u32,
+    pub(crate) title: &'static str,
+    pub(crate) bars: Vec<Bar>,
+    pub(crate) height: u32,
     /// Right edge of the labels (they are right-aligned there).
-    label_x: u32,
+    pub(crate) label_x: u32,
     /// Left edge of the bars.
-    bar_x: u32,
+    pub(crate) bar_x: u32,
     /// Width of the drawing.
-    width: u32,
+    pub(crate) width: u32,
 }
 
 const BAR_MAX: f64 = 360.0;
@@ -71,7 +71,7 @@ fn fit(label: &str, max: u32) -> String {
 }
 
 /// Builds a chart of `(label, value)`, longest bar = the largest value.
-fn chart(title: &'static str, items: Vec<(String, f64, String)>) -> Chart {
+pub(crate) fn chart(title: &'static str, items: Vec<(String, f64, String)>) -> Chart {
     let max = items.iter().map(|i| i.1).fold(0.0_f64, f64::max);
     let label_w = items
         .iter()

@@ -1,5 +1,6 @@
-//! 窗口配置测算 in real Chromium: the supervisor goes from the 日报 to the staffing page, picks
-//! the simulated days and a target, and reads the proposal and the model check.
+//! 工作量统计 and 窗口配置测算 in real Chromium: the supervisor reads the workload of simulated
+//! days, goes from the 日报 to the staffing page, picks the days and a target, and reads the
+//! proposal and the model check.
 
 use thirtyfour::prelude::*;
 use yichuang_testkit::browser;
@@ -14,6 +15,23 @@ async fn browser_a_supervisor_reads_a_staffing_proposal() {
     let app = crate::staffing::simulated(120).await;
     let d = &b.driver;
     login(d, &app, "supervisor").await;
+    // The workload of the same days first: heat map, bars and tables.
+    d.goto(app.url("/reports/workload?from=2026-11-02&to=2026-11-03"))
+        .await
+        .unwrap();
+    assert!(
+        text(d, "workload-days")
+            .await
+            .contains("有取号的工作日 2 天")
+    );
+    let cells = d.find_all(By::Css("#workload-heat rect")).await.unwrap();
+    assert!(cells.len() >= 6, "{}", cells.len());
+    let rows = d
+        .find_all(By::Css("#workload-windows tbody tr"))
+        .await
+        .unwrap();
+    assert!(rows.len() >= 5, "{}", rows.len());
+    b.screenshot("report-workload").await;
     d.goto(app.url("/reports/daily?date=2026-11-03"))
         .await
         .unwrap();

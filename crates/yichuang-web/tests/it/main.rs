@@ -37,6 +37,7 @@ mod security;
 mod staffing;
 mod supervision;
 mod validation;
+mod workload;
 
 /// The value of the hidden `csrf` field of a page.
 pub(crate) fn csrf_of(html: &str) -> String {
