@@ -356,6 +356,26 @@ pub(crate) async fn list(
     rows.into_iter().map(to_ticket).collect()
 }
 
+/// The latest ticket called or being served at `window` on `day`.
+pub(crate) async fn at_window(
+    pool: &PgPool,
+    center_id: i64,
+    day: NaiveDate,
+    window: &str,
+) -> Result<Option<Ticket>> {
+    let row = sqlx::query(&format!(
+        "select {COLUMNS} from tickets where center_id = $1 and day = $2 and window_code = $3 \
+         and status in ('called', 'serving') order by called_at desc, id desc limit 1"
+    ))
+    .bind(center_id)
+    .bind(day.to_string())
+    .bind(window)
+    .fetch_optional(pool)
+    .await
+    .map_err(db)?;
+    row.map(to_ticket).transpose()
+}
+
 pub(crate) async fn set_paused(
     conn: &mut PgConnection,
     center_id: i64,

@@ -386,6 +386,15 @@ impl Store for SqliteStore {
         tickets::list(&self.reader, center_id, day, statuses).await
     }
 
+    async fn window_ticket(
+        &self,
+        center_id: i64,
+        day: NaiveDate,
+        window: &str,
+    ) -> Result<Option<Ticket>> {
+        tickets::at_window(&self.reader, center_id, day, window).await
+    }
+
     async fn set_window_paused(
         &self,
         center_id: i64,

@@ -278,6 +278,15 @@ pub trait Store: AuditStore + Send + Sync + std::fmt::Debug {
         statuses: &[yichuang_domain::queue::TicketStatus],
     ) -> Result<Vec<Ticket>>;
 
+    /// The ticket called or being served at a window on a day (the latest called), read by
+    /// the window alone: intake asks it on every case, and a day's called tickets are many.
+    async fn window_ticket(
+        &self,
+        center_id: i64,
+        day: NaiveDate,
+        window: &str,
+    ) -> Result<Option<Ticket>>;
+
     /// Pauses or resumes a window's calling.
     async fn set_window_paused(
         &self,

@@ -289,18 +289,7 @@ impl Core {
     /// The ticket currently called or served at a window.
     pub async fn current_ticket(&self, center_id: i64, window: &str) -> Result<Option<Ticket>> {
         let day = self.clock().today();
-        let open = self
-            .store()
-            .tickets(
-                center_id,
-                day,
-                &[TicketStatus::Called, TicketStatus::Serving],
-            )
-            .await?;
-        Ok(open
-            .into_iter()
-            .filter(|t| t.window.as_deref() == Some(window))
-            .max_by_key(|t| t.called_at))
+        Ok(self.store().window_ticket(center_id, day, window).await?)
     }
 
     /// Applies a ticket action by a clerk.

@@ -153,6 +153,17 @@ pub async fn tickets_are_numbered_and_guarded(store: &dyn Store) {
         store.ticket(first.id).await.unwrap().unwrap().status,
         TicketStatus::Serving
     );
+    // The window's current ticket is found by the window, and only there.
+    let at = store.window_ticket(id, day, "W01").await.unwrap().unwrap();
+    assert_eq!((at.id, at.status), (first.id, TicketStatus::Serving));
+    assert!(store.window_ticket(id, day, "W02").await.unwrap().is_none());
+    assert!(
+        store
+            .window_ticket(id, day.succ_opt().unwrap(), "W01")
+            .await
+            .unwrap()
+            .is_none()
+    );
     store
         .set_window_paused(id, "W02", true, &ctx())
         .await
