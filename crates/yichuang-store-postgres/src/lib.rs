@@ -11,6 +11,7 @@ mod cases;
 mod catalog;
 mod counters;
 mod evaluations;
+mod exchange;
 mod events;
 mod jobs;
 mod open;

@@ -15,6 +15,7 @@ mod cases;
 mod catalog;
 mod counters;
 mod evaluations;
+mod exchange;
 mod events;
 mod group;
 mod jobs;
