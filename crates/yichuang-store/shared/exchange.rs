@@ -24,7 +24,11 @@ type FeedRow = (
 );
 
 /// The feed page of `q`, read on `conn` (a pool connection, or the transaction that queues).
-async fn feed(conn: &mut Conn, sealer: &yichuang_store::Sealer, q: &FeedQuery) -> Result<Vec<Event>> {
+async fn feed(
+    conn: &mut Conn,
+    sealer: &yichuang_store::Sealer,
+    q: &FeedQuery,
+) -> Result<Vec<Event>> {
     let mut qb = sqlx::QueryBuilder::new(
         "select e.id, e.at, e.actor, e.center_id, e.subject_kind, e.subject_id, e.kind, \
          e.payload from events e where e.center_id = ",
@@ -225,9 +229,11 @@ impl ExchangeStore for Backend {
     ) -> Result<bool> {
         let (status, error, next_at) = match outcome {
             PushOutcome::Sent => ("sent", None, None),
-            PushOutcome::Retry { error, next_at } => {
-                ("retry", Some(error.as_str()), Some(next_at.timestamp_millis()))
-            }
+            PushOutcome::Retry { error, next_at } => (
+                "retry",
+                Some(error.as_str()),
+                Some(next_at.timestamp_millis()),
+            ),
             PushOutcome::Dead { error } => ("dead", Some(error.as_str()), None),
         };
         let done = sqlx::query(

@@ -54,7 +54,11 @@ pub async fn exchange_feed_and_push_queue(store: &dyn Store) {
         evaluations,
     };
     let all = store.case_feed(&q(0, 100, None, false)).await.unwrap();
-    assert_eq!(all.len(), 6, "received and accepted of three cases: {all:?}");
+    assert_eq!(
+        all.len(),
+        6,
+        "received and accepted of three cases: {all:?}"
+    );
     assert!(all.iter().all(|e| e.subject_kind == "case"));
     assert!(all.iter().all(|e| e.kind != "personal_data_revealed"));
     assert!(all.windows(2).all(|w| w[0].id < w[1].id));
@@ -80,7 +84,10 @@ pub async fn exchange_feed_and_push_queue(store: &dyn Store) {
         .case_feed(&q(0, 100, Some("no-such-department"), false))
         .await
         .unwrap();
-    assert!(other.is_empty(), "another department sees nothing: {other:?}");
+    assert!(
+        other.is_empty(),
+        "another department sees nothing: {other:?}"
+    );
     let elsewhere = FeedQuery {
         center_id: id + 1000,
         ..q(0, 100, None, true)
@@ -96,11 +103,12 @@ pub async fn exchange_feed_and_push_queue(store: &dyn Store) {
         limit,
     };
     let first = store.cases_in_order(&range(0, 2)).await.unwrap();
-    let rest = store
-        .cases_in_order(&range(first[1].id, 2))
-        .await
-        .unwrap();
-    let got: Vec<&str> = first.iter().chain(&rest).map(|c| c.case.case_no()).collect();
+    let rest = store.cases_in_order(&range(first[1].id, 2)).await.unwrap();
+    let got: Vec<&str> = first
+        .iter()
+        .chain(&rest)
+        .map(|c| c.case.case_no())
+        .collect();
     assert_eq!(got, nos.iter().map(String::as_str).collect::<Vec<_>>());
     let later = CaseRange {
         received_from: Some(t0() + Duration::days(1)),
@@ -117,7 +125,10 @@ pub async fn exchange_feed_and_push_queue(store: &dyn Store) {
     assert_eq!(store.enqueue_push(id, "341800", 100, &at).await.unwrap(), 0);
     let lease = Duration::minutes(2);
     let m1 = store.claim_push("a", now, lease).await.unwrap().unwrap();
-    assert_eq!(m1.event_id, with_evaluations[0].id, "the oldest event first");
+    assert_eq!(
+        m1.event_id, with_evaluations[0].id,
+        "the oldest event first"
+    );
     assert_eq!(m1.idempotency_key, format!("341800-{}", m1.event_id));
     assert_eq!(m1.attempts, 0);
     let body: serde_json::Value = serde_json::from_str(&m1.body).unwrap();
@@ -141,11 +152,19 @@ pub async fn exchange_feed_and_push_queue(store: &dyn Store) {
         store.claim_push("b", now, lease).await.unwrap().is_none(),
         "not due before its retry time"
     );
-    let again = store.claim_push("b", retry_at, lease).await.unwrap().unwrap();
+    let again = store
+        .claim_push("b", retry_at, lease)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((again.id, again.attempts), (m1.id, 1));
     // A sender whose lease ran out loses the message to another, and cannot finish it.
     let expired = retry_at + lease;
-    let taken = store.claim_push("c", expired, lease).await.unwrap().unwrap();
+    let taken = store
+        .claim_push("c", expired, lease)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(taken.id, m1.id);
     assert!(
         !store
@@ -159,19 +178,36 @@ pub async fn exchange_feed_and_push_queue(store: &dyn Store) {
             .await
             .unwrap()
     );
-    let m2 = store.claim_push("c", expired, lease).await.unwrap().unwrap();
+    let m2 = store
+        .claim_push("c", expired, lease)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(m2.event_id, with_evaluations[1].id);
     let dead = PushOutcome::Dead {
         error: "HTTP 500 Internal Server Error".into(),
     };
     assert!(store.finish_push(m2.id, "c", &dead, &at).await.unwrap());
-    let m3 = store.claim_push("c", expired, lease).await.unwrap().unwrap();
-    assert_eq!(m3.event_id, with_evaluations[2].id, "a dead letter is passed");
+    let m3 = store
+        .claim_push("c", expired, lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        m3.event_id, with_evaluations[2].id,
+        "a dead letter is passed"
+    );
     let outbox = store.outbox(id, 100).await.unwrap();
-    let push: Vec<_> = outbox.iter().filter(|m| m.channel == PUSH_CHANNEL).collect();
+    let push: Vec<_> = outbox
+        .iter()
+        .filter(|m| m.channel == PUSH_CHANNEL)
+        .collect();
     assert_eq!(push.len(), 7);
     let row = |oid| push.iter().find(|m| m.id == oid).unwrap();
-    assert_eq!((row(m1.id).status.as_str(), row(m1.id).attempts), ("sent", 2));
+    assert_eq!(
+        (row(m1.id).status.as_str(), row(m1.id).attempts),
+        ("sent", 2)
+    );
     assert_eq!(row(m1.id).last_error, None);
     assert_eq!(row(m2.id).status, "dead");
     assert_eq!(
