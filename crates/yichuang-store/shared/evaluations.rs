@@ -363,7 +363,7 @@ pub(crate) async fn outbox(
     let rows: Vec<OutboxRow> = sqlx::query_as(
         "select id, channel, recipient, subject_kind, subject_id, message, status, created_at, \
          cast(attempts as bigint), last_error from outbox where center_id = $1 \
-         order by id desc limit $2",
+         and channel <> 'exchange' order by id desc limit $2",
     )
     .bind(center_id)
     .bind(i64::from(limit))

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use yichuang_store::exchange::{
     AUDIT_ONLY_KINDS, CaseRange, EVALUATION_KIND, ExchangeStore, FeedQuery, PUSH_CHANNEL,
-    PushMessage, PushOutcome, push_body,
+    PushMessage, PushOutcome, PushReport, push_body,
 };
 use yichuang_store::{Ctx, Event, Result, StoredCase};
 
@@ -218,6 +218,65 @@ impl ExchangeStore for Backend {
             body: r.5,
             attempts: u32::try_from(r.6).unwrap_or(u32::MAX),
         }))
+    }
+
+    async fn push_report(&self, center_id: i64, limit: u32) -> Result<PushReport> {
+        let counts: Vec<(String, i64)> = sqlx::query_as(
+            "select status, count(*) from outbox where channel = $1 and center_id = $2 \
+             group by status order by status",
+        )
+        .bind(PUSH_CHANNEL)
+        .bind(center_id)
+        .fetch_all(read_pool(self))
+        .await
+        .map_err(db)?;
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            i64,
+            Option<String>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "select id, recipient, subject_kind, subject_id, message, status, created_at, \
+             cast(attempts as bigint), last_error from outbox where channel = $1 \
+             and center_id = $2 and status in ('retry', 'sending', 'dead') \
+             order by event_id desc limit $3",
+        )
+        .bind(PUSH_CHANNEL)
+        .bind(center_id)
+        .bind(i64::from(limit))
+        .fetch_all(read_pool(self))
+        .await
+        .map_err(db)?;
+        let attention = rows
+            .into_iter()
+            .map(|r| {
+                Ok(yichuang_store::OutboxRecord {
+                    id: r.0,
+                    channel: PUSH_CHANNEL.to_owned(),
+                    recipient: self.sealer.open(&r.1)?,
+                    subject_kind: r.2,
+                    subject_id: r.3,
+                    message: r.4,
+                    status: r.5,
+                    attempts: u32::try_from(r.7).unwrap_or(u32::MAX),
+                    last_error: r.8,
+                    created_at: ms(r.6),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(PushReport {
+            counts: counts
+                .into_iter()
+                .map(|(s, n)| (s, u64::try_from(n).unwrap_or(0)))
+                .collect(),
+            attention,
+        })
     }
 
     async fn finish_push(

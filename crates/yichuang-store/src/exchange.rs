@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::{Ctx, Event, Result, StoredCase};
+use crate::{Ctx, Event, OutboxRecord, Result, StoredCase};
 
 /// The outbox channel of the push to the provincial platform.
 pub const PUSH_CHANNEL: &str = "exchange";
@@ -93,6 +93,15 @@ pub enum PushOutcome {
     },
 }
 
+/// The state of a center's push, for /admin/outbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PushReport {
+    /// Messages by status (`queued`, `retry`, `sending`, `sent`, `dead`).
+    pub counts: Vec<(String, u64)>,
+    /// Messages that need attention (waiting for a retry, being sent, dead), newest event first.
+    pub attention: Vec<OutboxRecord>,
+}
+
 /// The body pushed for one event: the event with its center, personal data masked (the full
 /// values leave the center only through the audited reveal, never in bulk).
 pub fn push_body(center_code: &str, e: &Event) -> serde_json::Value {
@@ -142,6 +151,10 @@ pub trait ExchangeStore: Send + Sync {
         now: DateTime<Utc>,
         lease: chrono::Duration,
     ) -> Result<Option<PushMessage>>;
+
+    /// Counts of a center's push messages by status, and the newest `limit` of those waiting
+    /// for a retry, being sent or dead.
+    async fn push_report(&self, center_id: i64, limit: u32) -> Result<PushReport>;
 
     /// Records the outcome of the attempt `holder` made. Returns `false` (and changes nothing)
     /// when the lease was lost to another sender meanwhile.

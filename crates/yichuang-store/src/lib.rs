@@ -332,7 +332,8 @@ pub trait Store: AuditStore + ExchangeStore + Send + Sync + std::fmt::Debug {
     /// Queues a message for an outside channel; returns its id.
     async fn push_outbox(&self, msg: &OutboxMessage, ctx: &Ctx) -> Result<i64>;
 
-    /// Queued messages of a center, newest first.
+    /// Queued messages of a center for outside channels (SMS, WeChat), newest first; the push
+    /// to the provincial platform has its own view (`ExchangeStore::push_report`).
     async fn outbox(&self, center_id: i64, limit: u32) -> Result<Vec<OutboxRecord>>;
 
     // ---- reports ---------------------------------------------------------------------------

@@ -179,6 +179,21 @@ impl Core {
         Ok(self)
     }
 
+    /// The state of the push of the user's center (administrators and supervisors).
+    pub async fn push_report_for(
+        &self,
+        user: &yichuang_domain::account::StaffUser,
+    ) -> Result<yichuang_store::exchange::PushReport> {
+        crate::access::require_role(
+            user,
+            &[
+                yichuang_domain::account::Role::Admin,
+                yichuang_domain::account::Role::Supervisor,
+            ],
+        )?;
+        Ok(self.store().push_report(user.center_id, 200).await?)
+    }
+
     /// Whether a push endpoint is configured.
     pub fn push_configured(&self) -> bool {
         self.exchange.is_some()

@@ -5,7 +5,7 @@ use chrono::Duration;
 use serde_json::json;
 
 use super::{ctx, demo_case, imported, t0, write_of};
-use crate::exchange::{CaseRange, FeedQuery, PUSH_CHANNEL, PushOutcome};
+use crate::exchange::{CaseRange, FeedQuery, PushOutcome};
 use crate::{Ctx, Store};
 
 /// The feed holds case events (not audit reads) in id order, scoped to a department, paged by
@@ -197,22 +197,39 @@ pub async fn exchange_feed_and_push_queue(store: &dyn Store) {
         m3.event_id, with_evaluations[2].id,
         "a dead letter is passed"
     );
-    let outbox = store.outbox(id, 100).await.unwrap();
-    let push: Vec<_> = outbox
-        .iter()
-        .filter(|m| m.channel == PUSH_CHANNEL)
-        .collect();
-    assert_eq!(push.len(), 7);
-    let row = |oid| push.iter().find(|m| m.id == oid).unwrap();
-    assert_eq!(
-        (row(m1.id).status.as_str(), row(m1.id).attempts),
-        ("sent", 2)
+    assert!(
+        store.outbox(id, 100).await.unwrap().is_empty(),
+        "the SMS outbox does not list the push"
     );
-    assert_eq!(row(m1.id).last_error, None);
-    assert_eq!(row(m2.id).status, "dead");
+    let report = store.push_report(id, 100).await.unwrap();
+    let counts: Vec<(&str, u64)> = report
+        .counts
+        .iter()
+        .map(|(s, n)| (s.as_str(), *n))
+        .collect();
     assert_eq!(
-        row(m2.id).last_error.as_deref(),
+        counts,
+        [("dead", 1), ("queued", 4), ("sending", 1), ("sent", 1)]
+    );
+    let ids: Vec<i64> = report.attention.iter().map(|m| m.id).collect();
+    assert_eq!(
+        ids,
+        [m3.id, m2.id],
+        "newest first; sent and queued need no attention"
+    );
+    let dead_row = &report.attention[1];
+    assert_eq!((dead_row.status.as_str(), dead_row.attempts), ("dead", 1));
+    assert_eq!(
+        dead_row.last_error.as_deref(),
         Some("HTTP 500 Internal Server Error")
     );
-    assert_eq!(row(m2.id).recipient, "省级政务服务平台");
+    assert_eq!(dead_row.recipient, "省级政务服务平台");
+    assert!(
+        store
+            .push_report(id + 1000, 100)
+            .await
+            .unwrap()
+            .counts
+            .is_empty()
+    );
 }
