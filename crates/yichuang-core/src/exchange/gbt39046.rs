@@ -117,9 +117,11 @@ impl Record {
     }
 
     fn set(&mut self, element: &str, value: impl Into<String>) {
-        // Element names are constants of this module; a typo is caught by the tests, which
-        // compare every record's keys with the standard's list.
-        if let Some(i) = self.elements.iter().position(|e| *e == element) {
+        // Element names are constants of this module: a name missing from the record's list
+        // is a typo here, caught in every debug build (the tests) rather than silently dropped.
+        let i = self.elements.iter().position(|e| *e == element);
+        debug_assert!(i.is_some(), "{element} is not an element of this record");
+        if let Some(i) = i {
             self.values[i] = value.into();
         }
     }
