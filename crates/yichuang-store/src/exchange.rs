@@ -102,6 +102,40 @@ pub struct PushReport {
     pub attention: Vec<OutboxRecord>,
 }
 
+/// Keys whose values are codes, never personal data, though a code may hold a digit run that
+/// looks like an ID number (an 实施编码 carries its unit's 18-digit credit code).
+const CODE_KEYS: &[&str] = &["matter", "matter_code"];
+
+/// Masks every ID number and phone in a JSON document as `mask::mask_json` does, but leaves
+/// matter codes whole: the exchange must carry them exactly.
+pub fn mask_for_exchange(value: &mut serde_json::Value) {
+    let original = value.clone();
+    yichuang_domain::mask::mask_json(value);
+    restore_codes(value, &original);
+}
+
+fn restore_codes(value: &mut serde_json::Value, original: &serde_json::Value) {
+    use serde_json::Value;
+    match (value, original) {
+        (Value::Object(map), Value::Object(orig)) => {
+            for (key, v) in map.iter_mut() {
+                let Some(o) = orig.get(key) else { continue };
+                if CODE_KEYS.contains(&key.as_str()) && o.is_string() {
+                    v.clone_from(o);
+                } else {
+                    restore_codes(v, o);
+                }
+            }
+        }
+        (Value::Array(items), Value::Array(orig)) => {
+            for (v, o) in items.iter_mut().zip(orig) {
+                restore_codes(v, o);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The body pushed for one event: the event with its center, personal data masked (the full
 /// values leave the center only through the audited reveal, never in bulk).
 pub fn push_body(center_code: &str, e: &Event) -> serde_json::Value {
@@ -115,7 +149,7 @@ pub fn push_body(center_code: &str, e: &Event) -> serde_json::Value {
         "actor": e.actor,
         "payload": e.payload,
     });
-    yichuang_domain::mask::mask_json(&mut v);
+    mask_for_exchange(&mut v);
     v
 }
 

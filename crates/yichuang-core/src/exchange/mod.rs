@@ -77,7 +77,7 @@ fn page_limit(limit: Option<u32>) -> Result<u32> {
 /// An event as the feed shows it.
 fn feed_event(e: Event) -> FeedEvent {
     let mut payload = e.payload;
-    yichuang_domain::mask::mask_json(&mut payload);
+    yichuang_store::exchange::mask_for_exchange(&mut payload);
     FeedEvent {
         id: e.id,
         at: e.at,

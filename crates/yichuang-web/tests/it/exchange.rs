@@ -382,6 +382,13 @@ async fn the_event_feed_shows_a_department_only_its_own_cases() {
     assert_eq!(head, own, "the department head has the department's scope");
     let rsj = feed(app.token("rsj-approver").await).await;
     assert_eq!(rsj.len(), 2);
+    // Masking leaves codes whole: this 实施编码 holds an 18-digit credit code.
+    assert_eq!(rsj[0]["payload"]["matter"], RSJ_MATTER);
+    assert_eq!(rsj[0]["payload"]["event"]["matter_code"], RSJ_MATTER);
+    assert_eq!(
+        rsj[0]["payload"]["event"]["applicant"]["id_number"],
+        "1101**********002X"
+    );
     assert!(
         rsj.iter().all(|e| e["case_no"] == rsj_case.as_str()),
         "市人社局 sees nothing of 市城管局's case: {rsj:?}"
@@ -618,6 +625,10 @@ async fn the_push_delivers_every_event_once_in_order_through_a_failing_receiver(
     assert_eq!(
         (last["subject_id"].as_str(), last["kind"].as_str()),
         (Some(later.as_str()), Some("case_accepted"))
+    );
+    assert_eq!(
+        last["payload"]["matter"], RSJ_MATTER,
+        "codes are not masked"
     );
     let rated = hits
         .iter()
