@@ -729,3 +729,33 @@ async fn postgres_two_instances_push_each_event_once_in_order() {
     );
     assert_eq!(rx.requests(), 6);
 }
+
+#[tokio::test]
+async fn postgres_a_stream_on_one_instance_carries_the_events_written_on_another() {
+    let Some((a, b)) = TestApp::postgres_pair("postgres event stream two instances").await else {
+        return;
+    };
+    let supervisor = a.token("supervisor").await;
+    let r = a
+        .client
+        .get(a.url("/api/v1/events/stream"))
+        .bearer_auth(&supervisor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // Written through the other instance after the stream started.
+    let no = accepted(&b, FIRST_MATTER).await;
+    let events = sse_events(r, 2).await;
+    let kinds: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e["case_no"].as_str().unwrap(), e["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (no.as_str(), "case_received"),
+            (no.as_str(), "case_accepted")
+        ]
+    );
+}
