@@ -1,5 +1,5 @@
 //! `yichuang export cases`: the cases received in a date range as the GB/T 39046-2020 case data
-//! sets (办件基本信息、办件过程信息、办件结果信息), as JSON or as three CSV files. Personal data is
+//! sets (办件基本信息、办件材料信息、办件过程信息、办件结果信息), as JSON or as CSV files. Personal data is
 //! masked, as in the API (see `yichuang_core::exchange::gbt39046`); the export is recorded on
 //! the center's event log.
 
@@ -10,7 +10,9 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use yichuang_core::Core;
-use yichuang_core::exchange::gbt39046::{self, BASIC_ELEMENTS, PROCESS_ELEMENTS, RESULT_ELEMENTS};
+use yichuang_core::exchange::gbt39046::{
+    self, BASIC_ELEMENTS, MATERIAL_ELEMENTS, PROCESS_ELEMENTS, RESULT_ELEMENTS,
+};
 use yichuang_domain::clock::SystemClock;
 
 use crate::app::open_store;
@@ -35,8 +37,8 @@ pub(crate) struct CasesArgs {
     /// Data format: gbt39046 (GB/T 39046-2020).
     #[arg(long, default_value = "gbt39046")]
     format: String,
-    /// Three CSV files (办件基本信息.csv, 办件过程信息.csv, 办件结果信息.csv) into the --out
-    /// directory instead of one JSON document.
+    /// CSV files (办件基本信息.csv, 办件材料信息.csv, 办件过程信息.csv, 办件结果信息.csv) into
+    /// the --out directory instead of one JSON document.
     #[arg(long)]
     csv: bool,
     /// Output file (JSON; default standard output) or, with --csv, a directory.
@@ -65,7 +67,7 @@ pub(crate) async fn run(cfg: &Config, cmd: ExportCommand) -> anyhow::Result<()> 
     anyhow::ensure!(from <= to, "--to 不能早于 --from");
     if args.csv && args.out.is_none() {
         anyhow::bail!(
-            "--csv 需要用 --out 指定输出目录（写入 办件基本信息.csv、办件过程信息.csv、办件结果信息.csv）"
+            "--csv 需要用 --out 指定输出目录（写入 办件基本信息.csv、办件材料信息.csv、办件过程信息.csv、办件结果信息.csv）"
         );
     }
     let core = Core::new(
@@ -97,13 +99,20 @@ pub(crate) async fn run(cfg: &Config, cmd: ExportCommand) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// The three data sets as CSV files in `dir` (created if missing).
+/// The data sets as CSV files in `dir` (created if missing).
 fn write_csv(dir: &Path, records: &[gbt39046::CaseRecord]) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
     let files = [
         (
             "办件基本信息.csv",
             gbt39046::csv(&BASIC_ELEMENTS, records.iter().map(|r| &r.basic))?,
+        ),
+        (
+            "办件材料信息.csv",
+            gbt39046::csv(
+                &MATERIAL_ELEMENTS,
+                records.iter().flat_map(|r| &r.materials),
+            )?,
         ),
         (
             "办件过程信息.csv",

@@ -434,6 +434,13 @@ async fn export_cases_writes_the_national_data_sets_as_json_or_csv() {
             .unwrap()
             .starts_with(&format!("{no},,{matter},"))
     );
+    let materials = std::fs::read_to_string(csv_dir.join("办件材料信息.csv")).unwrap();
+    let mut lines = materials.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "\u{feff}办件编号,材料名称,是否收取,收取方式,收取数量,收取时间"
+    );
+    assert_eq!(lines.count(), 6, "one row per checklist item");
     let process = std::fs::read_to_string(csv_dir.join("办件过程信息.csv")).unwrap();
     assert_eq!(
         process.lines().count(),

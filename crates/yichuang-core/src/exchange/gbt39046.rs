@@ -1,7 +1,8 @@
 //! A case and its event log as the case data sets of GB/T 39046-2020 《政务服务平台基础数据规范》
 //! §6.2–6.6: 办件基本信息 (the 办事申请 and 事项受理 elements of one case), 办件过程信息 (the
 //! 事项办理 elements, one record per step: every event on the case's timeline, and the step
-//! still open) and 办件结果信息 (事项办结, for concluded and delivered cases).
+//! still open) and 办件结果信息 (事项办结, for concluded and delivered cases), with the
+//! per-material elements of 办事申请 as 办件材料信息.
 //!
 //! Keys are the standard's Chinese element names (the text copy in
 //! `research/domain.md` §2.1), because the standard names its elements in Chinese and gives no
@@ -94,6 +95,18 @@ pub const RESULT_ELEMENTS: [&str; 11] = [
     "是否收费",
 ];
 
+/// The per-material elements of 办事申请 (材料名称, 是否收取, 收取方式, 收取数量, 收取时间), one
+/// record per checklist item, with the case number to join on. 附件实体 (the file itself) is
+/// left out: files are not sent in bulk.
+pub const MATERIAL_ELEMENTS: [&str; 6] = [
+    "办件编号",
+    "材料名称",
+    "是否收取",
+    "收取方式",
+    "收取数量",
+    "收取时间",
+];
+
 /// GA/T 2000.156 code of the 居民身份证.
 const ID_CARD: &str = "111";
 /// The code provincial interfaces use for a 统一社会信用代码 (GA/T 2000.156 lists personal
@@ -164,6 +177,9 @@ pub struct CaseRecord {
     /// 办件基本信息.
     #[serde(rename = "办件基本信息")]
     pub basic: Record,
+    /// The materials of the application (办事申请's per-material elements), in checklist order.
+    #[serde(rename = "办件材料信息")]
+    pub materials: Vec<Record>,
     /// 办件过程信息, oldest first.
     #[serde(rename = "办件过程信息")]
     pub process: Vec<Record>,
@@ -225,6 +241,7 @@ pub fn map_case(stored: &StoredCase, events: &[Event], cx: &Context) -> CaseReco
     CaseRecord {
         id: stored.id,
         basic: basic(stored, cx),
+        materials: materials(c, events),
         process: process(c, events, cx),
         result: result(c, events, cx),
     }
@@ -283,6 +300,51 @@ fn basic(stored: &StoredCase, cx: &Context) -> Record {
     }
     b.set("行政区划代码", &cx.region_code);
     b
+}
+
+/// Each checklist item as received: collected or not, how, and when it arrived (at receipt, or
+/// with the supplement or resubmission that brought it).
+fn materials(c: &Case, events: &[Event]) -> Vec<Record> {
+    use yichuang_domain::case::MaterialMode;
+    let mut arrived: HashMap<usize, DateTime<Utc>> = HashMap::new();
+    for e in events {
+        match case_event(e) {
+            Some(CaseEvent::Received(r) | CaseEvent::Submitted(r)) => {
+                for m in r.materials.iter().filter(|m| m.mode.satisfied()) {
+                    arrived.entry(m.index).or_insert(e.at);
+                }
+            }
+            Some(CaseEvent::Supplemented { materials } | CaseEvent::Resubmitted { materials }) => {
+                for m in materials.iter().filter(|m| m.mode.satisfied()) {
+                    arrived.insert(m.index, e.at);
+                }
+            }
+            _ => {}
+        }
+    }
+    c.materials
+        .iter()
+        .map(|m| {
+            // A promise (告知承诺) or a deferral (容缺) stands in for a material not yet taken.
+            let collected = matches!(
+                m.mode,
+                MaterialMode::Original
+                    | MaterialMode::Copy
+                    | MaterialMode::Upload
+                    | MaterialMode::License
+                    | MaterialMode::Shared
+            );
+            let mut x = Record::new(&MATERIAL_ELEMENTS);
+            x.set("办件编号", c.case_no());
+            x.set("材料名称", &m.name);
+            x.set("是否收取", if collected { "1" } else { "0" });
+            x.set("收取方式", m.mode.label());
+            if collected {
+                x.set("收取时间", opt_ts(arrived.get(&m.index).copied()));
+            }
+            x
+        })
+        .collect()
 }
 
 /// The name of what an event records, its 业务动作 and its opinion.

@@ -70,6 +70,14 @@ const STANDARD_PROCESS: [&str; 20] = [
     "特别程序办理单位",
     "特别程序办理人",
 ];
+const STANDARD_MATERIAL: [&str; 6] = [
+    "办件编号",
+    "材料名称",
+    "是否收取",
+    "收取方式",
+    "收取数量",
+    "收取时间",
+];
 const STANDARD_RESULT: [&str; 11] = [
     "办件编号",
     "办理人",
@@ -166,6 +174,12 @@ async fn the_export_names_the_standards_elements_and_maps_a_delivered_case() {
         assert_eq!(keys_in_order(&raw, at), STANDARD_PROCESS);
         at += 1;
     }
+    let mut at = raw.find("\"办件材料信息\":").unwrap();
+    for _ in rec["办件材料信息"].as_array().unwrap() {
+        at += raw[at..].find('{').unwrap();
+        assert_eq!(keys_in_order(&raw, at), STANDARD_MATERIAL);
+        at += 1;
+    }
     let result_at = raw.find("\"办件结果信息\":").unwrap() + "\"办件结果信息\":".len();
     assert_eq!(keys_in_order(&raw, result_at), STANDARD_RESULT);
 
@@ -191,6 +205,19 @@ async fn the_export_names_the_standards_elements_and_maps_a_delivered_case() {
         assert_eq!(b[element], value, "{element}: {b}");
     }
     assert_eq!(b["受理文书编号"], format!("{no}-SL"));
+
+    let materials = rec["办件材料信息"].as_array().unwrap();
+    assert_eq!(materials.len(), 6);
+    assert_eq!(materials[0]["材料名称"], "城市建筑垃圾处置核准申请表");
+    assert_eq!(
+        (
+            materials[0]["是否收取"].as_str(),
+            materials[0]["收取方式"].as_str(),
+            materials[0]["收取时间"].as_str()
+        ),
+        (Some("1"), Some("原件已核验"), Some("20261102090000"))
+    );
+    assert_eq!(materials[1]["收取方式"], "已收复印件");
 
     // One process record per step: receipt, acceptance, the four back-office steps, the
     // conclusion and the hand-over, each done (2), each starting where the one before ended.
@@ -267,6 +294,51 @@ async fn the_export_names_the_standards_elements_and_maps_a_delivered_case() {
         events.iter().any(|e| e.kind == "cases_exported"),
         "the export is on the record"
     );
+}
+
+#[tokio::test]
+async fn the_export_dates_each_material_from_its_arrival() {
+    let app = TestApp::sqlite().await;
+    let materials = json!([{"index": 0, "mode": "original"}, {"index": 1, "mode": "copy"}]);
+    let body = json!({"matter_code": FIRST_MATTER, "applicant": person(), "materials": materials,
+        "decision": "request_correction", "missing": [1], "note": "营业执照复印件不清晰"});
+    let (s, c) = open(&app, "clerk1", body).await;
+    assert_eq!(s, 201, "{c}");
+    let no = c["case_no"].as_str().unwrap().to_owned();
+    app.clock.advance(Duration::days(2));
+    let clerk = app.token("clerk1").await;
+    let supplement = json!({"action": "supplement", "materials": [
+        {"index": 1, "mode": "copy"}, {"index": 2, "mode": "original"}, {"index": 3, "mode": "upload"}, {"index": 4, "mode": "copy"}]});
+    let (s, c) = act(&app, &clerk, &no, supplement).await;
+    assert_eq!(s, 200, "{c}");
+    let admin = app.token("admin").await;
+    let (_, page) = app.get_json_as(&admin, "/api/v1/exchange/cases").await;
+    let m = page["records"][0]["办件材料信息"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let row = |i: usize| {
+        (
+            m[i]["是否收取"].as_str().unwrap().to_owned(),
+            m[i]["收取方式"].as_str().unwrap().to_owned(),
+            m[i]["收取时间"].as_str().unwrap().to_owned(),
+        )
+    };
+    let own = |a: &str, b: &str, c: &str| (a.to_owned(), b.to_owned(), c.to_owned());
+    assert_eq!(row(0), own("1", "原件已核验", "20261102090000"));
+    assert_eq!(
+        row(1),
+        own("1", "已收复印件", "20261104090000"),
+        "re-supplied"
+    );
+    assert_eq!(row(3), own("1", "已上传", "20261104090000"));
+    assert_eq!(row(5), own("0", "缺少", ""), "never brought");
+    let b = &page["records"][0]["办件基本信息"];
+    assert_eq!(
+        (b["受理时间"].as_str(), b["受理文书编号"].as_str()),
+        (Some(""), Some(""))
+    );
+    assert_eq!(page["records"][0]["办件结果信息"], Value::Null);
 }
 
 #[tokio::test]
