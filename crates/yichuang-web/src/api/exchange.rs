@@ -54,8 +54,8 @@ fn number<T: std::str::FromStr>(name: &str, v: Option<&str>) -> Result<Option<T>
     }
 }
 
-/// Cases of the center as the GB/T 39046 data sets 办件基本信息, 办件过程信息 and 办件结果信息,
-/// in a stable order (case id), `limit` at a time; pass `next` back as `since` until it is
+/// Cases of the center as the GB/T 39046 data sets 办件基本信息, 办件材料信息, 办件过程信息 and
+/// 办件结果信息, in a stable order (case id), `limit` at a time; pass `next` back as `since` until it is
 /// null. Element names are the standard's Chinese names; ID numbers and phones are masked.
 /// 系统管理员 and 监察人员 only.
 #[utoipa::path(get, path = "/api/v1/exchange/cases", tag = "exchange", security(("bearer" = [])),
