@@ -82,7 +82,7 @@ pub(crate) async fn open_core(cfg: &Config) -> anyhow::Result<Core> {
     // Files and fields share the store's live ring, so a rotation reaches both.
     let keys = Some(store.sealer()).filter(yichuang_store::Sealer::is_on);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    Ok(Core::new(store, clock, cfg.auth.settings())
+    let core = Core::new(store, clock, cfg.auth.settings())
         .with_case_settings(cfg.supervision.case_settings()?)
         .with_queue_settings(cfg.supervision.queue_settings()?)
         .with_evaluation_settings(yichuang_core::EvaluationSettings {
@@ -91,7 +91,11 @@ pub(crate) async fn open_core(cfg: &Config) -> anyhow::Result<Core> {
         .with_performance_formula(cfg.performance.clone())
         .with_portal_settings(cfg.portal.settings(&cfg.database.data_dir, keys)?)
         .with_project_settings(cfg.projects.settings()?)
-        .with_limits(&cfg.limits))
+        .with_limits(&cfg.limits);
+    Ok(match cfg.exchange.settings()? {
+        Some(push) => core.with_exchange(push)?,
+        None => core,
+    })
 }
 
 /// `yichuang migrate [--grant-to ROLE]`.
@@ -257,6 +261,7 @@ fn spawn_jobs(core: yichuang_core::Core) {
     spawn_key_reload_on_sighup(core.clone());
     let holder = instance_name();
     tracing::info!(%holder, "background jobs started");
+    let (core_for_push, holder_for_push) = (core.clone(), holder.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(yichuang_core::jobs::SWEEP_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -270,6 +275,37 @@ fn spawn_jobs(core: yichuang_core::Core) {
             // Per-process state: every instance does these itself.
             core.sweep_limits();
             refresh_keys(&core);
+        }
+    });
+    spawn_push(core_for_push, holder_for_push);
+}
+
+/// How often the push to the provincial platform looks for work. Retry times come from the
+/// clock; this only bounds how late a due message is sent.
+const PUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The push to the provincial platform, when `[exchange] url` is set. Every instance ticks; the
+/// store leases each message to one of them (`Core::run_push`).
+fn spawn_push(core: Core, holder: String) {
+    if !core.push_configured() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PUSH_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            match core.run_push(&holder).await {
+                Ok(run) if run.sent + run.failed + run.dead > 0 => tracing::info!(
+                    queued = run.queued,
+                    sent = run.sent,
+                    failed = run.failed,
+                    dead = run.dead,
+                    "push to the provincial platform"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "push run failed"),
+            }
         }
     });
 }

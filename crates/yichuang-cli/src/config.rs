@@ -34,6 +34,69 @@ pub(crate) struct Config {
     pub(crate) portal: PortalConfig,
     /// Anti-automation: rate limits per phone and per client address.
     pub(crate) limits: yichuang_core::guard::LimitSettings,
+    /// The push of case events and evaluations to the provincial platform.
+    pub(crate) exchange: ExchangeConfig,
+}
+
+/// `[exchange]`: where every case event and 好差评 evaluation is pushed (empty `url`: no push).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct ExchangeConfig {
+    /// The endpoint (`http://…`).
+    pub(crate) url: String,
+    /// One extra header, `Name: value`, e.g. `Authorization: Bearer …`.
+    pub(crate) auth_header: String,
+    /// Attempts before a message is given up (a dead letter on /admin/outbox).
+    pub(crate) max_attempts: u32,
+    /// Seconds before the first retry; doubled for each further one (at most 6 hours).
+    pub(crate) backoff_seconds: u32,
+}
+
+impl Default for ExchangeConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            auth_header: String::new(),
+            max_attempts: 8,
+            backoff_seconds: 30,
+        }
+    }
+}
+
+impl std::fmt::Debug for ExchangeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The header carries a credential: only its name is shown.
+        let header = self
+            .auth_header
+            .split_once(':')
+            .map(|(name, _)| format!("{}: ***", name.trim()))
+            .unwrap_or_default();
+        f.debug_struct("ExchangeConfig")
+            .field("url", &self.url)
+            .field("auth_header", &header)
+            .field("max_attempts", &self.max_attempts)
+            .field("backoff_seconds", &self.backoff_seconds)
+            .finish()
+    }
+}
+
+impl ExchangeConfig {
+    /// The core's push settings, checked; `None` without a URL.
+    pub(crate) fn settings(
+        &self,
+    ) -> anyhow::Result<Option<yichuang_core::exchange::push::ExchangeSettings>> {
+        if self.url.trim().is_empty() {
+            return Ok(None);
+        }
+        yichuang_core::exchange::push::ExchangeSettings::new(
+            &self.url,
+            &self.auth_header,
+            self.max_attempts,
+            self.backoff_seconds,
+        )
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("配置有误：[exchange] {e}"))
+    }
 }
 
 /// `[projects]`: the promised limit of each 工程建设项目审批 stage, in working days.
@@ -482,6 +545,36 @@ mod tests {
                 .settings(std::path::Path::new("/d"), Some(ring()))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn the_push_is_configured_checked_and_its_credential_redacted() {
+        let cfg: Config = toml::from_str(
+            "[exchange]\nurl = \"http://10.0.0.9/in\"\nauth_header = \"Authorization: Bearer s3cret\"\n",
+        )
+        .unwrap();
+        let s = cfg.exchange.settings().unwrap().unwrap();
+        assert_eq!(s.url, "http://10.0.0.9/in");
+        assert_eq!(s.max_attempts, 8);
+        assert_eq!(
+            s.auth_header,
+            Some(("Authorization".to_owned(), "Bearer s3cret".to_owned()))
+        );
+        let shown = format!("{cfg:?}");
+        assert!(
+            !shown.contains("s3cret") && shown.contains("Authorization: ***"),
+            "{shown}"
+        );
+        assert!(Config::default().exchange.settings().unwrap().is_none());
+        for bad in [
+            "[exchange]\nurl = \"https://x/in\"\n",
+            "[exchange]\nurl = \"http://x/in\"\nauth_header = \"Bearer x\"\n",
+            "[exchange]\nurl = \"http://x/in\"\nmax_attempts = 0\n",
+        ] {
+            let cfg: Config = toml::from_str(bad).unwrap();
+            let err = cfg.exchange.settings().unwrap_err().to_string();
+            assert!(err.starts_with("配置有误：[exchange]"), "{err}");
+        }
     }
 
     #[test]

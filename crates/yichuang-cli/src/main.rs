@@ -10,6 +10,7 @@ mod bench_report;
 mod bench_soak;
 mod bench_staffing;
 mod config;
+mod export;
 mod import;
 mod keys;
 mod ops;
@@ -75,6 +76,9 @@ enum Command {
     /// The tamper-evident audit trail.
     #[command(subcommand)]
     Audit(ops::AuditCommand),
+    /// Export data for the provincial platform.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Fill the database with realistic simulated hall days (demo center loaded if empty).
     Simulate(ops::SimulateArgs),
     /// 窗口配置测算: windows each queue needs per hour to keep the p90 wait under a target,
@@ -198,6 +202,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Report(cmd) => ops::report(&cfg, cmd).await,
         Command::Audit(cmd) => ops::audit(&cfg, cmd).await,
         Command::Keys(cmd) => keys::run(&cfg, &cmd).await,
+        Command::Export(cmd) => export::run(&cfg, cmd).await,
         Command::Simulate(args) => ops::simulate(&cfg, &args).await,
         Command::Staffing(args) => staffing::run(&cfg, &args).await,
         Command::Backup { to } => backup::backup(&cfg, &to).await,

@@ -335,3 +335,168 @@ fn audit_anchors_are_printed_and_checked() {
     );
     assert!(out.status.success());
 }
+
+/// `export cases`: GB/T 39046 as JSON (masked, the day's cases only) or as three CSV files;
+/// bad arguments are refused in Chinese before the database is read.
+#[tokio::test]
+async fn export_cases_writes_the_national_data_sets_as_json_or_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::sqlite_in(dir.path(), None, true).await;
+    let token = app.token("clerk1").await;
+    let matter = "340101001000-341800000000-000-11341800030413869K-1-00";
+    let materials: Vec<Value> = (0..6)
+        .map(|i| serde_json::json!({"index": i, "mode": "original"}))
+        .collect();
+    let body = serde_json::json!({"matter_code": matter, "materials": materials, "decision": "accept",
+        "applicant": {"type": "person", "name": "张三", "id_number": "11010519491231002X", "phone": "13912345678"}});
+    let (s, case) = app
+        .send_json(reqwest::Method::POST, "/api/v1/cases", Some(&token), &body)
+        .await;
+    assert_eq!(s, 201, "{case}");
+    let no = case["case_no"].as_str().unwrap().to_owned();
+    drop(app);
+
+    let json_file = dir.path().join("cases.json");
+    let out = yichuang(
+        dir.path(),
+        &[
+            "export",
+            "cases",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-02",
+            "--format",
+            "gbt39046",
+            "--out",
+            json_file.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("已导出 1 件"));
+    let text = std::fs::read_to_string(&json_file).unwrap();
+    assert!(!text.contains("11010519491231002X") && !text.contains("13912345678"));
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["standard"], "GB/T 39046-2020");
+    let rec = &doc["records"][0];
+    assert_eq!(rec["办件基本信息"]["办件编号"], no.as_str());
+    assert_eq!(rec["办件基本信息"]["申请者证件号码"], "1101**********002X");
+    assert_eq!(rec["办件结果信息"], Value::Null, "not concluded yet");
+    let pending = rec["办件过程信息"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            pending["环节名称"].as_str(),
+            pending["环节办理状态"].as_str()
+        ),
+        (Some("审查"), Some("1"))
+    );
+
+    let csv_dir = dir.path().join("csv");
+    let out = yichuang(
+        dir.path(),
+        &[
+            "export",
+            "cases",
+            "--from",
+            "2026-11-02",
+            "--to",
+            "2026-11-02",
+            "--csv",
+            "--out",
+            csv_dir.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let basic = std::fs::read_to_string(csv_dir.join("办件基本信息.csv")).unwrap();
+    let mut lines = basic.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("\u{feff}办件编号,基本编码,实施编码,事项名称,")
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with(&format!("{no},,{matter},"))
+    );
+    let materials = std::fs::read_to_string(csv_dir.join("办件材料信息.csv")).unwrap();
+    let mut lines = materials.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "\u{feff}办件编号,材料名称,是否收取,收取方式,收取数量,收取时间"
+    );
+    assert_eq!(lines.count(), 6, "one row per checklist item");
+    let process = std::fs::read_to_string(csv_dir.join("办件过程信息.csv")).unwrap();
+    assert_eq!(
+        process.lines().count(),
+        4,
+        "header, 收件, 受理, 审查 (待办): {process}"
+    );
+    let result = std::fs::read_to_string(csv_dir.join("办件结果信息.csv")).unwrap();
+    assert_eq!(result.lines().count(), 1, "only the header: {result}");
+
+    let out = yichuang(
+        dir.path(),
+        &[
+            "export",
+            "cases",
+            "--from",
+            "2026-11-03",
+            "--to",
+            "2026-11-03",
+        ],
+    );
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["records"],
+        serde_json::json!([]),
+        "another day's cases stay out"
+    );
+
+    for (args, message) in [
+        (
+            vec!["--from", "2026-13-01", "--to", "2026-11-02"],
+            "--from 应为 YYYY-MM-DD",
+        ),
+        (
+            vec!["--from", "2026-11-03", "--to", "2026-11-02"],
+            "--to 不能早于 --from",
+        ),
+        (
+            vec![
+                "--from",
+                "2026-11-02",
+                "--to",
+                "2026-11-02",
+                "--format",
+                "xml",
+            ],
+            "不支持的导出格式 xml",
+        ),
+        (
+            vec!["--from", "2026-11-02", "--to", "2026-11-02", "--csv"],
+            "--csv 需要用 --out",
+        ),
+    ] {
+        let out = yichuang(dir.path(), &[&["export", "cases"][..], &args].concat());
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+}

@@ -14,6 +14,7 @@ pub mod centers;
 pub mod demo;
 mod error;
 pub mod evaluations;
+pub mod exchange;
 pub mod files;
 pub mod guard;
 pub mod jobs;
@@ -130,6 +131,8 @@ pub struct Core {
     guard: Arc<guard::Guard>,
     /// The last audit chain check.
     audit: Arc<std::sync::RwLock<Option<yichuang_store::audit::AuditReport>>>,
+    /// The push to the provincial platform, when configured.
+    exchange: Option<Arc<exchange::push::Exchange>>,
 }
 
 pub use cache::{CACHE_TTL, SHARED_CACHE_TTL};
@@ -161,6 +164,7 @@ impl Core {
             hall_shared: Arc::default(),
             guard,
             audit: Arc::default(),
+            exchange: None,
         }
     }
 

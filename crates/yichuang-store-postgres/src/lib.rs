@@ -12,6 +12,7 @@ mod catalog;
 mod counters;
 mod evaluations;
 mod events;
+mod exchange;
 mod jobs;
 mod open;
 mod portal;

@@ -140,7 +140,7 @@ pub(crate) async fn update(
     events::append_case_events(conn, w, ctx, None).await
 }
 
-type CaseRow = (
+pub(crate) type CaseRow = (
     i64,
     String,
     Option<String>,
@@ -151,14 +151,14 @@ type CaseRow = (
     Option<String>,
 );
 
-const COLUMNS: &str = "cases.id, case_states.state, accepted_on, due_promised, due_legal, \
+pub(crate) const COLUMNS: &str = "cases.id, case_states.state, accepted_on, due_promised, due_legal, \
      yellow_from, correction_due, frozen_on";
 
 /// The case rows with their state (kept in its own table so that the narrow `cases` rows are
 /// cheap to rewrite when deadlines are re-projected).
-const FROM_CASES: &str = "from cases join case_states on case_states.case_id = cases.id";
+pub(crate) const FROM_CASES: &str = "from cases join case_states on case_states.case_id = cases.id";
 
-fn to_stored(r: CaseRow, sealer: &yichuang_store::Sealer) -> Result<StoredCase> {
+pub(crate) fn to_stored(r: CaseRow, sealer: &yichuang_store::Sealer) -> Result<StoredCase> {
     let case = sealer.open_case_state(&r.1)?;
     Ok(StoredCase {
         id: r.0,

@@ -16,6 +16,7 @@ mod catalog;
 mod counters;
 mod evaluations;
 mod events;
+mod exchange;
 mod group;
 mod jobs;
 mod open;

@@ -341,7 +341,18 @@ pub(crate) async fn push_outbox(
     .map_err(db)
 }
 
-type OutboxRow = (i64, String, String, String, String, String, String, i64);
+type OutboxRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<String>,
+);
 
 pub(crate) async fn outbox(
     pool: &Pool,
@@ -350,8 +361,9 @@ pub(crate) async fn outbox(
     limit: u32,
 ) -> Result<Vec<yichuang_store::OutboxRecord>> {
     let rows: Vec<OutboxRow> = sqlx::query_as(
-        "select id, channel, recipient, subject_kind, subject_id, message, status, created_at \
-         from outbox where center_id = $1 order by id desc limit $2",
+        "select id, channel, recipient, subject_kind, subject_id, message, status, created_at, \
+         cast(attempts as bigint), last_error from outbox where center_id = $1 \
+         and channel <> 'exchange' order by id desc limit $2",
     )
     .bind(center_id)
     .bind(i64::from(limit))
@@ -368,6 +380,8 @@ pub(crate) async fn outbox(
             subject_id: r.4,
             message: r.5,
             status: r.6,
+            attempts: u32::try_from(r.8).unwrap_or(u32::MAX),
+            last_error: r.9,
             created_at: ms(r.7),
         })
         })

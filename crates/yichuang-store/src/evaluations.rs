@@ -153,8 +153,13 @@ pub struct OutboxRecord {
     pub subject_id: String,
     /// Text.
     pub message: String,
-    /// `queued` (the default notifier) or a gateway's status.
+    /// `queued` (the default notifier) or a gateway's status; for the push to the provincial
+    /// platform (channel `exchange`) `queued`, `retry`, `sending`, `sent` or `dead`.
     pub status: String,
+    /// Delivery attempts so far (the push; 0 for messages a gateway picks up).
+    pub attempts: u32,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<String>,
     /// Queued at.
     pub created_at: DateTime<Utc>,
 }

@@ -8,6 +8,7 @@ pub mod board;
 mod cases;
 mod error;
 mod evaluations;
+pub mod exchange;
 mod portal;
 mod projects;
 pub mod report;
@@ -29,6 +30,7 @@ pub use audit::{AuditFilter, AuditStore, Origin};
 pub use cases::*;
 pub use error::{Result, StoreError};
 pub use evaluations::*;
+pub use exchange::ExchangeStore;
 pub use portal::*;
 pub use projects::*;
 pub use sealing::{ResealReport, Sealer};
@@ -62,7 +64,7 @@ pub type Progress<'a> = &'a (dyn Fn(u64) + Send + Sync);
 
 /// The store: every operation the application performs on its data.
 #[async_trait]
-pub trait Store: AuditStore + Send + Sync + std::fmt::Debug {
+pub trait Store: AuditStore + ExchangeStore + Send + Sync + std::fmt::Debug {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<()>;
 
@@ -339,7 +341,8 @@ pub trait Store: AuditStore + Send + Sync + std::fmt::Debug {
     /// Queues a message for an outside channel; returns its id.
     async fn push_outbox(&self, msg: &OutboxMessage, ctx: &Ctx) -> Result<i64>;
 
-    /// Queued messages of a center, newest first.
+    /// Queued messages of a center for outside channels (SMS, WeChat), newest first; the push
+    /// to the provincial platform has its own view (`ExchangeStore::push_report`).
     async fn outbox(&self, center_id: i64, limit: u32) -> Result<Vec<OutboxRecord>>;
 
     // ---- reports ---------------------------------------------------------------------------

@@ -12,9 +12,11 @@ use yichuang_domain::catalog::{Catalog, parse_catalog};
 use crate::{Ctx, MatterFilter, NewCenter, NewSession, NewUser, SessionKind, Store, StoreError};
 
 mod audit;
+mod exchange;
 mod hall;
 mod portal;
 pub use audit::*;
+pub use exchange::*;
 pub use hall::*;
 pub use portal::*;
 
@@ -704,7 +706,8 @@ macro_rules! conformance_tests {
             applicants_codes_files_and_licences,
             a_project_stage_opens_its_cases_in_one_transaction,
             carried_over_counters_add_up,
-            events_form_a_verified_chain_with_their_origin
+            events_form_a_verified_chain_with_their_origin,
+            exchange_feed_and_push_queue
         );
     };
     (@each $factory:path; $($name:ident),*) => {

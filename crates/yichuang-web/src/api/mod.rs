@@ -7,6 +7,7 @@ pub(crate) mod calendar;
 pub(crate) mod cases;
 mod catalog;
 pub(crate) mod desk;
+mod exchange;
 mod notices;
 mod ops;
 pub(crate) mod portal;
@@ -103,6 +104,9 @@ pub(crate) use cases::{available_notices, progress_of};
         projects::show,
         projects::list,
         projects::add_agent,
+        exchange::cases,
+        exchange::events,
+        exchange::stream,
     ),
     components(schemas(crate::api::ErrorBody, crate::api::ErrorDetail)),
     modifiers(&BearerAuth),
@@ -116,7 +120,8 @@ pub(crate) use cases::{available_notices, progress_of};
         (name = "evaluations", description = "好差评与差评整改"),
         (name = "reports", description = "日报与绩效排名"),
         (name = "projects", description = "投资项目：分阶段并联审批"),
-        (name = "portal", description = "一网通办：申请人账号、网上申请、电子证照库")
+        (name = "portal", description = "一网通办：申请人账号、网上申请、电子证照库"),
+        (name = "exchange", description = "数据交换：GB/T 39046 办件导出、办件事件订阅")
     )
 )]
 struct ApiDoc;
@@ -251,6 +256,9 @@ pub(crate) fn routes() -> Router<AppState> {
             "/api/v1/appointments/{id}",
             axum::routing::delete(queue::cancel),
         )
+        .route("/api/v1/exchange/cases", get(exchange::cases))
+        .route("/api/v1/events", get(exchange::events))
+        .route("/api/v1/events/stream", get(exchange::stream))
         .route("/api/v1/{*rest}", axum::routing::any(ops::api_not_found))
         .merge(ops::routes())
 }

@@ -181,6 +181,32 @@ pub(crate) async fn set_year(
 pub(crate) struct OutboxPage {
     chrome: Chrome,
     items: Vec<(String, &'static str, String, String, String, &'static str)>,
+    /// The push to the provincial platform: whether configured, counts by status in words.
+    push_configured: bool,
+    push_counts: Vec<(&'static str, u64)>,
+    /// Push messages that need attention: time, subject, status, attempts, last error.
+    push_attention: Vec<(String, String, &'static str, u32, String)>,
+}
+
+/// The status of a push message, in words.
+fn push_status(status: &str) -> &'static str {
+    match status {
+        "queued" => "待推送",
+        "retry" => "等待重试",
+        "sending" => "推送中",
+        "sent" => "已送达",
+        "dead" => "已放弃（死信）",
+        _ => "未知",
+    }
+}
+
+/// What a push message carries, in words.
+fn push_subject(kind: &str, id: &str) -> String {
+    match kind {
+        "case" => format!("办件事件 {id}"),
+        "evaluation" => format!("好差评 {id}"),
+        _ => format!("{kind} {id}"),
+    }
 }
 
 /// What an outbox message is about, in words: the kind of its subject and its number.
@@ -202,6 +228,27 @@ pub(crate) async fn outbox(
     staff: PageStaff<crate::extract::AnyStaff>,
     chrome: Chrome,
 ) -> Result<OutboxPage, AppError> {
+    let push = state.core.push_report_for(&staff.user).await?;
+    let push_counts = push
+        .counts
+        .iter()
+        .map(|(status, n)| (push_status(status), *n))
+        .collect();
+    let push_attention = push
+        .attention
+        .into_iter()
+        .map(|m| {
+            (
+                yichuang_domain::clock::to_shanghai(m.created_at)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
+                push_subject(&m.subject_kind, &m.subject_id),
+                push_status(&m.status),
+                m.attempts,
+                m.last_error.unwrap_or_default(),
+            )
+        })
+        .collect();
     let items = state
         .core
         .outbox_for(&staff.user)
@@ -237,7 +284,13 @@ pub(crate) async fn outbox(
             )
         })
         .collect();
-    Ok(OutboxPage { chrome, items })
+    Ok(OutboxPage {
+        chrome,
+        items,
+        push_configured: state.core.push_configured(),
+        push_counts,
+        push_attention,
+    })
 }
 
 /// The administration home: where things are, and the state of the audit chain.

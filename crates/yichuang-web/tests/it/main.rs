@@ -23,6 +23,7 @@ mod browser_reviews;
 mod browser_staffing;
 mod centers;
 mod desk;
+mod exchange;
 mod hardening;
 mod leaks;
 mod my_cases;
