@@ -14,6 +14,7 @@ mod evaluations;
 mod events;
 mod exchange;
 mod jobs;
+mod notify;
 mod open;
 mod portal;
 mod projects;
@@ -21,8 +22,6 @@ mod roles;
 mod sealing;
 pub mod testing;
 mod tickets;
-
-use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -695,13 +694,7 @@ impl Store for PgStore {
         channel: yichuang_store::Channel,
         payload: &serde_json::Value,
     ) -> Result<bool> {
-        sqlx::query("select pg_notify($1, $2)")
-            .bind(channel.name())
-            .bind(payload.to_string())
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(true)
+        notify::send(&self.pool, channel, payload).await
     }
 
     async fn listen(
@@ -709,26 +702,7 @@ impl Store for PgStore {
         channel: yichuang_store::Channel,
         deliver: yichuang_store::HallSink,
     ) -> Result<bool> {
-        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool)
-            .await
-            .map_err(db)?;
-        listener.listen(channel.name()).await.map_err(db)?;
-        tokio::spawn(async move {
-            loop {
-                // `recv` reconnects by itself after a lost connection.
-                match listener.recv().await {
-                    Ok(n) => match serde_json::from_str(n.payload()) {
-                        Ok(v) => deliver(v),
-                        Err(e) => tracing::warn!(error = %e, ?channel, "malformed notification"),
-                    },
-                    Err(e) => {
-                        tracing::warn!(error = %e, ?channel, "listener failed");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                }
-            }
-        });
-        Ok(true)
+        notify::listen(&self.pool, channel, deliver).await
     }
 
     async fn claim_job(

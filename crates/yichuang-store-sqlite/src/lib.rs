@@ -24,8 +24,10 @@ mod portal;
 mod projects;
 mod sealing;
 mod tickets;
+mod util;
 
 pub use open::durable_insert_anchor;
+pub(crate) use util::{day_ms, db, ms};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -40,7 +42,7 @@ use yichuang_store::{
     EvaluationRecord, Event, ImportReport, LightChange, MatterFilter, MatterSummary, MatterVersion,
     NewAppointment, NewCenter, NewEvaluation, NewOrder, NewSession, NewTicket, NewUser,
     Notification, Progress, Rectification, RectificationFilter, RectificationStatus, Result,
-    Session, StaffUserRecord, Store, StoreError, StoredCase, SupervisionOrder, Ticket,
+    Session, StaffUserRecord, Store, StoredCase, SupervisionOrder, Ticket,
 };
 
 /// The SQLite store.
@@ -51,34 +53,6 @@ pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
     sealer: yichuang_store::Sealer,
-}
-
-/// Maps a sqlx error to the portable store error.
-pub(crate) fn db(e: sqlx::Error) -> StoreError {
-    match &e {
-        sqlx::Error::RowNotFound => StoreError::NotFound("记录不存在".into()),
-        sqlx::Error::Database(d) => match d.kind() {
-            sqlx::error::ErrorKind::UniqueViolation => {
-                StoreError::Conflict(format!("记录已存在：{}", d.message()))
-            }
-            sqlx::error::ErrorKind::ForeignKeyViolation => {
-                StoreError::Conflict(format!("引用的记录不存在：{}", d.message()))
-            }
-            _ => StoreError::Other(e.into()),
-        },
-        _ => StoreError::Other(e.into()),
-    }
-}
-
-/// A timestamp for counter rows: midnight UTC of the day (they carry no instant of their own).
-pub(crate) fn day_ms(day: NaiveDate) -> i64 {
-    day.and_hms_opt(0, 0, 0)
-        .map_or(0, |t| t.and_utc().timestamp_millis())
-}
-
-/// Epoch milliseconds to an instant.
-pub(crate) fn ms(v: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(v).unwrap_or_default()
 }
 
 #[async_trait]
