@@ -14,9 +14,15 @@ fn at(h: u32, m: u32) -> chrono::DateTime<chrono::Utc> {
         .with_timezone(&chrono::Utc)
 }
 
-#[tokio::test]
-async fn a_windows_day_is_serving_paused_and_idle_and_long_pauses_are_listed() {
-    let app = TestApp::sqlite().await;
+/// clerk1, the center, their window and its group.
+async fn clerk1_at_window(
+    app: &TestApp,
+) -> (
+    yichuang_core::store::Center,
+    yichuang_domain::account::StaffUser,
+    String,
+    String,
+) {
     let center = app.core.default_center().await.unwrap();
     let clerk = app
         .core
@@ -34,6 +40,13 @@ async fn a_windows_day_is_serving_paused_and_idle_and_long_pauses_are_listed() {
         .unwrap()
         .group
         .clone();
+    (center, clerk, window, group)
+}
+
+#[tokio::test]
+async fn a_windows_day_is_serving_paused_and_idle_and_long_pauses_are_listed() {
+    let app = TestApp::sqlite().await;
+    let (center, clerk, window, group) = clerk1_at_window(&app).await;
     app.clock.set(at(8, 55));
     for _ in 0..2 {
         app.core
@@ -171,23 +184,7 @@ async fn a_windows_day_is_serving_paused_and_idle_and_long_pauses_are_listed() {
 #[tokio::test]
 async fn a_pause_not_resumed_today_is_ongoing_until_now() {
     let app = TestApp::sqlite().await;
-    let clerk = app
-        .core
-        .authenticate(&app.token("clerk1").await)
-        .await
-        .unwrap();
-    let center = app.core.default_center().await.unwrap();
-    let window = clerk.window.clone().unwrap();
-    let group = app
-        .core
-        .windows(center.id)
-        .await
-        .unwrap()
-        .iter()
-        .find(|w| w.code == window)
-        .unwrap()
-        .group
-        .clone();
+    let (center, clerk, window, group) = clerk1_at_window(&app).await;
     app.clock.set(at(9, 0));
     app.core
         .take_ticket(center.id, &group, TicketKind::Normal, None, "kiosk")

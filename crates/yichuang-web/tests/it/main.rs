@@ -24,6 +24,7 @@ mod browser_staffing;
 mod centers;
 mod desk;
 mod exchange;
+mod exchange_push;
 mod hardening;
 mod leaks;
 mod my_cases;
