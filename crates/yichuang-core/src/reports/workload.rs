@@ -4,14 +4,13 @@
 //!
 //! Sources: the tickets and window pauses ([`super::hall`]) for everything timed, the report
 //! counters for cases accepted (so a case accepted at a desk without a ticket still counts), and
-//! the cases received since the range began for the matter of each ticket's case.
+//! each ticket's case for its matter.
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use serde::Serialize;
 use yichuang_domain::account::{Role, StaffUser};
-use yichuang_store::CaseFilter;
 
 use super::activity::activity_of;
 use super::hall::{HallHistory, check_range};
@@ -271,37 +270,24 @@ impl Core {
         for r in &counters.matters {
             names.insert(("matter", r.code.clone()), r.name.clone());
         }
-        // The matter of each ticket's case: the cases of the center newest first, a page at a
-        // time, down to the first one received before the range (case ids grow with receipt).
-        // Not a `received_since` filter: the store would walk every older case to prove none
-        // is left, which over a million cases is seconds.
-        let since = chrono_tz::Asia::Shanghai
-            .from_local_datetime(&from.and_hms_opt(0, 0, 0).unwrap_or_default())
-            .earliest()
-            .map(|t| t.with_timezone(&chrono::Utc));
+        // The matter of each ticket's case, looked up by case number (a unique index): its
+        // cost follows the tickets of the range, not the cases of the center. Listing the
+        // center's cases, filtered by receipt or paged newest first, took seconds over a
+        // million older ones.
         let mut matter_of = BTreeMap::new();
-        let mut filter = CaseFilter {
-            center_id: center.id,
-            limit: 500,
-            ..CaseFilter::default()
-        };
-        'pages: loop {
-            let page = self.store().list_cases(&filter).await?;
-            for c in &page {
-                if since.is_some_and(|s| c.case.received_at < s) {
-                    break 'pages;
-                }
+        let numbers: std::collections::BTreeSet<&str> = history
+            .days
+            .iter()
+            .flat_map(|d| &d.tickets)
+            .filter_map(|t| t.case_no.as_deref())
+            .collect();
+        for no in numbers {
+            if let Some(c) = self.store().case_by_no(no).await? {
                 let r = &c.case.received;
                 names
                     .entry(("matter", r.matter_code.clone()))
                     .or_insert_with(|| r.matter_name.clone());
                 matter_of.insert(r.case_no.clone(), r.matter_code.clone());
-            }
-            match page.last() {
-                Some(last) if page.len() == filter.limit as usize => {
-                    filter.before_id = Some(last.id);
-                }
-                _ => break,
             }
         }
         Ok(workload_of(
