@@ -13,6 +13,7 @@ mod counters;
 mod evaluations;
 mod events;
 mod exchange;
+mod group;
 mod jobs;
 mod notify;
 mod open;
@@ -41,6 +42,8 @@ use yichuang_store::{
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
 pub struct PgStore {
+    /// The hot writes go through group commit (see [`group`]); the rest use `pool` directly.
+    group: group::GroupCommit,
     pool: PgPool,
     sealer: yichuang_store::Sealer,
 }
@@ -58,6 +61,11 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
             }
             sqlx::error::ErrorKind::ForeignKeyViolation => {
                 StoreError::Conflict(format!("引用的记录不存在：{}", d.message()))
+            }
+            // Deadlock and serialization failure: PostgreSQL undid the statement; the same
+            // request sent again succeeds.
+            _ if matches!(d.code().as_deref(), Some("40P01" | "40001")) => {
+                StoreError::Conflict("系统繁忙，本次操作未保存，请重试".into())
             }
             _ => StoreError::Other(e.into()),
         },
@@ -284,28 +292,11 @@ impl Store for PgStore {
         numbering: Option<&CaseNumbering>,
         ctx: &Ctx,
     ) -> Result<String> {
-        let mut tx = self.begin().await?;
-        let case_no = match numbering {
-            Some(n) => {
-                let center = write.case.received.center_id;
-                let no =
-                    cases::next_case_no(&mut tx, center, n.day, &n.prefix, day_ms(n.day)).await?;
-                cases::create(&mut tx, &write.numbered(&no), ctx).await?;
-                no
-            }
-            None => {
-                cases::create(&mut tx, write, ctx).await?;
-                write.case.case_no().to_owned()
-            }
-        };
-        tx.commit().await.map_err(db)?;
-        Ok(case_no)
+        self.create_case_grouped(write, numbering, ctx).await
     }
 
     async fn update_case(&self, write: &CaseWrite, expected_version: u64, ctx: &Ctx) -> Result<()> {
-        let mut tx = self.begin().await?;
-        cases::update(&mut tx, write, expected_version, ctx).await?;
-        tx.commit().await.map_err(db)
+        self.update_case_grouped(write, expected_version, ctx).await
     }
 
     async fn case_by_no(&self, case_no: &str) -> Result<Option<StoredCase>> {
@@ -317,17 +308,11 @@ impl Store for PgStore {
     }
 
     async fn issue_ticket(&self, new: &NewTicket, ctx: &Ctx) -> Result<Ticket> {
-        let mut tx = self.begin().await?;
-        let t = tickets::issue(&mut tx, new, ctx).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(t)
+        self.issue_ticket_grouped(new, ctx).await
     }
 
     async fn call_next(&self, req: &CallRequest, ctx: &Ctx) -> Result<Option<Ticket>> {
-        let mut tx = self.begin().await?;
-        let t = tickets::call_next(&mut tx, req, ctx).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(t)
+        self.call_next_grouped(req, ctx).await
     }
 
     async fn update_ticket(
@@ -338,9 +323,8 @@ impl Store for PgStore {
         payload: serde_json::Value,
         ctx: &Ctx,
     ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        tickets::update(&mut tx, ticket, expected, kind, payload, ctx).await?;
-        tx.commit().await.map_err(db)
+        self.update_ticket_grouped(ticket, expected, kind, payload, ctx)
+            .await
     }
 
     async fn ticket(&self, id: i64) -> Result<Option<Ticket>> {

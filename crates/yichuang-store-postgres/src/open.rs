@@ -28,6 +28,7 @@ impl PgStore {
             )));
         }
         Ok(Self {
+            group: crate::group::GroupCommit::start(pool.clone()),
             pool,
             sealer: yichuang_store::Sealer::default(),
         })

@@ -1,196 +1,24 @@
-//! Group commit: the hot writes (case intake and updates, ticket issue, call and update) go to
-//! one writer task, which runs every request waiting for it in one `BEGIN IMMEDIATE`
-//! transaction, each in its own savepoint, and answers them only after that transaction's
-//! `COMMIT` returned.
-//!
-//! Why: with `synchronous=FULL` every commit waits for an fsync, and one fsync per request was
-//! the ceiling of intake (one writer, one durable transaction per request). While one batch is
-//! being committed the next requests queue up; the next batch takes all of them (up to
-//! [`MAX_BATCH`]) at once, so the fsync is shared and nothing waits on a timer.
-//!
-//! Durability is unchanged: a request is acknowledged only when the commit that holds its
-//! writes has returned. A request whose own work fails is rolled back to its savepoint alone
-//! and answered with its own error; the others of the batch still commit. If the batch itself
-//! cannot commit, every request of it is answered with an error and nothing of it is kept.
+//! Group commit on SQLite (the writer task and its batches are shared with the PostgreSQL store:
+//! `yichuang-store/shared/group.rs`). A batch is one `BEGIN IMMEDIATE` transaction on the
+//! one-connection writer pool.
 
-use std::any::Any;
+type Db = sqlx::Sqlite;
 
-use futures_util::future::BoxFuture;
-use sqlx::{Acquire, SqliteConnection, SqlitePool};
-use tokio::sync::{mpsc, oneshot};
-use yichuang_store::{Result, StoreError};
-
-/// Most operations in one transaction: bounds the time the first of a batch waits for the
-/// others' work (each is a few statements) and the transaction's size.
-pub(crate) const MAX_BATCH: usize = 64;
-
-/// Requests waiting for the writer task: beyond this, callers wait to enqueue (backpressure).
-const QUEUE: usize = 4096;
-
-type Output = Box<dyn Any + Send>;
-type Work =
-    Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<Output>> + Send>;
-
-struct Job {
-    work: Work,
-    reply: oneshot::Sender<Result<Output>>,
+/// Opens a batch's transaction: `BEGIN IMMEDIATE` takes the write lock at once, so a batch never
+/// fails half-way on a lock upgrade.
+async fn begin_batch(
+    writer: &sqlx::SqlitePool,
+) -> std::result::Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+    writer.begin_with("BEGIN IMMEDIATE").await
 }
 
-/// Handle to the writer task; cheap to clone. The task ends when every handle is dropped.
-#[derive(Clone)]
-pub(crate) struct GroupCommit {
-    jobs: mpsc::Sender<Job>,
-}
-
-impl std::fmt::Debug for GroupCommit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GroupCommit")
-            .field("waiting", &(QUEUE - self.jobs.capacity()))
-            .finish()
-    }
-}
-
-/// How one batch went, for the tests.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct BatchStats {
-    /// Operations in the batch.
-    pub ops: usize,
-    /// Of them, rolled back to their savepoint.
-    pub failed: usize,
-}
-
-impl GroupCommit {
-    /// Starts the writer task on `writer` (the store's one-connection writer pool).
-    pub(crate) fn start(writer: SqlitePool) -> Self {
-        let (jobs, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run_writer(writer, rx));
-        Self { jobs }
-    }
-
-    /// Runs `work` in the next batch and returns its result once the batch is committed.
-    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
-    {
-        let (reply, answer) = oneshot::channel();
-        let work: Work = Box::new(move |conn| {
-            let fut = work(conn);
-            Box::pin(async move { fut.await.map(|v| Box::new(v) as Output) })
-        });
-        self.jobs
-            .send(Job { work, reply })
-            .await
-            .map_err(|_| stopped())?;
-        let out = answer.await.map_err(|_| stopped())??;
-        out.downcast::<T>().map(|b| *b).map_err(|_| {
-            StoreError::Other(anyhow::anyhow!("group commit: result of the wrong type"))
-        })
-    }
-}
-
-fn stopped() -> StoreError {
-    StoreError::Other(anyhow::anyhow!("group commit writer has stopped"))
-}
-
-/// The error every operation of a batch that could not commit is answered with.
-fn batch_failed(why: &str) -> StoreError {
-    StoreError::Other(anyhow::anyhow!("写入未能提交，请重试（{why}）"))
-}
-
-async fn run_writer(writer: SqlitePool, mut rx: mpsc::Receiver<Job>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = Vec::with_capacity(MAX_BATCH);
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        let stats = run_batch(&writer, batch).await;
-        tracing::trace!(ops = stats.ops, failed = stats.failed, "group commit batch");
-    }
-}
-
-/// Runs one batch in one transaction and answers every job of it.
-async fn run_batch(writer: &SqlitePool, batch: Vec<Job>) -> BatchStats {
-    let mut stats = BatchStats {
-        ops: batch.len(),
-        failed: 0,
-    };
-    let mut tx = match writer.begin_with("BEGIN IMMEDIATE").await {
-        Ok(tx) => tx,
-        Err(e) => {
-            let why = e.to_string();
-            for job in batch {
-                let _ = job.reply.send(Err(batch_failed(&why)));
-            }
-            stats.failed = stats.ops;
-            return stats;
-        }
-    };
-    let mut done: Vec<(oneshot::Sender<Result<Output>>, Result<Output>)> =
-        Vec::with_capacity(batch.len());
-    let mut broken: Option<String> = None;
-    let mut jobs = batch.into_iter();
-    for job in jobs.by_ref() {
-        // A savepoint per operation (sqlx nests a transaction as SAVEPOINT): a failing one is
-        // undone alone.
-        let mut sp = match (&mut *tx).begin().await {
-            Ok(sp) => sp,
-            Err(e) => {
-                broken = Some(e.to_string());
-                let _ = job.reply.send(Err(batch_failed("savepoint")));
-                break;
-            }
-        };
-        let result = (job.work)(&mut sp).await;
-        let settled = if result.is_ok() {
-            sp.commit().await
-        } else {
-            stats.failed += 1;
-            sp.rollback().await
-        };
-        if let Err(e) = settled {
-            broken = Some(e.to_string());
-            let _ = job.reply.send(Err(batch_failed("savepoint")));
-            break;
-        }
-        done.push((job.reply, result));
-    }
-    let committed = match broken {
-        None => tx.commit().await.map_err(|e| e.to_string()),
-        Some(why) => {
-            let _ = tx.rollback().await;
-            Err(why)
-        }
-    };
-    match committed {
-        Ok(()) => {
-            for (reply, result) in done {
-                let _ = reply.send(result);
-            }
-        }
-        Err(why) => {
-            // Nothing of the batch is kept: an operation that succeeded in its savepoint is
-            // answered with an error too, never acknowledged.
-            for (reply, result) in done {
-                let _ = reply.send(result.and(Err(batch_failed(&why))));
-            }
-            stats.failed = stats.ops;
-        }
-    }
-    for job in jobs {
-        let _ = job.reply.send(Err(batch_failed("batch aborted")));
-    }
-    stats
-}
+include!("../../yichuang-store/shared/group.rs");
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+    use sqlx::{SqliteConnection, SqlitePool};
 
     async fn pool(dir: &std::path::Path) -> SqlitePool {
         let opts = SqliteConnectOptions::new()

@@ -47,10 +47,10 @@ pub(crate) async fn append_with(
 const EVENT_CHUNK: usize = 1000;
 
 /// Appends the events of one write about one subject, in order, in the caller's transaction:
-/// their counters first, then all their places in the chain taken with one statement, one
-/// multi-row insert and one update of the head. The head row stays locked from that statement
-/// to commit (on PostgreSQL), so taking it last and touching it twice per write rather than
-/// twice per event is what keeps concurrent writers of one center from queueing behind it.
+/// all their places in the chain taken with one statement and one update of the head, then
+/// their counters, then one multi-row insert. The head row stays locked from that statement to
+/// commit (on PostgreSQL); touching it twice per write rather than twice per event keeps the
+/// statements under that lock few.
 pub(crate) async fn append_many(
     conn: &mut Conn,
     ctx: &Ctx,
@@ -84,9 +84,6 @@ pub(crate) async fn append_many(
         };
         yichuang_store::report::add_deltas(&facts, out);
     }
-    if !own.is_empty() {
-        crate::counters::apply(conn, &own, ctx.now.timestamp_millis()).await?;
-    }
     let links = if chain_on() {
         let key = chain_key(center_id);
         let n = i64::try_from(events.len()).unwrap_or(i64::MAX);
@@ -112,6 +109,13 @@ pub(crate) async fn append_many(
     } else {
         vec![(None, None, None); events.len()]
     };
+    // After the head: every writer locks the head before any counter row, so a batch of group
+    // commit (which holds the head and then reaches counter rows of its later operations) and a
+    // single write of another connection (which would hold counter rows, then wait for the head)
+    // cannot lock each other out.
+    if !own.is_empty() {
+        crate::counters::apply(conn, &own, ctx.now.timestamp_millis()).await?;
+    }
     let rows: Vec<_> = events.iter().zip(&sealed).zip(links).collect();
     for chunk in rows.chunks(EVENT_CHUNK) {
         let mut qb = sqlx::QueryBuilder::new(

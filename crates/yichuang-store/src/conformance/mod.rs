@@ -14,10 +14,12 @@ use crate::{Ctx, MatterFilter, NewCenter, NewSession, NewUser, SessionKind, Stor
 mod audit;
 mod exchange;
 mod hall;
+mod intake;
 mod portal;
 pub use audit::*;
 pub use exchange::*;
 pub use hall::*;
+pub use intake::*;
 pub use portal::*;
 
 /// The demo catalog shipped with the product.
@@ -707,7 +709,8 @@ macro_rules! conformance_tests {
             a_project_stage_opens_its_cases_in_one_transaction,
             carried_over_counters_add_up,
             events_form_a_verified_chain_with_their_origin,
-            exchange_feed_and_push_queue
+            exchange_feed_and_push_queue,
+            concurrent_intakes_are_numbered_once_and_failures_undone_alone
         );
     };
     (@each $factory:path; $($name:ident),*) => {
