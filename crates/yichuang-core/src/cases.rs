@@ -198,7 +198,12 @@ fn check_scope(user: &StaffUser, c: &Case, cmd: &Command, same_desk: bool) -> Re
 }
 
 impl Core {
-    async fn detail(&self, stored: StoredCase, cal: &Calendar, at: DateTime<Utc>) -> CaseDetail {
+    pub(crate) async fn detail(
+        &self,
+        stored: StoredCase,
+        cal: &Calendar,
+        at: DateTime<Utc>,
+    ) -> CaseDetail {
         let deadlines = deadlines(&stored.case, cal);
         let light = light_at(&stored.case, &deadlines, cal, at);
         let deemed_pending = stored.case.status == CaseStatus::Received
@@ -583,37 +588,6 @@ impl Core {
             .await?;
         list.reverse();
         Ok(list)
-    }
-
-    /// Open cases of the user's department, most urgent first (red, yellow, then by due date).
-    pub async fn inbox(&self, user: &StaffUser) -> Result<Vec<CaseDetail>> {
-        require_role(
-            user,
-            &[
-                Role::Approver,
-                Role::DeptHead,
-                Role::Supervisor,
-                Role::Admin,
-            ],
-        )?;
-        let filter = CaseFilter {
-            open_only: true,
-            limit: 500,
-            ..CaseFilter::default()
-        };
-        let mut cases: Vec<CaseDetail> = self
-            .cases_for(user, filter)
-            .await?
-            .into_iter()
-            .filter(|d| d.case.status.is_clocked())
-            .collect();
-        cases.sort_by_key(|d| {
-            let level = d
-                .light
-                .map(|l| std::cmp::Reverse((l.legal_overdue, l.level)));
-            (level, d.deadlines.due_promised)
-        });
-        Ok(cases)
     }
 
     /// The case's event log, scoped like [`Core::case_for`].

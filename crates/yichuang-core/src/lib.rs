@@ -17,6 +17,7 @@ pub mod evaluations;
 pub mod exchange;
 pub mod files;
 pub mod guard;
+pub mod inbox;
 pub mod jobs;
 pub mod notify;
 pub mod portal;

@@ -20,6 +20,8 @@ mod exchange;
 mod group;
 mod jobs;
 mod open;
+#[cfg(test)]
+mod plans;
 mod portal;
 mod projects;
 mod sealing;

@@ -22,30 +22,3 @@ async fn log_relock(pool: &Pool) -> yichuang_store::Result<String> {
 }
 
 include!("../../yichuang-store/shared/sealing.rs");
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, reason = "tests")]
-
-    /// The search every start makes for cases without an applicant index goes through the
-    /// partial index, not through the whole table (over a million cases that scan took 2.2 s).
-    #[tokio::test]
-    async fn the_start_up_check_reads_only_unindexed_cases() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::SqliteStore::open_in_dir(dir.path(), 1).await.unwrap();
-        store.migrate().await.unwrap();
-        let plan: Vec<(i64, i64, i64, String)> =
-            sqlx::query_as(&format!("explain query plan {}", super::UNINDEXED_CASES))
-                .bind(0_i64)
-                .bind(100_i64)
-                .fetch_all(&store.reader)
-                .await
-                .unwrap();
-        let cases = plan
-            .iter()
-            .map(|r| r.3.as_str())
-            .find(|d| d.contains("cases ") && !d.contains("case_states"))
-            .unwrap();
-        assert!(cases.contains("cases_unindexed"), "{plan:?}");
-    }
-}

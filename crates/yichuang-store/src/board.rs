@@ -127,7 +127,8 @@ fn suspended(level: &str) -> Option<&'static str> {
 /// The list of one level: `$1` center, `$2` day, `$3` forecast day, `$4` department or empty,
 /// `$5` limit. Running cases come from the partial index `cases_running_due` in due-date order,
 /// so the database stops after `$5` matches; suspended cases (few) are added, and only the
-/// listed rows are read from the table. `None` for an unknown level.
+/// listed rows are read from the table. Ties of a due date go by id, so that a longer list
+/// begins with the shorter one. `None` for an unknown level.
 pub fn list_sql(level: &str) -> Option<String> {
     let (run, sus) = (running(level)?, suspended(level)?);
     Some(format!(
@@ -136,7 +137,7 @@ pub fn list_sql(level: &str) -> Option<String> {
            select * from (select id, due_promised, $2 as eff from cases \
              where center_id = $1 and status in ('accepted', 'in_process') \
              and due_promised is not null and ($4 = '' or department_code = $4) and {run} \
-             order by due_promised limit $5) r \
+             order by due_promised, id limit $5) r \
            union all \
            select id, due_promised, eff from ( \
              select id, department_code, due_promised, due_legal, yellow_from, \

@@ -97,14 +97,31 @@ pub(crate) struct ListPage {
     heading: String,
     summary: String,
     cases: Vec<CaseRow>,
+    /// The link to a longer page, when the desk holds more cases than it shows.
+    more: Option<MoreLink>,
+}
+
+/// A link below a list to show more of it.
+pub(crate) struct MoreLink {
+    href: String,
+    label: String,
+}
+
+/// `/office?n=`: how many of the most urgent cases the desk shows.
+#[derive(Deserialize)]
+pub(crate) struct OfficeQuery {
+    n: Option<u32>,
 }
 
 pub(crate) async fn office(
     State(state): State<AppState>,
     staff: PageStaff<OfficeStaff>,
     chrome: Chrome,
+    PageQuery(q): PageQuery<OfficeQuery>,
 ) -> Result<ListPage, AppError> {
-    let inbox = state.core.inbox(&staff.user).await?;
+    use yichuang_core::inbox::{INBOX_MAX, INBOX_PAGE};
+    let shown = q.n.unwrap_or(INBOX_PAGE);
+    let inbox = state.core.inbox(&staff.user, shown).await?;
     let dept = match &staff.user.department {
         Some(code) => state
             .core
@@ -114,23 +131,27 @@ pub(crate) async fn office(
             .map_or_else(|| code.clone(), |d| d.name),
         None => "全部部门".into(),
     };
-    let count = |code: &str| {
-        inbox
-            .iter()
-            .filter(|d| d.light.is_some_and(|l| l.level.code() == code))
-            .count()
+    let more = (inbox.more && shown < INBOX_MAX).then(|| {
+        let next = (shown + INBOX_PAGE).min(INBOX_MAX);
+        MoreLink {
+            href: format!("/office?n={next}"),
+            label: format!("再显示 {} 件", next - shown),
+        }
+    });
+    let shown_note = if inbox.more {
+        format!("显示最紧急的 {} 件。", inbox.cases.len())
+    } else {
+        String::new()
     };
     Ok(ListPage {
         chrome,
         heading: format!("审批办理 · {dept}"),
         summary: format!(
-            "在办 {} 件：红灯 {}，黄灯 {}，绿灯 {}。按紧急程度排序。",
-            inbox.len(),
-            count("red"),
-            count("yellow"),
-            count("green")
+            "在办 {} 件：红灯 {}，黄灯 {}，绿灯 {}。按紧急程度排序。{shown_note}",
+            inbox.total, inbox.red, inbox.yellow, inbox.green
         ),
-        cases: inbox.iter().map(row).collect(),
+        cases: inbox.cases.iter().map(row).collect(),
+        more,
     })
 }
 
@@ -153,6 +174,7 @@ pub(crate) async fn issuance(
             cases.len()
         ),
         cases: cases.iter().map(row).collect(),
+        more: None,
     })
 }
 

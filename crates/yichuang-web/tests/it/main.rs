@@ -26,6 +26,7 @@ mod desk;
 mod exchange;
 mod exchange_push;
 mod hardening;
+mod inbox;
 mod leaks;
 mod my_cases;
 mod pages;
