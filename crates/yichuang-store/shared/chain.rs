@@ -113,8 +113,10 @@ pub(crate) async fn append_many(
     // commit (which holds the head and then reaches counter rows of its later operations) and a
     // single write of another connection (which would hold counter rows, then wait for the head)
     // cannot lock each other out.
-    if !own.is_empty() {
-        crate::counters::apply(conn, &own, ctx.now.timestamp_millis()).await?;
+    // In a group-commit batch the counters are summed and written once, before its commit.
+    let now_ms = ctx.now.timestamp_millis();
+    if !own.is_empty() && !yichuang_store::batch::defer_counters(&own, now_ms) {
+        crate::counters::apply(conn, &own, now_ms).await?;
     }
     let rows: Vec<_> = events.iter().zip(&sealed).zip(links).collect();
     for chunk in rows.chunks(EVENT_CHUNK) {
@@ -186,6 +188,10 @@ pub(crate) async fn append_case_events(
 /// The upsert locks the head row until commit (on PostgreSQL), so concurrent writers to one
 /// center link strictly one after another.
 async fn reserve(conn: &mut Conn, key: i64, n: i64) -> Result<(i64, String)> {
+    // In a batch that already holds this head, the places come from memory.
+    if let Some(taken) = yichuang_store::batch::take_places(key, n) {
+        return Ok(taken);
+    }
     let (last, prev): (i64, String) = sqlx::query_as(
         "insert into audit_heads (chain_key, seq, hash) values ($1, $2, '') \
          on conflict (chain_key) do update set seq = audit_heads.seq + $2 returning seq, hash",
@@ -195,11 +201,34 @@ async fn reserve(conn: &mut Conn, key: i64, n: i64) -> Result<(i64, String)> {
     .fetch_one(&mut *conn)
     .await
     .map_err(db)?;
+    yichuang_store::batch::know_head(key, last, &prev);
     Ok((last - n + 1, prev))
 }
 
-/// Leaves a chain's head at the hash of its last event.
+/// Writes what a group-commit batch left to write: the head of every chain it extended and its
+/// summed counters (in the batch's transaction, just before its commit).
+pub(crate) async fn flush_batch(conn: &mut Conn, pending: yichuang_store::batch::Pending) -> Result<()> {
+    for (key, last, hash) in &pending.heads {
+        sqlx::query("update audit_heads set seq = $2, hash = $3 where chain_key = $1")
+            .bind(key)
+            .bind(last)
+            .bind(hash)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
+    if !pending.deltas.is_empty() {
+        crate::counters::apply(conn, &pending.deltas, pending.now_ms).await?;
+    }
+    Ok(())
+}
+
+/// Leaves a chain's head at the hash of its last event (in a batch, in memory until
+/// [`flush_batch`]).
 async fn set_head(conn: &mut Conn, key: i64, hash: &str) -> Result<()> {
+    if yichuang_store::batch::leave_head(key, hash) {
+        return Ok(());
+    }
     sqlx::query("update audit_heads set hash = $2 where chain_key = $1")
         .bind(key)
         .bind(hash)

@@ -121,7 +121,7 @@ async fn run_writer(writer: Pool<Db>, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let stats = run_batch(&writer, batch).await;
+        let stats = yichuang_store::batch::Batch::scope(run_batch(&writer, batch)).await;
         tracing::trace!(ops = stats.ops, failed = stats.failed, "group commit batch");
     }
 }
@@ -158,7 +158,9 @@ async fn run_batch(writer: &Pool<Db>, batch: Vec<Job>) -> BatchStats {
                 break;
             }
         };
+        yichuang_store::batch::begin_op();
         let result = (job.work)(&mut sp).await;
+        yichuang_store::batch::end_op(result.is_ok());
         let settled = if result.is_ok() {
             sp.commit().await
         } else {
@@ -173,7 +175,17 @@ async fn run_batch(writer: &Pool<Db>, batch: Vec<Job>) -> BatchStats {
         done.push((job.reply, result));
     }
     let committed = match broken {
-        None => tx.commit().await.map_err(|e| e.to_string()),
+        None => {
+            // The chain heads and counters the operations shared, then the commit.
+            let pending = yichuang_store::batch::Batch::take();
+            match crate::events::flush_batch(&mut tx, pending).await {
+                Ok(()) => tx.commit().await.map_err(|e| e.to_string()),
+                Err(e) => {
+                    let _ = tx.rollback().await;
+                    Err(e.to_string())
+                }
+            }
+        }
         Some(why) => {
             let _ = tx.rollback().await;
             Err(why)

@@ -4,6 +4,7 @@
 //! `yichuang-store-postgres`) and both must pass the [`conformance`] suite.
 
 pub mod audit;
+pub mod batch;
 pub mod board;
 mod cases;
 mod error;
