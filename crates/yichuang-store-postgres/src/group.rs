@@ -23,10 +23,12 @@ async fn begin_batch(
     pool: &sqlx::PgPool,
 ) -> std::result::Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query("select pg_advisory_xact_lock($1)")
-        .bind(BATCH_LOCK)
-        .execute(&mut *tx)
-        .await?;
+    // One round trip for the lock and the first savepoint.
+    raw(
+        &mut tx,
+        format!("select pg_advisory_xact_lock({BATCH_LOCK}); savepoint {SAVEPOINT}"),
+    )
+    .await?;
     Ok(tx)
 }
 

@@ -9,7 +9,9 @@ type Db = sqlx::Sqlite;
 async fn begin_batch(
     writer: &sqlx::SqlitePool,
 ) -> std::result::Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
-    writer.begin_with("BEGIN IMMEDIATE").await
+    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+    raw(&mut tx, format!("savepoint {SAVEPOINT}")).await?;
+    Ok(tx)
 }
 
 include!("../../yichuang-store/shared/group.rs");

@@ -1,7 +1,8 @@
 // Group commit, shared by the SQLite and PostgreSQL stores through `include!`: each defines
 // `type Db` (its sqlx database) and `async fn begin_batch(&Pool<Db>)`, which opens the batch's
 // transaction the way that backend needs (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a
-// transaction-scoped advisory lock, so the batches of several instances never interleave).
+// transaction-scoped advisory lock, so the batches of several instances never interleave) and
+// sets the savepoint [`SAVEPOINT`].
 //
 // The hot writes (case intake and updates, ticket issue, call and update) go to one writer
 // task, which runs every request waiting for it in one transaction, each in its own savepoint,
@@ -23,7 +24,7 @@ use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 
-use sqlx::{Acquire, Pool};
+use sqlx::Pool;
 use tokio::sync::{mpsc, oneshot};
 use yichuang_store::{Result, StoreError};
 
@@ -36,6 +37,9 @@ pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// Most operations in one transaction: bounds the time the first of a batch waits for the
 /// others' work (each is a few statements) and the transaction's size.
 pub(crate) const MAX_BATCH: usize = 64;
+
+/// The savepoint every batch's transaction holds; `begin_batch` must set it.
+const SAVEPOINT: &str = "group_op";
 
 /// Requests waiting for the writer task: beyond this, callers wait to enqueue (backpressure).
 const QUEUE: usize = 4096;
@@ -126,6 +130,15 @@ async fn run_writer(writer: Pool<Db>, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
+/// Runs statements without parameters in one round trip.
+fn raw(conn: &mut Conn, sql: String) -> BoxFuture<'_, std::result::Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        // A plain string with no arguments goes as one simple query (several statements).
+        sqlx::Executor::execute(&mut *conn, sql.as_str()).await?;
+        Ok(())
+    })
+}
+
 /// Runs one batch in one transaction and answers every job of it.
 async fn run_batch(writer: &Pool<Db>, batch: Vec<Job>) -> BatchStats {
     let mut stats = BatchStats {
@@ -147,30 +160,31 @@ async fn run_batch(writer: &Pool<Db>, batch: Vec<Job>) -> BatchStats {
         Vec::with_capacity(batch.len());
     let mut broken: Option<String> = None;
     let mut jobs = batch.into_iter();
+    // One savepoint, [`SAVEPOINT`], marks the state after the last operation that succeeded:
+    // `begin_batch` sets it, a success moves it (release and set again, one round trip), and a
+    // failure rolls back to it (which keeps it). A failing operation is undone alone.
+    let mut moved = true;
     for job in jobs.by_ref() {
-        // A savepoint per operation (sqlx nests a transaction as SAVEPOINT): a failing one is
-        // undone alone.
-        let mut sp = match (&mut *tx).begin().await {
-            Ok(sp) => sp,
-            Err(e) => {
+        if !moved {
+            let again = format!("release savepoint {SAVEPOINT}; savepoint {SAVEPOINT}");
+            if let Err(e) = raw(&mut tx, again).await {
                 broken = Some(e.to_string());
                 let _ = job.reply.send(Err(batch_failed("savepoint")));
                 break;
             }
-        };
+        }
         yichuang_store::batch::begin_op();
-        let result = (job.work)(&mut sp).await;
+        let result = (job.work)(&mut tx).await;
         yichuang_store::batch::end_op(result.is_ok());
-        let settled = if result.is_ok() {
-            sp.commit().await
-        } else {
+        moved = result.is_err();
+        if result.is_err() {
             stats.failed += 1;
-            sp.rollback().await
-        };
-        if let Err(e) = settled {
-            broken = Some(e.to_string());
-            let _ = job.reply.send(Err(batch_failed("savepoint")));
-            break;
+            let back = format!("rollback to savepoint {SAVEPOINT}");
+            if let Err(e) = raw(&mut tx, back).await {
+                broken = Some(e.to_string());
+                let _ = job.reply.send(Err(batch_failed("savepoint")));
+                break;
+            }
         }
         done.push((job.reply, result));
     }
