@@ -27,17 +27,23 @@ pub(crate) async fn next_case_no(
     prefix: &str,
     now: i64,
 ) -> Result<String> {
+    let day_text = day.to_string();
+    // In a group-commit batch that already used this sequence, the next number is in memory.
+    if let Some(seq) = yichuang_store::batch::next_number(center_id, &day_text) {
+        return Ok(format!("{prefix}{seq:04}"));
+    }
     let seq: i64 = sqlx::query_scalar(
         "insert into case_counters (center_id, day, last, created_at, updated_at) \
          values ($1, $2, 1, $3, $3) on conflict (center_id, day) do update set \
          last = case_counters.last + 1, updated_at = excluded.updated_at returning last",
     )
     .bind(center_id)
-    .bind(day.to_string())
+    .bind(&day_text)
     .bind(now)
     .fetch_one(conn)
     .await
     .map_err(db)?;
+    yichuang_store::batch::know_number(center_id, &day_text, seq);
     Ok(format!("{prefix}{seq:04}"))
 }
 
@@ -54,14 +60,17 @@ pub(crate) async fn create_with(
 ) -> Result<()> {
     let c = &w.case;
     let now = ctx.now.timestamp_millis();
-    let id = sqlx::query(
-        "insert into cases (center_id, case_no, matter_code, matter_version, department_code, \
-         window_code, status, applicant_name, received_at, accepted_on, due_promised, due_legal, \
-         yellow_from, correction_due, frozen_on, version, created_at, updated_at, owner_user_id, \
-         applicant_index) \
+    // The case row and its state in one statement (one round trip in a group-commit batch).
+    sqlx::query(
+        "with c as (insert into cases (center_id, case_no, matter_code, matter_version, \
+         department_code, window_code, status, applicant_name, received_at, accepted_on, \
+         due_promised, due_legal, yellow_from, correction_due, frozen_on, version, created_at, \
+         updated_at, owner_user_id, applicant_index) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, \
          $19) \
-         returning id",
+         returning id) \
+         insert into case_states (case_id, state, created_at, updated_at) \
+         select id, $20, $17, $17 from c",
     )
     .bind(c.received.center_id)
     .bind(c.case_no())
@@ -82,16 +91,7 @@ pub(crate) async fn create_with(
     .bind(now)
     .bind(c.received.owner)
     .bind(ctx.sealer.index(&c.received.applicant.id_number))
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(db)?;
-    let id: i64 = id.try_get(0).map_err(db)?;
-    sqlx::query(
-        "insert into case_states (case_id, state, created_at, updated_at) values ($1, $2, $3, $3)",
-    )
-    .bind(id)
     .bind(ctx.sealer.case_state_text(c)?)
-    .bind(now)
     .execute(&mut *conn)
     .await
     .map_err(db)?;

@@ -27,17 +27,23 @@ pub(crate) async fn next_case_no(
     prefix: &str,
     now: i64,
 ) -> Result<String> {
+    let day_text = day.to_string();
+    // In a group-commit batch that already used this sequence, the next number is in memory.
+    if let Some(seq) = yichuang_store::batch::next_number(center_id, &day_text) {
+        return Ok(format!("{prefix}{seq:04}"));
+    }
     let seq: i64 = sqlx::query_scalar(
         "insert into case_counters (center_id, day, last, created_at, updated_at) \
          values ($1, $2, 1, $3, $3) on conflict (center_id, day) do update set \
          last = case_counters.last + 1, updated_at = excluded.updated_at returning last",
     )
     .bind(center_id)
-    .bind(day.to_string())
+    .bind(&day_text)
     .bind(now)
     .fetch_one(conn)
     .await
     .map_err(db)?;
+    yichuang_store::batch::know_number(center_id, &day_text, seq);
     Ok(format!("{prefix}{seq:04}"))
 }
 

@@ -217,6 +217,15 @@ pub(crate) async fn flush_batch(conn: &mut Conn, pending: yichuang_store::batch:
             .await
             .map_err(db)?;
     }
+    for (center, day, last) in &pending.numbers {
+        sqlx::query("update case_counters set last = $3 where center_id = $1 and day = $2")
+            .bind(center)
+            .bind(day)
+            .bind(last)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
     if !pending.deltas.is_empty() {
         crate::counters::apply(conn, &pending.deltas, pending.now_ms).await?;
     }

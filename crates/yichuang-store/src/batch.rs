@@ -1,12 +1,14 @@
 //! What the operations of one group-commit batch share while it runs: the heads of the audit
 //! chains they extend and the report counters they add.
 //!
-//! Every write of a center extends that center's chain and adds to the same day's counters. In
+//! Every write of a center extends that center's chain and adds to the same day's counters, and
+//! every intake takes the next number of the day's case sequence. In
 //! a batch (one transaction, one operation after the other, the head row locked from the first
 //! operation to the commit), reading and writing the head row and the counter rows once per
-//! operation only repeats round trips: here the first operation reads the head, the next ones
-//! take their places from memory, and the last head and the summed counters are written once,
-//! just before the commit ([`Batch::take`]).
+//! operation only repeats round trips: here the first operation reads the head (and the
+//! sequence), the next ones take their places and numbers from memory, and the last head, the
+//! last number and the summed counters are written once, just before the commit
+//! ([`Batch::take`]).
 //!
 //! The state lives in a task-local set by the writer task around its batch, so the store code
 //! that appends events works unchanged outside a batch. An operation that fails is rolled back
@@ -32,6 +34,10 @@ pub struct Batch {
     heads: HashMap<i64, Head>,
     /// Heads as they were when the current operation began.
     heads_before: HashMap<i64, Head>,
+    /// The last case number taken of each (center, day) sequence.
+    numbers: HashMap<(i64, String), i64>,
+    /// Numbers as they were when the current operation began.
+    numbers_before: HashMap<(i64, String), i64>,
     /// Counters of the operations that succeeded.
     deltas: Deltas,
     /// Counters of the current operation.
@@ -45,6 +51,8 @@ pub struct Batch {
 pub struct Pending {
     /// `(chain key, last place, its hash)` of every chain the batch extended.
     pub heads: Vec<(i64, i64, String)>,
+    /// `(center, day, last number)` of every case-number sequence the batch used.
+    pub numbers: Vec<(i64, String, i64)>,
     /// The summed counters.
     pub deltas: Deltas,
     /// Their `updated_at`.
@@ -72,8 +80,15 @@ impl Batch {
                     .map(|(key, h)| (key, h.last, h.hash))
                     .collect();
                 heads.sort_by_key(|h| h.0);
+                let mut numbers: Vec<_> = b
+                    .numbers
+                    .drain()
+                    .map(|((center, day), last)| (center, day, last))
+                    .collect();
+                numbers.sort();
                 Pending {
                     heads,
+                    numbers,
                     deltas: std::mem::take(&mut b.deltas),
                     now_ms: b.now_ms,
                 }
@@ -87,6 +102,7 @@ pub fn begin_op() {
     let _ = BATCH.try_with(|b| {
         let mut b = b.borrow_mut();
         b.heads_before = b.heads.clone();
+        b.numbers_before = b.numbers.clone();
         b.op_deltas.clear();
     });
 }
@@ -102,6 +118,7 @@ pub fn end_op(ok: bool) {
             }
         } else {
             b.heads = std::mem::take(&mut b.heads_before);
+            b.numbers = std::mem::take(&mut b.numbers_before);
         }
     });
 }
@@ -149,6 +166,29 @@ pub fn leave_head(key: i64, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Inside a batch that already used the case-number sequence of `center` and `day`: the next
+/// number of it, from memory. `None` outside a batch or for a sequence not yet read.
+pub fn next_number(center: i64, day: &str) -> Option<i64> {
+    BATCH
+        .try_with(|b| {
+            let mut b = b.borrow_mut();
+            let last = b.numbers.get_mut(&(center, day.to_owned()))?;
+            *last += 1;
+            Some(*last)
+        })
+        .ok()
+        .flatten()
+}
+
+/// Records a number just taken from the database, when inside a batch.
+pub fn know_number(center: i64, day: &str, last: i64) {
+    let _ = BATCH.try_with(|b| {
+        b.borrow_mut()
+            .numbers
+            .insert((center, day.to_owned()), last);
+    });
+}
+
 /// Inside a batch, adds `deltas` to the counters written at its end; returns whether it did.
 pub fn defer_counters(deltas: &Deltas, now_ms: i64) -> bool {
     BATCH
@@ -193,11 +233,16 @@ mod tests {
             let mut d = Deltas::new();
             d.insert(key("received"), 1);
             assert!(defer_counters(&d, 5));
+            know_number(2, "2026-12-08", 9);
             end_op(false);
+            assert_eq!(next_number(2, "2026-12-08"), None, "its number is forgotten");
 
             begin_op();
             assert_eq!(take_places(7, 1), Some((11, "h10".into())));
             assert!(leave_head(7, "h11"));
+            assert_eq!(next_number(1, "2026-12-08"), None);
+            know_number(1, "2026-12-08", 4);
+            assert_eq!(next_number(1, "2026-12-08"), Some(5));
             let mut d = Deltas::new();
             d.insert(key("accepted"), 2);
             assert!(defer_counters(&d, 6));
@@ -206,6 +251,7 @@ mod tests {
         })
         .await;
         assert_eq!(pending.heads, vec![(7, 11, "h11".to_owned())]);
+        assert_eq!(pending.numbers, vec![(1, "2026-12-08".to_owned(), 5)]);
         assert_eq!(pending.deltas.values().copied().collect::<Vec<_>>(), [2]);
         assert_eq!(pending.now_ms, 6);
         // Outside a batch nothing is taken over.
