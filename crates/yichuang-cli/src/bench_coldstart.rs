@@ -264,7 +264,7 @@ pub(crate) async fn run(cfg: &Config, args: &ColdstartArgs) -> anyhow::Result<()
     bar.finish_and_clear();
     let load = t.elapsed().as_secs_f64();
     let center = core.default_center().await?;
-    let lights = core.store().light_board(center.id, end).await?;
+    let lights = core.store().light_board(center.id, end, None).await?;
     let (dept, open) = lights
         .iter()
         .map(|d| (d.department.clone(), d.green + d.yellow + d.red))

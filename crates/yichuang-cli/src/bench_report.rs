@@ -313,7 +313,7 @@ pub(crate) async fn board(cfg: &Config, args: &BoardArgs) -> anyhow::Result<()> 
         for _ in 0..args.reads {
             let q = Instant::now();
             if level.is_empty() {
-                std::hint::black_box(core.store().light_board(center.id, today).await?);
+                std::hint::black_box(core.store().light_board(center.id, today, None).await?);
             } else {
                 let query = yichuang_core::store::board::LightQuery {
                     center_id: center.id,

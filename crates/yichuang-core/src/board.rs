@@ -208,7 +208,7 @@ impl Core {
         let mut total = LightTally::default();
         let mut departments: Vec<LightTally> = self
             .store()
-            .light_board(center_id, day)
+            .light_board(center_id, day, None)
             .await?
             .into_iter()
             .map(|d| LightTally {

@@ -71,7 +71,11 @@ impl Core {
         let now = self.clock().now();
         let day = shanghai_date(now);
         let mut out = Inbox::default();
-        for d in self.store().light_board(center_id, day).await? {
+        for d in self
+            .store()
+            .light_board(center_id, day, department.as_deref())
+            .await?
+        {
             if department
                 .as_ref()
                 .is_some_and(|code| *code != d.department)

@@ -577,8 +577,9 @@ impl Store for PgStore {
         &self,
         center_id: i64,
         day: NaiveDate,
+        department: Option<&str>,
     ) -> Result<Vec<yichuang_store::board::DepartmentLights>> {
-        board::counts(&self.pool, center_id, day).await
+        board::counts(&self.pool, center_id, day, department).await
     }
 
     async fn light_cases(

@@ -5,8 +5,8 @@
 use chrono::NaiveDate;
 use sqlx::SqlitePool;
 use yichuang_store::board::{
-    BOARD_SQL, DepartmentLights, LightQuery, LightRow, LightRowText, fold_counts, light_rows,
-    list_sql,
+    BOARD_SQL, DepartmentLights, LightQuery, LightRow, LightRowText, board_sql_of_department,
+    fold_counts, light_rows, list_sql,
 };
 use yichuang_store::{Result, StoreError};
 
@@ -36,13 +36,21 @@ pub(crate) async fn counts(
     pool: &SqlitePool,
     center_id: i64,
     day: NaiveDate,
+    department: Option<&str>,
 ) -> Result<Vec<DepartmentLights>> {
-    let rows: Vec<CountRow> = sqlx::query_as(&sqlite(BOARD_SQL))
+    // One department's desk reads only its own range of the covering index.
+    let sql = match department {
+        Some(_) => board_sql_of_department(),
+        None => BOARD_SQL.to_owned(),
+    };
+    let sql = sqlite(&sql);
+    let mut q = sqlx::query_as::<_, CountRow>(&sql)
         .bind(center_id)
-        .bind(day.to_string())
-        .fetch_all(pool)
-        .await
-        .map_err(db)?;
+        .bind(day.to_string());
+    if let Some(d) = department {
+        q = q.bind(d.to_owned());
+    }
+    let rows = q.fetch_all(pool).await.map_err(db)?;
     Ok(fold_counts(rows))
 }
 

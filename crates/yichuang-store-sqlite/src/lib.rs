@@ -596,8 +596,9 @@ impl Store for SqliteStore {
         &self,
         center_id: i64,
         day: NaiveDate,
+        department: Option<&str>,
     ) -> Result<Vec<yichuang_store::board::DepartmentLights>> {
-        board::counts(&self.reader, center_id, day).await
+        board::counts(&self.reader, center_id, day, department).await
     }
 
     async fn light_cases(

@@ -235,7 +235,11 @@ mod tests {
             assert!(defer_counters(&d, 5));
             know_number(2, "2026-12-08", 9);
             end_op(false);
-            assert_eq!(next_number(2, "2026-12-08"), None, "its number is forgotten");
+            assert_eq!(
+                next_number(2, "2026-12-08"),
+                None,
+                "its number is forgotten"
+            );
 
             begin_op();
             assert_eq!(take_places(7, 1), Some((11, "h10".into())));

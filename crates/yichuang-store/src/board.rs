@@ -97,6 +97,14 @@ pub const BOARD_SQL: &str = "select status, department_code, count(*), \
      from cases where center_id = $1 and status in ('accepted', 'in_process', 'suspended') \
      and due_promised is not null group by status, department_code";
 
+/// [`BOARD_SQL`] for one department (`$3`).
+pub fn board_sql_of_department() -> String {
+    BOARD_SQL.replace(
+        " group by status, department_code",
+        " and department_code = $3 group by status, department_code",
+    )
+}
+
 /// The condition of a level for running cases (light read on the day `$2` itself; `$3` is the
 /// forecast day), or `None` for an unknown level.
 fn running(level: &str) -> Option<&'static str> {

@@ -445,11 +445,13 @@ pub trait Store: AuditStore + ExchangeStore + Send + Sync + std::fmt::Debug {
     /// The orders of a case, oldest first.
     async fn orders_for_case(&self, case_no: &str) -> Result<Vec<SupervisionOrder>>;
 
-    /// Light counts by department of the clocked open cases on `day` (see [`board`]).
+    /// Light counts by department of the clocked open cases on `day` (see [`board`]), of one
+    /// department when given.
     async fn light_board(
         &self,
         center_id: i64,
         day: NaiveDate,
+        department: Option<&str>,
     ) -> Result<Vec<board::DepartmentLights>>;
 
     /// Clocked open cases by light (see [`board::LightQuery`]), most urgent first.
