@@ -9,6 +9,7 @@
 
 use yichuang_domain::account::{Role, StaffUser};
 use yichuang_domain::clock::shanghai_date;
+use yichuang_store::CaseFilter;
 use yichuang_store::board::LightQuery;
 
 use crate::access::require_role;
@@ -94,15 +95,29 @@ impl Core {
             department: department.unwrap_or_default(),
             limit: limit + 1,
         };
-        let mut cases = Vec::new();
-        for row in self.store().light_cases(&q).await? {
-            // Read after the list: a case concluded in between is simply not shown.
-            if let Some(stored) = self.store().case_by_no(&row.case_no).await?
-                && stored.case.status.is_clocked()
-            {
-                cases.push(self.detail(stored, &cal, now).await);
+        let rows = self.store().light_cases(&q).await?;
+        // The listed cases read whole with one query, then put back in the list's order. A case
+        // concluded in between is simply not shown.
+        let order: std::collections::HashMap<String, usize> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.case_no.clone(), i))
+            .collect();
+        let mut cases = Vec::with_capacity(rows.len());
+        if !rows.is_empty() {
+            let filter = CaseFilter {
+                center_id,
+                case_nos: rows.into_iter().map(|r| r.case_no).collect(),
+                limit: limit + 1,
+                ..CaseFilter::default()
+            };
+            for stored in self.store().list_cases(&filter).await? {
+                if stored.case.status.is_clocked() {
+                    cases.push(self.detail(stored, &cal, now).await);
+                }
             }
         }
+        cases.sort_by_key(|d| order.get(d.case.case_no()).copied().unwrap_or(usize::MAX));
         out.total = out.red + out.yellow + out.green;
         out.more = cases.len() > limit as usize;
         cases.truncate(limit as usize);

@@ -222,6 +222,14 @@ pub(crate) async fn list(
         }
         sep.push_unseparated(")");
     }
+    if !f.case_nos.is_empty() {
+        qb.push(" and case_no in (");
+        let mut sep = qb.separated(", ");
+        for no in &f.case_nos {
+            sep.push_bind(no.clone());
+        }
+        sep.push_unseparated(")");
+    }
     if let Some(d) = &f.department {
         qb.push(" and department_code = ");
         qb.push_bind(d.clone());

@@ -37,3 +37,16 @@ async fn the_start_up_check_reads_only_unindexed_cases() {
     let plan = cases_plan(&store.reader, &sql, &["0", "100"]).await;
     assert!(plan.contains("cases_unindexed"), "{plan}");
 }
+
+/// The search every start makes for events not yet in the audit chain.
+#[tokio::test]
+async fn the_start_up_chain_check_reads_only_unhashed_events() {
+    let (_dir, store) = store().await;
+    let sql = format!("explain query plan {}", crate::events::UNHASHED_EVENTS);
+    let plan: Vec<(i64, i64, i64, String)> =
+        sqlx::query_as(&sql).fetch_all(&store.reader).await.unwrap();
+    assert!(
+        plan.iter().any(|r| r.3.contains("events_unhashed")),
+        "{plan:?}"
+    );
+}

@@ -290,16 +290,20 @@ type LegacyRow = (
     Option<String>,
 );
 
+/// A batch of the events not yet in the chain, read through the partial index
+/// `events_unhashed` (normally empty: without it every start read the whole log, 1.8 s over
+/// 100 000 cases).
+pub(crate) const UNHASHED_EVENTS: &str = "select id, at, actor, center_id, subject_kind, \
+     subject_id, kind, payload, ip, user_agent from events where hash is null order by id \
+     limit 2000";
+
 /// Gives every event written before the audit chain existed its place in its chain, in id
 /// order, in batches. Runs when the store is migrated; a no-op once every event is chained.
 pub(crate) async fn chain_unhashed(conn: &mut Conn) -> Result<u64> {
     let mut done = 0;
     loop {
-        let rows: Vec<LegacyRow> = sqlx::query_as(
-            "select id, at, actor, center_id, subject_kind, subject_id, kind, payload, ip, \
-             user_agent from events where hash is null order by id limit 2000",
-        )
-        .fetch_all(&mut *conn)
+        let rows: Vec<LegacyRow> = sqlx::query_as(UNHASHED_EVENTS)
+            .fetch_all(&mut *conn)
         .await
         .map_err(db)?;
         if rows.is_empty() {

@@ -89,6 +89,8 @@ pub struct CaseFilter {
     pub status: Option<CaseStatus>,
     /// Only open cases.
     pub open_only: bool,
+    /// Only these case numbers (none: no such condition).
+    pub case_nos: Vec<String>,
     /// Department.
     pub department: Option<String>,
     /// Accepting window.
