@@ -264,7 +264,13 @@ pub(crate) async fn list(
         qb.push(" and cases.id < ");
         qb.push_bind(before);
     }
-    qb.push(" order by cases.id desc limit ");
+    // A list of numbers is read through the unique index on case_no, in its order: ordered by
+    // id, SQLite walked the whole table backwards to avoid a sort of the few rows.
+    qb.push(if f.case_nos.is_empty() {
+        " order by cases.id desc limit "
+    } else {
+        " order by case_no limit "
+    });
     qb.push_bind(i64::from(f.limit.max(1)));
     let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(pool).await.map_err(db)?;
     rows.into_iter().map(|r| to_stored(r, sealer)).collect()

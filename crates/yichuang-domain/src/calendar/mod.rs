@@ -204,17 +204,19 @@ impl Calendar {
             let (n, p) = self.working_days_between(to, from);
             return (-n, p);
         }
-        let mut provisional = !self.is_year_loaded(from.year()) || !self.is_year_loaded(to.year());
-        let mut count = 0;
-        let mut day = from;
-        while day < to {
-            let Some(next) = day.succ_opt() else { break };
-            day = next;
-            if day.month() == 1 && day.day() == 1 {
-                provisional |= !self.is_year_loaded(day.year());
-            }
-            if self.is_working_day(day) {
-                count += 1;
+        // Counted without walking the days (a case list computes this for every case): the
+        // Monday–Friday days of the interval, corrected by the overrides that fall in it.
+        let provisional = (from.year()..=to.year()).any(|y| !self.is_year_loaded(y));
+        let mut count = weekdays_after(from, to);
+        let first = from.succ_opt().unwrap_or(from);
+        if first <= to {
+            for (day, (kind, _)) in self.overrides.range(first..=to) {
+                let weekday = !matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+                match (weekday, kind) {
+                    (true, DayKind::Holiday) => count -= 1,
+                    (false, DayKind::Workday) => count += 1,
+                    _ => {}
+                }
             }
         }
         (count, provisional)
@@ -249,3 +251,20 @@ impl Calendar {
 
 #[cfg(test)]
 mod tests;
+
+/// Monday–Friday days in `(from, to]` (`from <= to`): five per whole week, then the rest
+/// counted one by one (at most six).
+fn weekdays_after(from: NaiveDate, to: NaiveDate) -> i64 {
+    let days = (to - from).num_days();
+    let mut count = days / 7 * 5;
+    let mut day = from + chrono::Duration::days(days / 7 * 7);
+    while day < to {
+        let Some(next) = day.succ_opt() else { break };
+        day = next;
+        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            count += 1;
+        }
+    }
+    count
+}
+

@@ -277,6 +277,20 @@ proptest! {
     }
 
     #[test]
+    fn between_counts_what_walking_the_days_counts(a in any_date(), len in 0i64..800) {
+        let cal = Calendar::official();
+        let b = a + chrono::Duration::days(len);
+        let mut walked = 0;
+        let mut day = a;
+        while day < b {
+            day = day.succ_opt().unwrap();
+            walked += i64::from(cal.is_working_day(day));
+        }
+        let years_loaded = (a.year()..=b.year()).all(|y| cal.is_year_loaded(y));
+        prop_assert_eq!(cal.working_days_between(a, b), (walked, !years_loaded));
+    }
+
+    #[test]
     fn between_is_antisymmetric(a in any_date(), b in any_date()) {
         let cal = Calendar::official();
         prop_assert_eq!(cal.working_days_between(a, b).0, -cal.working_days_between(b, a).0);
