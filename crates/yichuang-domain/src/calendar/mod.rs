@@ -267,4 +267,3 @@ fn weekdays_after(from: NaiveDate, to: NaiveDate) -> i64 {
     }
     count
 }
-
