@@ -16,6 +16,11 @@ async fn begin_batch(
 
 include!("../../yichuang-store/shared/group.rs");
 
+/// The store the shared hot writes are implemented for.
+type HotStore = crate::SqliteStore;
+
+include!("../../yichuang-store/shared/hot_writes.rs");
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,7 +33,6 @@ pub(crate) use util::{day_ms, db, ms};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::SqliteConnection;
 use sqlx::sqlite::SqlitePool;
 use yichuang_domain::calendar::{Calendar, DayKind};
 use yichuang_domain::catalog::{
@@ -270,36 +269,11 @@ impl Store for SqliteStore {
         numbering: Option<&CaseNumbering>,
         ctx: &Ctx,
     ) -> Result<String> {
-        let (write, numbering, ctx) = (write.clone(), numbering.cloned(), ctx.clone());
-        self.group
-            .run(move |conn: &mut SqliteConnection| {
-                Box::pin(async move {
-                    match numbering {
-                        Some(n) => {
-                            let center = write.case.received.center_id;
-                            let no =
-                                cases::next_case_no(conn, center, n.day, &n.prefix, day_ms(n.day))
-                                    .await?;
-                            cases::create(conn, &write.numbered(&no), &ctx).await?;
-                            Ok(no)
-                        }
-                        None => {
-                            cases::create(conn, &write, &ctx).await?;
-                            Ok(write.case.case_no().to_owned())
-                        }
-                    }
-                })
-            })
-            .await
+        self.create_case_grouped(write, numbering, ctx).await
     }
 
     async fn update_case(&self, write: &CaseWrite, expected_version: u64, ctx: &Ctx) -> Result<()> {
-        let (write, ctx) = (write.clone(), ctx.clone());
-        self.group
-            .run(move |conn: &mut SqliteConnection| {
-                Box::pin(async move { cases::update(conn, &write, expected_version, &ctx).await })
-            })
-            .await
+        self.update_case_grouped(write, expected_version, ctx).await
     }
 
     async fn case_by_no(&self, case_no: &str) -> Result<Option<StoredCase>> {
@@ -311,21 +285,11 @@ impl Store for SqliteStore {
     }
 
     async fn issue_ticket(&self, new: &NewTicket, ctx: &Ctx) -> Result<Ticket> {
-        let (new, ctx) = (new.clone(), ctx.clone());
-        self.group
-            .run(move |conn: &mut SqliteConnection| {
-                Box::pin(async move { tickets::issue(conn, &new, &ctx).await })
-            })
-            .await
+        self.issue_ticket_grouped(new, ctx).await
     }
 
     async fn call_next(&self, req: &CallRequest, ctx: &Ctx) -> Result<Option<Ticket>> {
-        let (req, ctx) = (req.clone(), ctx.clone());
-        self.group
-            .run(move |conn: &mut SqliteConnection| {
-                Box::pin(async move { tickets::call_next(conn, &req, &ctx).await })
-            })
-            .await
+        self.call_next_grouped(req, ctx).await
     }
 
     async fn update_ticket(
@@ -336,13 +300,7 @@ impl Store for SqliteStore {
         payload: serde_json::Value,
         ctx: &Ctx,
     ) -> Result<()> {
-        let (ticket, kind, ctx) = (ticket.clone(), kind.to_owned(), ctx.clone());
-        self.group
-            .run(move |conn: &mut SqliteConnection| {
-                Box::pin(async move {
-                    tickets::update(conn, &ticket, expected, &kind, payload, &ctx).await
-                })
-            })
+        self.update_ticket_grouped(ticket, expected, kind, payload, ctx)
             .await
     }
 
