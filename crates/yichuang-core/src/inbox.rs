@@ -77,12 +77,6 @@ impl Core {
             .light_board(center_id, day, department.as_deref())
             .await?
         {
-            if department
-                .as_ref()
-                .is_some_and(|code| *code != d.department)
-            {
-                continue;
-            }
             out.red += u64::try_from(d.red).unwrap_or(0);
             out.yellow += u64::try_from(d.yellow).unwrap_or(0);
             out.green += u64::try_from(d.green).unwrap_or(0);

@@ -22,7 +22,18 @@ type Key = (
 
 #[tokio::test]
 async fn the_desk_shows_the_most_urgent_cases_first_and_counts_them_all() {
-    let app = TestApp::sqlite().await;
+    desk_over_many_cases(&TestApp::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn postgres_the_desk_shows_the_most_urgent_cases_first_and_counts_them_all() {
+    let Some(app) = TestApp::postgres("postgres desk").await else {
+        return;
+    };
+    desk_over_many_cases(&app).await;
+}
+
+async fn desk_over_many_cases(app: &TestApp) {
     let day = yichuang_domain::clock::shanghai_date(app.clock.now());
     let n = app
         .core
