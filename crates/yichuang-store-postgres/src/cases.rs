@@ -2,7 +2,7 @@
 //! when the calendar changes.
 
 use chrono::NaiveDate;
-use sqlx::{PgConnection, PgPool, QueryBuilder, Row};
+use sqlx::{PgConnection, PgPool, QueryBuilder};
 use yichuang_domain::calendar::Calendar;
 use yichuang_domain::case::{Case, CaseStatus};
 use yichuang_store::{
@@ -60,42 +60,65 @@ pub(crate) async fn create_with(
 ) -> Result<()> {
     let c = &w.case;
     let now = ctx.now.timestamp_millis();
-    // The case row and its state in one statement (one round trip in a group-commit batch).
-    sqlx::query(
+    let center = c.received.center_id;
+    let subject = ("case", c.case_no());
+    // The events' places in the chain first (in a group-commit batch, from memory), so that the
+    // case row, its state and its events go in one statement: one round trip per intake.
+    let events = events::case_events(w);
+    let chained = events::chain_events(conn, ctx, Some(center), subject, &events, deferred).await?;
+    let (first, rest) = chained.split_at(chained.len().min(events::EVENT_CHUNK));
+    let applicant_index = ctx.sealer.index(&c.received.applicant.id_number);
+    let state = ctx.sealer.case_state_text(c)?;
+    let version = i64::try_from(c.version).unwrap_or(i64::MAX);
+    let mut qb = QueryBuilder::new(
         "with c as (insert into cases (center_id, case_no, matter_code, matter_version, \
          department_code, window_code, status, applicant_name, received_at, accepted_on, \
          due_promised, due_legal, yellow_from, correction_due, frozen_on, version, created_at, \
-         updated_at, owner_user_id, applicant_index) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, \
-         $19) \
-         returning id) \
-         insert into case_states (case_id, state, created_at, updated_at) \
-         select id, $20, $17, $17 from c",
-    )
-    .bind(c.received.center_id)
-    .bind(c.case_no())
-    .bind(&c.received.matter_code)
-    .bind(c.received.matter_version)
-    .bind(&c.received.department)
-    .bind(&c.received.window)
-    .bind(c.status.code())
-    .bind(&c.received.applicant.name)
-    .bind(c.received_at.timestamp_millis())
-    .bind(date(w.index.accepted_on))
-    .bind(date(w.index.due_promised))
-    .bind(date(w.index.due_legal))
-    .bind(date(w.index.yellow_from))
-    .bind(w.index.correction_due.to_string())
-    .bind(date(w.index.frozen_on))
-    .bind(i64::try_from(c.version).unwrap_or(i64::MAX))
-    .bind(now)
-    .bind(c.received.owner)
-    .bind(ctx.sealer.index(&c.received.applicant.id_number))
-    .bind(ctx.sealer.case_state_text(c)?)
-    .execute(&mut *conn)
-    .await
-    .map_err(db)?;
-    events::append_case_events(conn, w, ctx, deferred).await
+         updated_at, owner_user_id, applicant_index) values (",
+    );
+    qb.separated(", ")
+        .push_bind(center)
+        .push_bind(c.case_no())
+        .push_bind(&c.received.matter_code)
+        .push_bind(c.received.matter_version)
+        .push_bind(&c.received.department)
+        .push_bind(&c.received.window)
+        .push_bind(c.status.code())
+        .push_bind(&c.received.applicant.name)
+        .push_bind(c.received_at.timestamp_millis())
+        .push_bind(date(w.index.accepted_on))
+        .push_bind(date(w.index.due_promised))
+        .push_bind(date(w.index.due_legal))
+        .push_bind(date(w.index.yellow_from))
+        .push_bind(w.index.correction_due.to_string())
+        .push_bind(date(w.index.frozen_on))
+        .push_bind(version)
+        .push_bind(now)
+        .push_bind(now)
+        .push_bind(c.received.owner)
+        .push_bind(&applicant_index);
+    qb.push(
+        ") returning id), s as (insert into case_states (case_id, state, created_at, updated_at) \
+         select id, ",
+    );
+    qb.separated(", ")
+        .push_bind(&state)
+        .push_bind(now)
+        .push_bind(now);
+    qb.push(" from c) ");
+    if first.is_empty() {
+        qb.push("select 1");
+    } else {
+        qb.push(events::EVENT_INSERT);
+        events::push_event_values(&mut qb, ctx, Some(center), subject, first);
+    }
+    qb.build().execute(&mut *conn).await.map_err(db)?;
+    for chunk in rest.chunks(events::EVENT_CHUNK) {
+        let mut qb = QueryBuilder::new(events::EVENT_INSERT);
+        events::push_event_values(&mut qb, ctx, Some(center), subject, chunk);
+        qb.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    events::enter_licenses(conn, w, ctx).await
 }
 
 pub(crate) async fn update(
@@ -105,39 +128,62 @@ pub(crate) async fn update(
     ctx: &Ctx,
 ) -> Result<()> {
     let c = &w.case;
-    let done = sqlx::query(
-        "update cases set status = $2, accepted_on = $3, due_promised = $4, due_legal = $5, \
-         yellow_from = $6, correction_due = $7, frozen_on = $8, version = $9, \
-         updated_at = $10 where case_no = $1 and version = $11 returning id",
-    )
-    .bind(c.case_no())
-    .bind(c.status.code())
-    .bind(date(w.index.accepted_on))
-    .bind(date(w.index.due_promised))
-    .bind(date(w.index.due_legal))
-    .bind(date(w.index.yellow_from))
-    .bind(w.index.correction_due.to_string())
-    .bind(date(w.index.frozen_on))
-    .bind(i64::try_from(c.version).unwrap_or(i64::MAX))
-    .bind(ctx.now.timestamp_millis())
-    .bind(i64::try_from(expected_version).unwrap_or(i64::MAX))
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(db)?;
-    let Some(row) = done else {
+    let center = c.received.center_id;
+    let subject = ("case", c.case_no());
+    // As in `create`: the case row, its state and its events in one statement. When the version
+    // does not match, nothing is updated and the statement returns no case id; the caller (the
+    // group writer) then rolls this operation back to its savepoint, events and chain places
+    // included.
+    let events = events::case_events(w);
+    let chained = events::chain_events(conn, ctx, Some(center), subject, &events, None).await?;
+    let (first, rest) = chained.split_at(chained.len().min(events::EVENT_CHUNK));
+    let state = ctx.sealer.case_state_text(c)?;
+    let now = ctx.now.timestamp_millis();
+    let mut qb = QueryBuilder::new("with u as (update cases set status = ");
+    qb.push_bind(c.status.code());
+    qb.push(", accepted_on = ")
+        .push_bind(date(w.index.accepted_on));
+    qb.push(", due_promised = ")
+        .push_bind(date(w.index.due_promised));
+    qb.push(", due_legal = ").push_bind(date(w.index.due_legal));
+    qb.push(", yellow_from = ")
+        .push_bind(date(w.index.yellow_from));
+    qb.push(", correction_due = ")
+        .push_bind(w.index.correction_due.to_string());
+    qb.push(", frozen_on = ").push_bind(date(w.index.frozen_on));
+    qb.push(", version = ")
+        .push_bind(i64::try_from(c.version).unwrap_or(i64::MAX));
+    qb.push(", updated_at = ").push_bind(now);
+    qb.push(" where case_no = ").push_bind(c.case_no());
+    qb.push(" and version = ")
+        .push_bind(i64::try_from(expected_version).unwrap_or(i64::MAX));
+    qb.push(" returning id), s as (update case_states set state = ")
+        .push_bind(&state);
+    qb.push(", updated_at = ").push_bind(now);
+    qb.push(" where case_id in (select id from u)) ");
+    if first.is_empty() {
+        qb.push("select (select id from u)");
+    } else {
+        qb.push(events::EVENT_INSERT);
+        events::push_event_values(&mut qb, ctx, Some(center), subject, first);
+        qb.push(" returning (select id from u)");
+    }
+    let ids: Vec<Option<i64>> = qb
+        .build_query_scalar()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    if !ids.first().is_some_and(Option::is_some) {
         return Err(StoreError::Conflict(
             "办件已被其他人更新，请刷新后重试".into(),
         ));
-    };
-    let id: i64 = row.try_get(0).map_err(db)?;
-    sqlx::query("update case_states set state = $2, updated_at = $3 where case_id = $1")
-        .bind(id)
-        .bind(ctx.sealer.case_state_text(c)?)
-        .bind(ctx.now.timestamp_millis())
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    events::append_case_events(conn, w, ctx, None).await
+    }
+    for chunk in rest.chunks(events::EVENT_CHUNK) {
+        let mut qb = QueryBuilder::new(events::EVENT_INSERT);
+        events::push_event_values(&mut qb, ctx, Some(center), subject, chunk);
+        qb.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    events::enter_licenses(conn, w, ctx).await
 }
 
 pub(crate) type CaseRow = (

@@ -7,6 +7,7 @@ use yichuang_store::{Ctx, Event, Result};
 use crate::{db, ms};
 
 type Conn = sqlx::PgConnection;
+type Db = sqlx::Postgres;
 
 include!("../../yichuang-store/shared/chain.rs");
 

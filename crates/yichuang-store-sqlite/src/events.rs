@@ -7,6 +7,7 @@ use yichuang_store::{Ctx, Event, Result};
 use crate::{db, ms};
 
 type Conn = sqlx::SqliteConnection;
+type Db = sqlx::Sqlite;
 
 include!("../../yichuang-store/shared/chain.rs");
 

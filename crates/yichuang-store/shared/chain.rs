@@ -44,7 +44,21 @@ pub(crate) async fn append_with(
 }
 
 /// Rows per multi-row event insert (14 parameters a row, under SQLite's 32 766).
-const EVENT_CHUNK: usize = 1000;
+pub(crate) const EVENT_CHUNK: usize = 1000;
+
+/// The head of a multi-row event insert, before its values.
+pub(crate) const EVENT_INSERT: &str = "insert into events (at, actor, center_id, subject_kind, \
+     subject_id, kind, payload, created_at, updated_at, seq, prev_hash, hash, ip, user_agent) ";
+
+/// One event of a write, sealed and given its place in the chain, ready to be inserted.
+pub(crate) struct ChainedEvent<'a> {
+    at: i64,
+    kind: &'a str,
+    payload: String,
+    seq: Option<i64>,
+    prev: Option<String>,
+    hash: Option<String>,
+}
 
 /// Appends the events of one write about one subject, in order, in the caller's transaction:
 /// all their places in the chain taken with one statement and one update of the head, then
@@ -59,8 +73,29 @@ pub(crate) async fn append_many(
     events: &[NewEvent<'_>],
     deferred: Option<&mut yichuang_store::report::Deltas>,
 ) -> Result<()> {
+    let rows = chain_events(conn, ctx, center_id, subject, events, deferred).await?;
+    for chunk in rows.chunks(EVENT_CHUNK) {
+        let mut qb = sqlx::QueryBuilder::new(EVENT_INSERT);
+        push_event_values(&mut qb, ctx, center_id, subject, chunk);
+        qb.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    Ok(())
+}
+
+/// The first half of [`append_many`]: seals the events, adds their report counters and takes
+/// their places in the chain, leaving only the insert to the caller (which may fold it into a
+/// statement of its own, [`EVENT_INSERT`] and [`push_event_values`], at most [`EVENT_CHUNK`]
+/// rows a statement).
+pub(crate) async fn chain_events<'a>(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    center_id: Option<i64>,
+    subject: (&str, &str),
+    events: &[NewEvent<'a>],
+    deferred: Option<&mut yichuang_store::report::Deltas>,
+) -> Result<Vec<ChainedEvent<'a>>> {
     if events.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     // Sealed before hashing: the chain proves the stored bytes, which hold no plain identifier.
     let sealed = events
@@ -84,31 +119,41 @@ pub(crate) async fn append_many(
         };
         yichuang_store::report::add_deltas(&facts, out);
     }
-    let links = if chain_on() {
+    let mut rows: Vec<ChainedEvent<'a>> = events
+        .iter()
+        .zip(sealed)
+        .map(|(e, payload)| ChainedEvent {
+            at: e.at.timestamp_millis(),
+            kind: e.kind,
+            payload,
+            seq: None,
+            prev: None,
+            hash: None,
+        })
+        .collect();
+    if chain_on() {
         let key = chain_key(center_id);
-        let n = i64::try_from(events.len()).unwrap_or(i64::MAX);
+        let n = i64::try_from(rows.len()).unwrap_or(i64::MAX);
         let (mut seq, mut prev) = reserve(conn, key, n).await?;
-        let mut links = Vec::with_capacity(events.len());
-        for (e, payload) in events.iter().zip(&sealed) {
+        for row in &mut rows {
             let hash = event_hash(
                 &prev,
                 seq,
-                e.at.timestamp_millis(),
+                row.at,
                 &ctx.actor,
                 center_id,
                 subject,
-                e.kind,
-                payload,
+                row.kind,
+                &row.payload,
                 &ctx.origin,
             );
-            links.push((Some(seq), Some(std::mem::replace(&mut prev, hash.clone())), Some(hash)));
+            row.seq = Some(seq);
+            row.prev = Some(std::mem::replace(&mut prev, hash.clone()));
+            row.hash = Some(hash);
             seq += 1;
         }
         set_head(conn, key, &prev).await?;
-        links
-    } else {
-        vec![(None, None, None); events.len()]
-    };
+    }
     // After the head: every writer locks the head before any counter row, so a batch of group
     // commit (which holds the head and then reaches counter rows of its later operations) and a
     // single write of another connection (which would hold counter rows, then wait for the head)
@@ -118,36 +163,41 @@ pub(crate) async fn append_many(
     if !own.is_empty() && !yichuang_store::batch::defer_counters(&own, now_ms) {
         crate::counters::apply(conn, &own, now_ms).await?;
     }
-    let rows: Vec<_> = events.iter().zip(&sealed).zip(links).collect();
-    for chunk in rows.chunks(EVENT_CHUNK) {
-        let mut qb = sqlx::QueryBuilder::new(
-            "insert into events (at, actor, center_id, subject_kind, subject_id, kind, payload, \
-             created_at, updated_at, seq, prev_hash, hash, ip, user_agent) ",
-        );
-        qb.push_values(chunk, |mut b, ((e, payload), (seq, prev, hash))| {
-            let at = e.at.timestamp_millis();
-            b.push_bind(at)
-                .push_bind(&ctx.actor)
-                .push_bind(center_id)
-                .push_bind(subject.0)
-                .push_bind(subject.1)
-                .push_bind(e.kind)
-                .push_bind(payload)
-                .push_bind(at)
-                .push_bind(at)
-                .push_bind(*seq)
-                .push_bind(prev.clone())
-                .push_bind(hash.clone())
-                .push_bind(&ctx.origin.ip)
-                .push_bind(&ctx.origin.user_agent);
-        });
-        qb.build().execute(&mut *conn).await.map_err(db)?;
-    }
-    Ok(())
+    Ok(rows)
+}
+
+/// Pushes the `values (…), (…)` of `rows` onto an insert begun with [`EVENT_INSERT`].
+pub(crate) fn push_event_values<'q>(
+    qb: &mut sqlx::QueryBuilder<'q, Db>,
+    ctx: &'q Ctx,
+    center_id: Option<i64>,
+    subject: (&'q str, &'q str),
+    rows: &'q [ChainedEvent<'_>],
+) {
+    qb.push_values(rows, |mut b, e| {
+        b.push_bind(e.at)
+            .push_bind(&ctx.actor)
+            .push_bind(center_id)
+            .push_bind(subject.0)
+            .push_bind(subject.1)
+            .push_bind(e.kind)
+            .push_bind(&e.payload)
+            .push_bind(e.at)
+            .push_bind(e.at)
+            .push_bind(e.seq)
+            .push_bind(e.prev.as_deref())
+            .push_bind(e.hash.as_deref())
+            .push_bind(&ctx.origin.ip)
+            .push_bind(&ctx.origin.user_agent);
+    });
 }
 
 /// Appends the events of a case write, then enters into the licence library the licence an
 /// approval issues (with its own event, at the approval's time).
+#[allow(
+    dead_code,
+    reason = "the PostgreSQL store folds a case write's events into its case statement"
+)]
 pub(crate) async fn append_case_events(
     conn: &mut Conn,
     w: &yichuang_store::CaseWrite,
@@ -155,17 +205,31 @@ pub(crate) async fn append_case_events(
     deferred: Option<&mut yichuang_store::report::Deltas>,
 ) -> Result<()> {
     let c = &w.case;
-    let batch: Vec<_> = w
-        .events
+    let batch = case_events(w);
+    let subject = ("case", c.case_no());
+    append_many(conn, ctx, Some(c.received.center_id), subject, &batch, deferred).await?;
+    enter_licenses(conn, w, ctx).await
+}
+
+/// The events of a case write, as appended.
+pub(crate) fn case_events(w: &yichuang_store::CaseWrite) -> Vec<NewEvent<'_>> {
+    w.events
         .iter()
         .map(|e| NewEvent {
             at: e.at,
             kind: e.event.kind(),
             payload: yichuang_store::event_payload(&e.event, w),
         })
-        .collect();
-    let subject = ("case", c.case_no());
-    append_many(conn, ctx, Some(c.received.center_id), subject, &batch, deferred).await?;
+        .collect()
+}
+
+/// Enters into the licence library the licences a case write issues, after its events.
+pub(crate) async fn enter_licenses(
+    conn: &mut Conn,
+    w: &yichuang_store::CaseWrite,
+    ctx: &Ctx,
+) -> Result<()> {
+    let c = &w.case;
     for e in &w.events {
         if let yichuang_domain::case::CaseEvent::LicenseIssued(l) = &e.event {
             let new = yichuang_store::NewLicense {
