@@ -35,7 +35,15 @@ pub(crate) struct ColdstartArgs {
     /// Skip the restart as a separate `yichuang serve` process.
     #[arg(long)]
     no_process: bool,
+    /// Load into this SQLite data directory and keep it; when it already holds a load of the
+    /// same size (a previous run with the same `--open-cases`), skip the load and measure the
+    /// restart over it (reloading a million cases takes a quarter of an hour).
+    #[arg(long)]
+    keep: Option<std::path::PathBuf>,
 }
+
+/// The file in a kept data directory that records the load it holds.
+const LOAD_MARK: &str = "coldstart-load";
 
 /// A started server: its base URL, its stop handle, and how long each start-up step took.
 type Started = (
@@ -243,25 +251,51 @@ pub(crate) async fn run(cfg: &Config, args: &ColdstartArgs) -> anyhow::Result<()
     // The cases are current for the restarted server, which runs on the system clock.
     let end = yichuang_domain::clock::SystemClock.today();
     let at = end.and_hms_opt(1, 0, 0).unwrap_or_default();
-    let (dir, clock, core) = crate::bench_report::demo_core(cfg, at).await?;
-    // What the first `serve` over an empty database does after loading the demo: the full
-    // sealing pass that marks the data as sealed with the current key. Without it the restart
-    // below would run that one-time pass over every bulk-loaded case.
-    core.store()
-        .reseal_personal_data(&core.ctx("system"), &|_| {})
-        .await?;
+    let temp;
+    let dir = match &args.keep {
+        Some(d) => {
+            anyhow::ensure!(
+                cfg.database.url.is_empty(),
+                "--keep is a SQLite data directory; it cannot go with --database-url"
+            );
+            std::fs::create_dir_all(d)?;
+            d.clone()
+        }
+        None => {
+            temp = tempfile::tempdir()?;
+            temp.path().to_path_buf()
+        }
+    };
+    let mark = dir.join(LOAD_MARK);
+    let reuse = args.keep.is_some()
+        && std::fs::read_to_string(&mark).is_ok_and(|m| m.trim() == args.open_cases.to_string());
+    let (clock, core) = crate::bench_report::demo_core_in(cfg, at, &dir).await?;
     let mut cfg = cfg.clone();
     if cfg.database.url.is_empty() {
-        cfg.database.data_dir = dir.path().to_path_buf();
+        cfg.database.data_dir = dir.clone();
     }
-    let bar = indicatif::ProgressBar::new(args.open_cases);
     let t = Instant::now();
-    let n = core
-        .bulk_open_cases(&clock, args.open_cases, end, args.spread, 5, &|n| {
-            bar.set_position(n);
-        })
-        .await?;
-    bar.finish_and_clear();
+    let n = if reuse {
+        args.open_cases
+    } else {
+        // What the first `serve` over an empty database does after loading the demo: the full
+        // sealing pass that marks the data as sealed with the current key. Without it the
+        // restart below would run that one-time pass over every bulk-loaded case.
+        core.store()
+            .reseal_personal_data(&core.ctx("system"), &|_| {})
+            .await?;
+        let bar = indicatif::ProgressBar::new(args.open_cases);
+        let n = core
+            .bulk_open_cases(&clock, args.open_cases, end, args.spread, 5, &|n| {
+                bar.set_position(n);
+            })
+            .await?;
+        bar.finish_and_clear();
+        if args.keep.is_some() {
+            std::fs::write(&mark, n.to_string())?;
+        }
+        n
+    };
     let load = t.elapsed().as_secs_f64();
     let center = core.default_center().await?;
     let lights = core.store().light_board(center.id, end, None).await?;
@@ -273,20 +307,26 @@ pub(crate) async fn run(cfg: &Config, args: &ColdstartArgs) -> anyhow::Result<()
     // Close the loading core: the restart opens its own pools.
     drop(core);
     tokio::time::sleep(Duration::from_millis(500)).await;
+    let loaded = if reuse {
+        format!("reused the load of {n} open cases kept there")
+    } else {
+        format!(
+            "loaded {n} open cases in {load:.1} s ({:.0} cases/s), received over the {} working days before {end}",
+            n as f64 / load,
+            args.spread
+        )
+    };
     println!(
-        "一窗通 bench coldstart — store: {}; loaded {n} open cases in {load:.1} s ({:.0} cases/s), received over the {} working days before {end}; department {dept} holds the most ({open} open)",
+        "一窗通 bench coldstart — store: {}; {loaded}; department {dept} holds the most ({open} open)",
         if cfg.database.url.is_empty() {
-            format!("sqlite in {}", dir.path().display())
+            format!("sqlite in {}", dir.display())
         } else {
             crate::config::redact_url(&cfg.database.url)
         },
-        n as f64 / load,
-        args.spread,
     );
     print_header();
     let anchor_start = Instant::now();
-    let anchor =
-        yichuang_store_sqlite::durable_insert_anchor(dir.path(), Duration::from_secs(2)).await?;
+    let anchor = yichuang_store_sqlite::durable_insert_anchor(&dir, Duration::from_secs(2)).await?;
     print_row(&summarize(
         "raw SQLite single-row durable insert (anchor)",
         anchor,

@@ -127,9 +127,19 @@ pub(crate) async fn demo_core(
     at: chrono::NaiveDateTime,
 ) -> anyhow::Result<(tempfile::TempDir, Arc<FakeClock>, Core)> {
     let dir = tempfile::tempdir()?;
+    let (clock, core) = demo_core_in(cfg, at, dir.path()).await?;
+    Ok((dir, clock, core))
+}
+
+/// [`demo_core`] over the data directory `dir` (SQLite; a PostgreSQL URL in `cfg` wins).
+pub(crate) async fn demo_core_in(
+    cfg: &Config,
+    at: chrono::NaiveDateTime,
+    dir: &std::path::Path,
+) -> anyhow::Result<(Arc<FakeClock>, Core)> {
     let mut cfg = cfg.clone();
     if cfg.database.url.is_empty() {
-        cfg.database.data_dir = dir.path().to_path_buf();
+        cfg.database.data_dir = dir.to_path_buf();
     }
     let store = crate::app::open_store(&cfg).await?;
     let clock = Arc::new(FakeClock::new(at.and_utc()));
@@ -137,7 +147,7 @@ pub(crate) async fn demo_core(
     if core.is_empty().await? {
         core.load_demo().await?;
     }
-    Ok((dir, clock, core))
+    Ok((clock, core))
 }
 
 pub(crate) async fn run(cfg: &Config, args: &ReportArgs) -> anyhow::Result<()> {
