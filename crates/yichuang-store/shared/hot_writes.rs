@@ -15,6 +15,7 @@ impl HotStore {
         let (write, numbering, ctx) = (write.clone(), numbering.cloned(), ctx.clone());
         self.group
             .run(move |conn: &mut Conn| {
+                let (write, numbering, ctx) = (write.clone(), numbering.clone(), ctx.clone());
                 Box::pin(async move {
                     match numbering {
                         Some(n) => {
@@ -45,6 +46,7 @@ impl HotStore {
         let (write, ctx) = (write.clone(), ctx.clone());
         self.group
             .run(move |conn: &mut Conn| {
+                let (write, ctx) = (write.clone(), ctx.clone());
                 Box::pin(async move { crate::cases::update(conn, &write, expected_version, &ctx).await })
             })
             .await
@@ -55,6 +57,7 @@ impl HotStore {
         let (new, ctx) = (new.clone(), ctx.clone());
         self.group
             .run(move |conn: &mut Conn| {
+                let (new, ctx) = (new.clone(), ctx.clone());
                 Box::pin(async move { crate::tickets::issue(conn, &new, &ctx).await })
             })
             .await
@@ -69,6 +72,7 @@ impl HotStore {
         let (req, ctx) = (req.clone(), ctx.clone());
         self.group
             .run(move |conn: &mut Conn| {
+                let (req, ctx) = (req.clone(), ctx.clone());
                 Box::pin(async move { crate::tickets::call_next(conn, &req, &ctx).await })
             })
             .await
@@ -86,6 +90,8 @@ impl HotStore {
         let (ticket, kind, ctx) = (ticket.clone(), kind.to_owned(), ctx.clone());
         self.group
             .run(move |conn: &mut Conn| {
+                let (ticket, kind, payload, ctx) =
+                    (ticket.clone(), kind.clone(), payload.clone(), ctx.clone());
                 Box::pin(async move {
                     crate::tickets::update(conn, &ticket, expected, &kind, payload, &ctx).await
                 })
