@@ -103,10 +103,11 @@ mod tests {
             .execute(&pool)
             .await
             .unwrap();
-        let writers = [
-            GroupCommit::start(pool.clone()),
-            GroupCommit::start(pool.clone()),
-        ];
+        let open = || {
+            let url = db.url.clone();
+            async move { sqlx::PgPool::connect(&url).await }
+        };
+        let writers = [GroupCommit::start(open()), GroupCommit::start(open())];
         let mut handles = Vec::new();
         for k in 0..300_i64 {
             let g = writers[usize::try_from(k % 2).unwrap()].clone();

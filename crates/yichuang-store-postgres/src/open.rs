@@ -8,8 +8,8 @@ use yichuang_store::{Result, StoreError};
 use crate::{MIN_SERVER_VERSION, PgStore, db};
 
 impl PgStore {
-    /// Connects to `url` (`postgres://…`) with at most `max_connections` connections and checks
-    /// the server version.
+    /// Connects to `url` (`postgres://…`) with at most `max_connections` connections (and one
+    /// more for the group-commit writer) and checks the server version.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
@@ -27,8 +27,15 @@ impl PgStore {
                 "PostgreSQL {version} is too old; 一窗通 needs 13 or later"
             )));
         }
+        // The group-commit writer's own connection (opened on its thread).
+        let writer = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10));
+        let writer_url = url.to_owned();
         Ok(Self {
-            group: crate::group::GroupCommit::start(pool.clone()),
+            group: crate::group::GroupCommit::start(
+                async move { writer.connect(&writer_url).await },
+            ),
             pool,
             sealer: yichuang_store::Sealer::default(),
         })

@@ -75,7 +75,7 @@ mod tests {
     async fn a_failing_operation_is_undone_alone_and_the_rest_of_its_batch_commits() {
         let dir = tempfile::tempdir().unwrap();
         let pool = pool(dir.path()).await;
-        let g = GroupCommit::start(pool.clone());
+        let g = GroupCommit::start(std::future::ready(Ok(pool.clone())));
         // 200 concurrent inserts, every tenth a duplicate value: batches form while one commits.
         let mut handles = Vec::new();
         for k in 0..200_i64 {

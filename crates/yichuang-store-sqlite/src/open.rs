@@ -35,7 +35,7 @@ impl SqliteStore {
             .await
             .map_err(db)?;
         Ok(Self {
-            group: crate::group::GroupCommit::start(writer.clone()),
+            group: crate::group::GroupCommit::start(std::future::ready(Ok(writer.clone()))),
             writer,
             reader,
             sealer: yichuang_store::Sealer::default(),

@@ -91,11 +91,40 @@ pub(crate) struct BatchStats {
 }
 
 impl GroupCommit {
-    /// Starts the writer task on `writer` (SQLite: the one-connection writer pool; PostgreSQL:
-    /// the store's pool, of which the task holds one connection per batch).
-    pub(crate) fn start(writer: Pool<Db>) -> Self {
+    /// Starts the writer task on the pool `open` yields (SQLite: the one-connection writer
+    /// pool; PostgreSQL: a pool of the writer's own, opened there), on a thread of its own.
+    ///
+    /// Why a thread: on the request runtime, every statement's answer woke the writer behind
+    /// the request handlers queued on the same workers, and the batch, which holds the hot
+    /// rows, waited for them (PostgreSQL intake left a third of the CPU idle). With its own
+    /// single-threaded runtime the writer runs as soon as the kernel wakes it. A PostgreSQL
+    /// pool is opened there so that its sockets belong to that runtime.
+    pub(crate) fn start<F>(open: F) -> Self
+    where
+        F: Future<Output = std::result::Result<Pool<Db>, sqlx::Error>> + Send + 'static,
+    {
         let (jobs, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run_writer(writer, rx));
+        let task = async move {
+            match open.await {
+                Ok(writer) => run_writer(writer, rx).await,
+                Err(e) => tracing::error!(error = %e, "group commit: the writer cannot connect"),
+            }
+        };
+        let spawned = std::thread::Builder::new()
+            .name("yichuang-writer".into())
+            .spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(task),
+                    Err(e) => tracing::error!(error = %e, "group commit: no runtime for the writer"),
+                }
+            });
+        if let Err(e) = spawned {
+            // Every hot write then answers that the writer has stopped.
+            tracing::error!(error = %e, "group commit: cannot start the writer thread");
+        }
         Self { jobs }
     }
 
@@ -165,8 +194,9 @@ fn raw(conn: &mut Conn, sql: String) -> BoxFuture<'_, std::result::Result<(), sq
 
 /// How the optimistic run of a batch ended.
 enum Optimistic {
-    /// Committed: the results of its operations, in order.
-    Committed(Vec<Result<Output>>),
+    /// Committed: the results of its operations, in order, and the microseconds its phases
+    /// took (as [`BatchStats::micros`]).
+    Committed(Vec<Result<Output>>, [u128; 3]),
     /// An operation failed (or the batch could not start or flush): nothing is kept, run it
     /// again with savepoints.
     Again,
@@ -179,16 +209,15 @@ enum Optimistic {
 async fn run_batch(writer: &Pool<Db>, batch: Vec<Job>) -> BatchStats {
     use yichuang_store::batch::Batch;
     if OPTIMISTIC {
-        let t = std::time::Instant::now();
         match Batch::scope(run_optimistic(writer, &batch)).await {
-            Optimistic::Committed(results) => {
+            Optimistic::Committed(results, micros) => {
                 let ops = batch.len();
                 for (job, result) in batch.into_iter().zip(results) {
                     let _ = job.reply.send(result);
                 }
                 return BatchStats {
                     ops,
-                    micros: [0, t.elapsed().as_micros(), 0],
+                    micros,
                     ..BatchStats::default()
                 };
             }
@@ -216,9 +245,16 @@ async fn run_batch(writer: &Pool<Db>, batch: Vec<Job>) -> BatchStats {
 /// The optimistic run: every operation in one transaction without savepoints, committed only
 /// if all of them succeeded. Answers nobody.
 async fn run_optimistic(writer: &Pool<Db>, batch: &[Job]) -> Optimistic {
+    let mut t = std::time::Instant::now();
+    let mut micros = [0; 3];
+    let mut lap = |i: usize| {
+        micros[i] = t.elapsed().as_micros();
+        t = std::time::Instant::now();
+    };
     let Ok(mut tx) = begin_batch(writer, false).await else {
         return Optimistic::Again;
     };
+    lap(0);
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
         yichuang_store::batch::begin_op();
@@ -230,13 +266,16 @@ async fn run_optimistic(writer: &Pool<Db>, batch: &[Job]) -> Optimistic {
         }
         results.push(result);
     }
+    lap(1);
     let pending = yichuang_store::batch::Batch::take();
     if crate::events::flush_batch(&mut tx, pending).await.is_err() {
         let _ = tx.rollback().await;
         return Optimistic::Again;
     }
-    match tx.commit().await {
-        Ok(()) => Optimistic::Committed(results),
+    let committed = tx.commit().await;
+    lap(2);
+    match committed {
+        Ok(()) => Optimistic::Committed(results, micros),
         Err(e) => Optimistic::CommitFailed(e.to_string()),
     }
 }
