@@ -18,7 +18,7 @@ pub(crate) async fn counts(
     day: NaiveDate,
     department: Option<&str>,
 ) -> Result<Vec<DepartmentLights>> {
-    // One department's desk reads only its own range of the covering index.
+    // One department's desk reads only its own rows of the kept counts.
     let sql = match department {
         Some(_) => board_sql_of_department(),
         None => BOARD_SQL.to_owned(),
@@ -46,4 +46,35 @@ pub(crate) async fn list(pool: &PgPool, q: &LightQuery) -> Result<Vec<LightRow>>
         .await
         .map_err(db)?;
     Ok(light_rows(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use crate::testing::{PgTestDb, test_server_url};
+
+    type Pool = sqlx::PgPool;
+
+    async fn exec(pool: &Pool, sql: &str) {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    }
+
+    async fn rows(pool: &Pool, sql: &str) -> Vec<LightCountRow> {
+        sqlx::query_as(sql).fetch_all(pool).await.unwrap()
+    }
+
+    include!("../../yichuang-store/shared/light_counts_test.rs");
+
+    #[tokio::test]
+    async fn postgres_light_counts_follow_every_write_of_cases() {
+        let Some(admin) = test_server_url("postgres light counts") else {
+            return;
+        };
+        let db = PgTestDb::create(&admin).await.unwrap();
+        let store = crate::PgStore::connect(&db.url, 2).await.unwrap();
+        store.migrate().await.unwrap();
+        light_counts_follow_every_write(&store.pool).await;
+        store.close().await;
+    }
 }

@@ -38,7 +38,7 @@ pub(crate) async fn counts(
     day: NaiveDate,
     department: Option<&str>,
 ) -> Result<Vec<DepartmentLights>> {
-    // One department's desk reads only its own range of the covering index.
+    // One department's desk reads only its own rows of the kept counts.
     let sql = match department {
         Some(_) => board_sql_of_department(),
         None => BOARD_SQL.to_owned(),

@@ -56,3 +56,50 @@ async fn the_start_up_chain_checks_read_only_unchained_events() {
         );
     }
 }
+
+/// The light board counts from the trigger-kept `case_light_counts`, not from the cases (1.3 s
+/// over a million as an index scan).
+#[tokio::test]
+async fn the_light_board_reads_the_kept_counts() {
+    let (_dir, store) = store().await;
+    for sql in [
+        yichuang_store::board::BOARD_SQL.to_owned(),
+        yichuang_store::board::board_sql_of_department(),
+    ] {
+        let sql = format!("explain query plan {}", sql.replace('$', "?"));
+        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(&sql)
+            .bind(1)
+            .bind("2026-12-08")
+            .bind("d1")
+            .fetch_all(&store.reader)
+            .await
+            .unwrap();
+        assert!(
+            plan.iter().any(|r| r.3.contains("case_light_counts"))
+                && !plan.iter().any(|r| r.3.contains("cases ")),
+            "{plan:?}"
+        );
+    }
+}
+
+mod light_counts {
+    use super::*;
+
+    type Pool = SqlitePool;
+
+    async fn exec(pool: &Pool, sql: &str) {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    }
+
+    async fn rows(pool: &Pool, sql: &str) -> Vec<LightCountRow> {
+        sqlx::query_as(sql).fetch_all(pool).await.unwrap()
+    }
+
+    include!("../../yichuang-store/shared/light_counts_test.rs");
+
+    #[tokio::test]
+    async fn the_light_counts_follow_every_write_of_cases() {
+        let (_dir, store) = store().await;
+        light_counts_follow_every_write(&store.writer).await;
+    }
+}
