@@ -305,10 +305,15 @@ impl<P: Policy> FromRequestParts<AppState> for PageStaff<P> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         match authorize(parts, state, P::ROLES).await {
-            Ok(user) => Ok(Self {
-                user,
-                _policy: PhantomData,
-            }),
+            Ok(user) => {
+                // The page's chrome (its navigation) needs the same user: it takes it from here
+                // instead of reading the session a second time.
+                parts.extensions.insert(Authenticated(user.clone()));
+                Ok(Self {
+                    user,
+                    _policy: PhantomData,
+                })
+            }
             Err(AppError::Core(CoreError::Unauthenticated)) => {
                 let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
                 let target = format!("/login?next={}", urlencode(next));
@@ -318,6 +323,11 @@ impl<P: Policy> FromRequestParts<AppState> for PageStaff<P> {
         }
     }
 }
+
+/// The user a page's own extractor authenticated for this request (request extensions are
+/// the server's own: a client cannot set one).
+#[derive(Clone)]
+pub(crate) struct Authenticated(pub(crate) StaffUser);
 
 /// Percent-encodes a path for a query parameter.
 pub(crate) fn urlencode(s: &str) -> String {

@@ -179,9 +179,13 @@ impl FromRequestParts<AppState> for Chrome {
             .get::<CsrfToken>()
             .map(|t| t.0.clone())
             .unwrap_or_default();
-        let user = match request_token(&parts.headers) {
-            Some(token) => state.core.authenticate(&token).await.ok(),
-            None => None,
+        let user = match (
+            parts.extensions.get::<crate::extract::Authenticated>(),
+            request_token(&parts.headers),
+        ) {
+            (Some(known), _) => Some(known.0.clone()),
+            (None, Some(token)) => state.core.authenticate(&token).await.ok(),
+            (None, None) => None,
         };
         let center_name = match state.core.default_center().await {
             Ok(c) => c.name,
