@@ -129,6 +129,17 @@ async fn postgres_serves_the_hall_queue() {
 
 /// Four windows on two instances (two each) call 60 tickets at once: every ticket is called
 /// exactly once, and the display connected to instance A sees every call, B's included.
+/// Tickets waiting in every group, as the instance's queue status shows them.
+async fn waiting(app: &TestApp) -> u64 {
+    let (_, status) = app.get_json("/api/v1/queue/status").await;
+    status["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["waiting"].as_u64().unwrap())
+        .sum()
+}
+
 #[tokio::test]
 async fn postgres_two_instances_calling_at_once_never_call_a_ticket_twice() {
     let Some((a, b)) = TestApp::postgres_pair("postgres two instances calling").await else {
@@ -174,14 +185,7 @@ async fn postgres_two_instances_calling_at_once_never_call_a_ticket_twice() {
                         called.push(v["ticket"]["id"].as_i64().unwrap());
                     }
                     204 => {
-                        let (_, status) = app.get_json("/api/v1/queue/status").await;
-                        let waiting: u64 = status["groups"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .map(|g| g["waiting"].as_u64().unwrap())
-                            .sum();
-                        if waiting == 0 {
+                        if waiting(&app).await == 0 {
                             break;
                         }
                         tokio::task::yield_now().await;
@@ -209,14 +213,7 @@ async fn postgres_two_instances_calling_at_once_never_call_a_ticket_twice() {
         per_instance[0] > 0 && per_instance[1] > 0,
         "both instances called: {per_instance:?}"
     );
-    let (_, status) = b.get_json("/api/v1/queue/status").await;
-    let waiting: u64 = status["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["waiting"].as_u64().unwrap())
-        .sum();
-    assert_eq!(waiting, 0);
+    assert_eq!(waiting(&b).await, 0);
     let mut seen = String::new();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     while seen.matches("event: called").count() < 60 {
