@@ -113,11 +113,7 @@ pub(crate) async fn create_with(
         events::push_event_values(&mut qb, ctx, Some(center), subject, first);
     }
     qb.build().execute(&mut *conn).await.map_err(db)?;
-    for chunk in rest.chunks(events::EVENT_CHUNK) {
-        let mut qb = QueryBuilder::new(events::EVENT_INSERT);
-        events::push_event_values(&mut qb, ctx, Some(center), subject, chunk);
-        qb.build().execute(&mut *conn).await.map_err(db)?;
-    }
+    events::insert_events(conn, ctx, Some(center), subject, rest).await?;
     events::enter_licenses(conn, w, ctx).await
 }
 
@@ -178,11 +174,7 @@ pub(crate) async fn update(
             "办件已被其他人更新，请刷新后重试".into(),
         ));
     }
-    for chunk in rest.chunks(events::EVENT_CHUNK) {
-        let mut qb = QueryBuilder::new(events::EVENT_INSERT);
-        events::push_event_values(&mut qb, ctx, Some(center), subject, chunk);
-        qb.build().execute(&mut *conn).await.map_err(db)?;
-    }
+    events::insert_events(conn, ctx, Some(center), subject, rest).await?;
     events::enter_licenses(conn, w, ctx).await
 }
 

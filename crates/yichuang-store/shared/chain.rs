@@ -74,6 +74,17 @@ pub(crate) async fn append_many(
     deferred: Option<&mut yichuang_store::report::Deltas>,
 ) -> Result<()> {
     let rows = chain_events(conn, ctx, center_id, subject, events, deferred).await?;
+    insert_events(conn, ctx, center_id, subject, &rows).await
+}
+
+/// Inserts chained events, [`EVENT_CHUNK`] rows a statement.
+pub(crate) async fn insert_events(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    center_id: Option<i64>,
+    subject: (&str, &str),
+    rows: &[ChainedEvent<'_>],
+) -> Result<()> {
     for chunk in rows.chunks(EVENT_CHUNK) {
         let mut qb = sqlx::QueryBuilder::new(EVENT_INSERT);
         push_event_values(&mut qb, ctx, center_id, subject, chunk);

@@ -2,7 +2,13 @@
 // `include!` after `shared/group.rs`: each defines `type HotStore` (its store type, with a
 // `group` field) and has `cases` and `tickets` modules with the same functions.
 
+use std::sync::Arc;
+
 use yichuang_store::{CallRequest, CaseNumbering, CaseWrite, Ctx, NewTicket, Ticket};
+
+// Each operation may run twice (an optimistic batch that failed runs again with savepoints), so
+// its closure is `Fn` and keeps its arguments behind an `Arc`: each run takes a reference
+// instead of cloning the case write again.
 
 impl HotStore {
     /// [`yichuang_store::Store::create_case`] through the group writer.
@@ -12,22 +18,23 @@ impl HotStore {
         numbering: Option<&CaseNumbering>,
         ctx: &Ctx,
     ) -> Result<String> {
-        let (write, numbering, ctx) = (write.clone(), numbering.cloned(), ctx.clone());
+        let args = Arc::new((write.clone(), numbering.cloned(), ctx.clone()));
         self.group
             .run(move |conn: &mut Conn| {
-                let (write, numbering, ctx) = (write.clone(), numbering.clone(), ctx.clone());
+                let args = Arc::clone(&args);
                 Box::pin(async move {
+                    let (write, numbering, ctx) = &*args;
                     match numbering {
                         Some(n) => {
                             let center = write.case.received.center_id;
                             let no =
                                 crate::cases::next_case_no(conn, center, n.day, &n.prefix, crate::day_ms(n.day))
                                     .await?;
-                            crate::cases::create(conn, &write.numbered(&no), &ctx).await?;
+                            crate::cases::create(conn, &write.numbered(&no), ctx).await?;
                             Ok(no)
                         }
                         None => {
-                            crate::cases::create(conn, &write, &ctx).await?;
+                            crate::cases::create(conn, write, ctx).await?;
                             Ok(write.case.case_no().to_owned())
                         }
                     }
@@ -43,22 +50,28 @@ impl HotStore {
         expected_version: u64,
         ctx: &Ctx,
     ) -> Result<()> {
-        let (write, ctx) = (write.clone(), ctx.clone());
+        let args = Arc::new((write.clone(), ctx.clone()));
         self.group
             .run(move |conn: &mut Conn| {
-                let (write, ctx) = (write.clone(), ctx.clone());
-                Box::pin(async move { crate::cases::update(conn, &write, expected_version, &ctx).await })
+                let args = Arc::clone(&args);
+                Box::pin(async move {
+                    let (write, ctx) = &*args;
+                    crate::cases::update(conn, write, expected_version, ctx).await
+                })
             })
             .await
     }
 
     /// [`yichuang_store::Store::issue_ticket`] through the group writer.
     pub(crate) async fn issue_ticket_grouped(&self, new: &NewTicket, ctx: &Ctx) -> Result<Ticket> {
-        let (new, ctx) = (new.clone(), ctx.clone());
+        let args = Arc::new((new.clone(), ctx.clone()));
         self.group
             .run(move |conn: &mut Conn| {
-                let (new, ctx) = (new.clone(), ctx.clone());
-                Box::pin(async move { crate::tickets::issue(conn, &new, &ctx).await })
+                let args = Arc::clone(&args);
+                Box::pin(async move {
+                    let (new, ctx) = &*args;
+                    crate::tickets::issue(conn, new, ctx).await
+                })
             })
             .await
     }
@@ -69,11 +82,14 @@ impl HotStore {
         req: &CallRequest,
         ctx: &Ctx,
     ) -> Result<Option<Ticket>> {
-        let (req, ctx) = (req.clone(), ctx.clone());
+        let args = Arc::new((req.clone(), ctx.clone()));
         self.group
             .run(move |conn: &mut Conn| {
-                let (req, ctx) = (req.clone(), ctx.clone());
-                Box::pin(async move { crate::tickets::call_next(conn, &req, &ctx).await })
+                let args = Arc::clone(&args);
+                Box::pin(async move {
+                    let (req, ctx) = &*args;
+                    crate::tickets::call_next(conn, req, ctx).await
+                })
             })
             .await
     }
@@ -87,13 +103,13 @@ impl HotStore {
         payload: serde_json::Value,
         ctx: &Ctx,
     ) -> Result<()> {
-        let (ticket, kind, ctx) = (ticket.clone(), kind.to_owned(), ctx.clone());
+        let args = Arc::new((ticket.clone(), kind.to_owned(), payload, ctx.clone()));
         self.group
             .run(move |conn: &mut Conn| {
-                let (ticket, kind, payload, ctx) =
-                    (ticket.clone(), kind.clone(), payload.clone(), ctx.clone());
+                let args = Arc::clone(&args);
                 Box::pin(async move {
-                    crate::tickets::update(conn, &ticket, expected, &kind, payload, &ctx).await
+                    let (ticket, kind, payload, ctx) = &*args;
+                    crate::tickets::update(conn, ticket, expected, kind, payload.clone(), ctx).await
                 })
             })
             .await
